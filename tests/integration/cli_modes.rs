@@ -4,7 +4,9 @@ use crate::common::{dir_with, python, smelt, smelt_in};
 
 #[test]
 fn dash_c_runs_code_and_passes_arguments() {
-    let run = python("import sys; print(1 + 1); print(sys.argv); print(repr(sys.path[0])); print(hasattr(sys, 'ps1'))");
+    let run = python(
+        "import sys; print(1 + 1); print(sys.argv); print(repr(sys.path[0])); print(hasattr(sys, 'ps1'))",
+    );
     assert_eq!(run.stdout, "2\n['-c']\n''\nFalse\n");
     let run = smelt(&["-c", "import sys; print(sys.argv)", "a", "-v", "--flag"]);
     run.expect_status(0);

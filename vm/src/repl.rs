@@ -108,6 +108,17 @@ fn prompt(vm: &VirtualMachine, name: &'static str, default: &str) -> String {
         .unwrap_or_else(|_| default.to_owned())
 }
 
+/// rustyline's editor claims SIGINT for as long as it lives; hand it back to the VM so that
+/// Ctrl-C while a statement runs raises KeyboardInterrupt. At the prompt the terminal is in
+/// raw mode, where Ctrl-C arrives as a key rather than a signal.
+fn give_sigint_back(vm: &VirtualMachine) -> PyResult<()> {
+    let signal = vm.import("signal", 0)?;
+    let sigint = signal.get_attr("SIGINT", vm)?;
+    let handler = vm.call_method(&signal, "getsignal", (sigint.clone(),))?;
+    vm.call_method(&signal, "signal", (sigint, handler))
+        .map(drop)
+}
+
 fn banner() -> String {
     use rustpython_vm::version::{MAJOR, MICRO, MINOR};
     format!(
@@ -129,6 +140,9 @@ pub fn run(vm: &VirtualMachine, scope: Scope) -> PyResult<()> {
             return Ok(());
         }
     };
+    if let Err(exc) = give_sigint_back(vm) {
+        vm.print_exception(exc);
+    }
     let history = history_path();
     if let Some(path) = &history {
         // A missing history file is the normal first run.
