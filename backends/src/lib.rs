@@ -1,3 +1,14 @@
-//! smelt's running side. It will hold tensor storage and strided views, the eager kernels,
-//! the graph interpreter, the dynasm JIT (x86-64 and AArch64) and the CUDA path.
-//! See ARCHITECTURE.md for which of these exist yet.
+//! smelt's running side: tensor storage and strided views, and the eager kernels that are
+//! the reference every compiled graph is checked against. The graph interpreter, the JIT
+//! and the CUDA path grow here (see ARCHITECTURE.md).
+
+pub mod eager;
+pub mod element;
+pub mod storage;
+pub mod strided;
+pub mod tensor;
+mod views;
+
+pub use element::{Element, Scalar};
+pub use storage::Device;
+pub use tensor::Tensor;

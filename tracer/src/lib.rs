@@ -1,4 +1,12 @@
-//! smelt's recording side. It will hold the graph IR with FX-compatible printing, the op
-//! registry (schema, shape/dtype rule, derivative, lowering class for every op), symbolic
-//! shapes, the bytecode tracer (variables, guards, cache, resume functions) and AOT autograd.
-//! See ARCHITECTURE.md for which of these exist yet.
+//! smelt's recording side: what every op *is*, independent of how it runs. Today that is
+//! dtypes and promotion, shape arithmetic and the op errors; the graph IR with FX printing,
+//! the op registry, symbolic shapes, the bytecode tracer and AOT autograd grow here
+//! (see ARCHITECTURE.md).
+
+pub mod dtype;
+pub mod error;
+pub mod ops;
+pub mod shape;
+
+pub use dtype::DType;
+pub use error::{ErrorKind, OpError, OpResult};

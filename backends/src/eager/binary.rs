@@ -1,0 +1,218 @@
+//! Pointwise ops of two operands: PyTorch's type promotion picks the dtype both are
+//! computed in, then they broadcast against each other.
+
+use smelt_tracer::dtype::{Category, Operand as Promoted, result_type};
+use smelt_tracer::ops::BinaryOp;
+use smelt_tracer::shape::broadcast_shapes;
+use smelt_tracer::{DType, OpError, OpResult};
+
+use crate::element::{Element, Scalar};
+use crate::strided::for_each_row;
+use crate::tensor::Tensor;
+use crate::with_element;
+
+/// One side of a binary op: a tensor, or a Python number (which promotes more weakly).
+#[derive(Clone, Copy)]
+pub enum Operand<'a> {
+    Tensor(&'a Tensor),
+    Scalar(Scalar),
+}
+
+impl Operand<'_> {
+    fn promoted(&self) -> Promoted {
+        match self {
+            Operand::Tensor(t) => Promoted::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 },
+            Operand::Scalar(s) => Promoted::Scalar(s.category()),
+        }
+    }
+
+    fn as_tensor(&self, dtype: DType) -> Tensor {
+        match self {
+            Operand::Tensor(t) => t.to_dtype(dtype),
+            Operand::Scalar(s) => Tensor::scalar(*s, dtype),
+        }
+    }
+}
+
+macro_rules! float_binary {
+    ($name:ident, $t:ty) => {
+        #[inline(always)]
+        fn $name(op: BinaryOp, a: $t, b: $t) -> $t {
+            let truth = |c: bool| c as u8 as $t;
+            match op {
+                BinaryOp::Add => a + b,
+                BinaryOp::Sub => a - b,
+                BinaryOp::Mul => a * b,
+                BinaryOp::Div => a / b,
+                BinaryOp::FloorDivide => (a / b).floor(),
+                BinaryOp::Remainder => {
+                    let r = a % b;
+                    if r != 0.0 && ((r < 0.0) != (b < 0.0)) { r + b } else { r }
+                }
+                BinaryOp::Pow => a.powf(b),
+                BinaryOp::Maximum => {
+                    if a.is_nan() || b.is_nan() { <$t>::NAN } else { a.max(b) }
+                }
+                BinaryOp::Minimum => {
+                    if a.is_nan() || b.is_nan() { <$t>::NAN } else { a.min(b) }
+                }
+                BinaryOp::Atan2 => a.atan2(b),
+                BinaryOp::Eq => truth(a == b),
+                BinaryOp::Ne => truth(a != b),
+                BinaryOp::Lt => truth(a < b),
+                BinaryOp::Le => truth(a <= b),
+                BinaryOp::Gt => truth(a > b),
+                BinaryOp::Ge => truth(a >= b),
+                BinaryOp::LogicalAnd => truth(a != 0.0 && b != 0.0),
+                BinaryOp::LogicalOr => truth(a != 0.0 || b != 0.0),
+                BinaryOp::LogicalXor => truth((a != 0.0) != (b != 0.0)),
+                // Rejected by BinaryOp::compute_dtype for floating dtypes.
+                BinaryOp::BitwiseAnd | BinaryOp::BitwiseOr | BinaryOp::BitwiseXor => 0.0,
+            }
+        }
+    };
+}
+float_binary!(apply_f32, f32);
+float_binary!(apply_f64, f64);
+
+/// Integer and bool operands, computed in i64 and wrapped back to the dtype on store.
+/// Division by zero and negative powers are checked before the kernel runs.
+#[inline(always)]
+fn apply_int(op: BinaryOp, a: i64, b: i64) -> i64 {
+    match op {
+        BinaryOp::Add => a.wrapping_add(b),
+        BinaryOp::Sub => a.wrapping_sub(b),
+        BinaryOp::Mul => a.wrapping_mul(b),
+        BinaryOp::FloorDivide => {
+            let q = a.wrapping_div(b);
+            if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) { q - 1 } else { q }
+        }
+        BinaryOp::Remainder => {
+            let r = a.wrapping_rem(b);
+            if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r }
+        }
+        BinaryOp::Pow => a.wrapping_pow(b as u32),
+        BinaryOp::Maximum => a.max(b),
+        BinaryOp::Minimum => a.min(b),
+        BinaryOp::Eq => (a == b) as i64,
+        BinaryOp::Ne => (a != b) as i64,
+        BinaryOp::Lt => (a < b) as i64,
+        BinaryOp::Le => (a <= b) as i64,
+        BinaryOp::Gt => (a > b) as i64,
+        BinaryOp::Ge => (a >= b) as i64,
+        BinaryOp::LogicalAnd => (a != 0 && b != 0) as i64,
+        BinaryOp::LogicalOr => (a != 0 || b != 0) as i64,
+        BinaryOp::LogicalXor => ((a != 0) != (b != 0)) as i64,
+        BinaryOp::BitwiseAnd => a & b,
+        BinaryOp::BitwiseOr => a | b,
+        BinaryOp::BitwiseXor => a ^ b,
+        // Computed in a floating dtype (BinaryOp::compute_dtype).
+        BinaryOp::Div | BinaryOp::Atan2 => 0,
+    }
+}
+
+fn run<C: Element, O: Element>(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) {
+    let (pa, pb) = (a.data_ptr() as *const C, b.data_ptr() as *const C);
+    let po = out.data_ptr() as *mut O;
+    let sa = smelt_tracer::shape::broadcast_strides(a.shape(), a.strides(), out.shape());
+    let sb = smelt_tracer::shape::broadcast_strides(b.shape(), b.strides(), out.shape());
+    for_each_row(out.shape(), [out.strides(), &sa, &sb], |[oo, oa, ob], [so, s_a, s_b], n| {
+        // SAFETY: offsets from valid (broadcast) layouts over the output shape.
+        unsafe {
+            let compute = |i: isize| {
+                let (x, y) = (*pa.offset(oa + i * s_a), *pb.offset(ob + i * s_b));
+                match C::DTYPE {
+                    DType::Float64 => O::from_f64(apply_f64(op, x.to_f64(), y.to_f64())),
+                    DType::Float32 | DType::Float16 | DType::BFloat16 => {
+                        O::from_f32(apply_f32(op, x.to_f32(), y.to_f32()))
+                    }
+                    _ => O::from_i64(apply_int(op, x.to_i64(), y.to_i64())),
+                }
+            };
+            if so == 1 && s_a == 1 && s_b == 1 {
+                // The contiguous case as slices, so the loop vectorises.
+                let out_row = std::slice::from_raw_parts_mut(po.offset(oo), n);
+                for (i, slot) in out_row.iter_mut().enumerate() {
+                    *slot = compute(i as isize);
+                }
+            } else {
+                for i in 0..n as isize {
+                    *po.offset(oo + i * so) = compute(i);
+                }
+            }
+        }
+    });
+}
+
+fn check_integer_operands(op: BinaryOp, compute: DType, rhs: &Tensor) -> OpResult<()> {
+    if compute.category() != Category::Integral {
+        return Ok(());
+    }
+    match op {
+        BinaryOp::FloorDivide | BinaryOp::Remainder if rhs.to_vec::<i64>().contains(&0) => {
+            Err(OpError::runtime("ZeroDivisionError"))
+        }
+        BinaryOp::Pow if rhs.to_vec::<i64>().iter().any(|&e| e < 0) => {
+            Err(OpError::runtime("Integers to negative integer powers are not allowed."))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Promotion and broadcasting: (compute dtype, output dtype, output shape, operands converted).
+fn prepare(op: BinaryOp, a: Operand, b: Operand) -> OpResult<(DType, DType, Vec<usize>, Tensor, Tensor)> {
+    let promoted = result_type(&[a.promoted(), b.promoted()]);
+    let compute = op.compute_dtype(promoted)?;
+    let out_dtype = op.result_dtype(compute);
+    let (ta, tb) = (a.as_tensor(compute), b.as_tensor(compute));
+    check_integer_operands(op, compute, &tb)?;
+    let shape = broadcast_shapes(ta.shape(), tb.shape())?;
+    Ok((compute, out_dtype, shape, ta, tb))
+}
+
+/// `torch.<op>(a, b)` into a new tensor.
+pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> OpResult<Tensor> {
+    let (compute, out_dtype, shape, ta, tb) = prepare(op, a, b)?;
+    let out = Tensor::zeros(&shape, out_dtype);
+    with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, &out)));
+    Ok(out)
+}
+
+/// `a.<op>_(b)`: computes in the promoted dtype and writes into `a`, which must be able to
+/// hold the result (its dtype and its shape, without broadcasting `a` itself).
+pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
+    let (compute, out_dtype, shape, ta, tb) = prepare(op, Operand::Tensor(a), b)?;
+    if shape != a.shape() {
+        return Err(OpError::runtime(format!(
+            "output with shape [{}] doesn't match the broadcast shape [{}]",
+            join(a.shape()),
+            join(&shape)
+        )));
+    }
+    if !can_cast(out_dtype, a.dtype()) {
+        return Err(OpError::runtime(format!(
+            "result type {} can't be cast to the desired output type {}",
+            out_dtype.scalar_type_name(),
+            a.dtype().scalar_type_name()
+        )));
+    }
+    // Computing straight into `a` is safe only when nothing read later aliases what is written.
+    let direct = out_dtype == a.dtype() && !tb.same_storage(a) && ta.same_storage(a) && ta.strides() == a.strides();
+    if direct {
+        with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, a)));
+    } else {
+        let result = Tensor::zeros(&shape, out_dtype);
+        with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, &result)));
+        a.copy_(&result)?;
+    }
+    Ok(())
+}
+
+/// PyTorch's `canCast`: no float to integral, no non-bool to bool.
+fn can_cast(from: DType, to: DType) -> bool {
+    !(from.is_floating_point() && !to.is_floating_point()) && !(from != DType::Bool && to == DType::Bool)
+}
+
+fn join(shape: &[usize]) -> String {
+    shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+}

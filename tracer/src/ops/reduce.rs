@@ -1,0 +1,65 @@
+//! Reductions over some or all dimensions.
+
+use crate::dtype::{Category, DType};
+use crate::error::{OpError, OpResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    Sum,
+    Mean,
+    Prod,
+    Amax,
+    Amin,
+    All,
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceDType {
+    /// Bool and integer inputs accumulate in int64; floats keep their dtype.
+    IntToLong,
+    /// Floating point only.
+    FloatOnly,
+    Same,
+    Bool,
+}
+
+impl ReduceOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Mean => "mean",
+            ReduceOp::Prod => "prod",
+            ReduceOp::Amax => "amax",
+            ReduceOp::Amin => "amin",
+            ReduceOp::All => "all",
+            ReduceOp::Any => "any",
+        }
+    }
+
+    pub fn dtype_rule(self) -> ReduceDType {
+        match self {
+            ReduceOp::Sum | ReduceOp::Prod => ReduceDType::IntToLong,
+            ReduceOp::Mean => ReduceDType::FloatOnly,
+            ReduceOp::Amax | ReduceOp::Amin => ReduceDType::Same,
+            ReduceOp::All | ReduceOp::Any => ReduceDType::Bool,
+        }
+    }
+
+    pub fn result_dtype(self, input: DType) -> OpResult<DType> {
+        Ok(match self.dtype_rule() {
+            ReduceDType::IntToLong if input.is_floating_point() => input,
+            ReduceDType::IntToLong => DType::Int64,
+            ReduceDType::FloatOnly if input.category() == Category::Floating => input,
+            ReduceDType::FloatOnly => {
+                return Err(OpError::runtime(format!(
+                    "{}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
+                    self.name(),
+                    input.scalar_type_name()
+                )));
+            }
+            ReduceDType::Same => input,
+            ReduceDType::Bool => DType::Bool,
+        })
+    }
+}
