@@ -1,5 +1,6 @@
 //! The Rust type behind each dtype, and the conversions kernels use between them.
 
+pub use half;
 use half::{bf16, f16};
 use smelt_tracer::DType;
 
@@ -157,43 +158,43 @@ half_element!(bf16, BFloat16);
 macro_rules! with_element {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
-            smelt_tracer::DType::UInt8 => {
+            $crate::DType::UInt8 => {
                 type $T = u8;
                 $body
             }
-            smelt_tracer::DType::Int8 => {
+            $crate::DType::Int8 => {
                 type $T = i8;
                 $body
             }
-            smelt_tracer::DType::Int16 => {
+            $crate::DType::Int16 => {
                 type $T = i16;
                 $body
             }
-            smelt_tracer::DType::Int32 => {
+            $crate::DType::Int32 => {
                 type $T = i32;
                 $body
             }
-            smelt_tracer::DType::Int64 => {
+            $crate::DType::Int64 => {
                 type $T = i64;
                 $body
             }
-            smelt_tracer::DType::Float16 => {
-                type $T = half::f16;
+            $crate::DType::Float16 => {
+                type $T = $crate::element::half::f16;
                 $body
             }
-            smelt_tracer::DType::BFloat16 => {
-                type $T = half::bf16;
+            $crate::DType::BFloat16 => {
+                type $T = $crate::element::half::bf16;
                 $body
             }
-            smelt_tracer::DType::Float32 => {
+            $crate::DType::Float32 => {
                 type $T = f32;
                 $body
             }
-            smelt_tracer::DType::Float64 => {
+            $crate::DType::Float64 => {
                 type $T = f64;
                 $body
             }
-            smelt_tracer::DType::Bool => {
+            $crate::DType::Bool => {
                 type $T = bool;
                 $body
             }

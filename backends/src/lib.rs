@@ -10,5 +10,6 @@ pub mod tensor;
 mod views;
 
 pub use element::{Element, Scalar};
+pub use smelt_tracer::DType;
 pub use storage::Device;
 pub use tensor::Tensor;

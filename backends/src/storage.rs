@@ -33,9 +33,13 @@ const ALIGN: usize = 64;
 impl HostBuffer {
     pub fn zeroed(nbytes: usize) -> HostBuffer {
         if nbytes == 0 {
-            return HostBuffer { ptr: NonNull::<u64>::dangling().cast(), nbytes };
+            return HostBuffer {
+                ptr: NonNull::<u64>::dangling().cast(),
+                nbytes,
+            };
         }
-        let layout = Layout::from_size_align(nbytes, ALIGN).expect("tensor size overflows the address space");
+        let layout = Layout::from_size_align(nbytes, ALIGN)
+            .expect("tensor size overflows the address space");
         // SAFETY: the layout has a non-zero size.
         let ptr = unsafe { alloc_zeroed(layout) };
         let ptr = NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
@@ -55,7 +59,12 @@ impl Drop for HostBuffer {
     fn drop(&mut self) {
         if self.nbytes != 0 {
             // SAFETY: allocated in `zeroed` with exactly this layout.
-            unsafe { dealloc(self.ptr.as_ptr(), Layout::from_size_align_unchecked(self.nbytes, ALIGN)) };
+            unsafe {
+                dealloc(
+                    self.ptr.as_ptr(),
+                    Layout::from_size_align_unchecked(self.nbytes, ALIGN),
+                )
+            };
         }
     }
 }
@@ -76,7 +85,9 @@ pub struct Storage {
 
 impl Storage {
     pub fn zeroed_host(nbytes: usize) -> Storage {
-        Storage { memory: Memory::Host(HostBuffer::zeroed(nbytes)) }
+        Storage {
+            memory: Memory::Host(HostBuffer::zeroed(nbytes)),
+        }
     }
 
     pub fn device(&self) -> Device {

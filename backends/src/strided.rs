@@ -49,14 +49,14 @@ pub fn for_each_row<const N: usize>(
             }
             d -= 1;
             index[d] += 1;
-            for k in 0..N {
-                starts[k] += outer[d].1[k];
+            for (start, step) in starts.iter_mut().zip(outer[d].1) {
+                *start += step;
             }
             if index[d] < outer[d].0 {
                 break;
             }
-            for k in 0..N {
-                starts[k] -= outer[d].1[k] * outer[d].0 as isize;
+            for (start, step) in starts.iter_mut().zip(outer[d].1) {
+                *start -= step * outer[d].0 as isize;
             }
             index[d] = 0;
         }
@@ -70,7 +70,9 @@ mod tests {
     #[test]
     fn contiguous_is_one_run() {
         let mut rows = vec![];
-        for_each_row(&[2, 3, 4], [&[12, 4, 1], &[12, 4, 1]], |s, st, n| rows.push((s, st, n)));
+        for_each_row(&[2, 3, 4], [&[12, 4, 1], &[12, 4, 1]], |s, st, n| {
+            rows.push((s, st, n))
+        });
         assert_eq!(rows, vec![([0, 0], [1, 1], 24)]);
     }
 
@@ -82,7 +84,17 @@ mod tests {
                 offsets.push([s[0] + i * st[0], s[1] + i * st[1], s[2] + i * st[2]]);
             }
         });
-        assert_eq!(offsets, vec![[0, 0, 0], [1, 2, 1], [2, 4, 2], [3, 1, 0], [4, 3, 1], [5, 5, 2]]);
+        assert_eq!(
+            offsets,
+            vec![
+                [0, 0, 0],
+                [1, 2, 1],
+                [2, 4, 2],
+                [3, 1, 0],
+                [4, 3, 1],
+                [5, 5, 2]
+            ]
+        );
     }
 
     #[test]

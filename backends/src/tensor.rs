@@ -33,10 +33,16 @@ impl Tensor {
 
     /// A contiguous tensor holding `values`.
     pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Tensor {
-        assert_eq!(values.len(), shape::numel(shape), "from_vec: element count and shape disagree");
+        assert_eq!(
+            values.len(),
+            shape::numel(shape),
+            "from_vec: element count and shape disagree"
+        );
         let t = Tensor::zeros(shape, T::DTYPE);
         // SAFETY: the new storage holds exactly numel elements of T, and nothing else sees it yet.
-        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), t.data_ptr() as *mut T, values.len()) };
+        unsafe {
+            std::ptr::copy_nonoverlapping(values.as_ptr(), t.data_ptr() as *mut T, values.len())
+        };
         t
     }
 
@@ -77,7 +83,11 @@ impl Tensor {
     /// Address of element [0, 0, ...] (the storage start plus the offset).
     pub fn data_ptr(&self) -> *mut u8 {
         // SAFETY: offsets of a valid layout stay inside the storage (checked when views are made).
-        unsafe { self.storage.host_ptr().add(self.offset * self.dtype.itemsize()) }
+        unsafe {
+            self.storage
+                .host_ptr()
+                .add(self.offset * self.dtype.itemsize())
+        }
     }
 
     /// Whether two tensors share a storage (they may or may not overlap within it).
@@ -87,13 +97,28 @@ impl Tensor {
 
     /// Same storage, new layout. The caller keeps every reachable element inside the storage.
     pub(crate) fn with_layout(&self, shape: Shape, strides: Strides, offset: usize) -> Tensor {
-        debug_assert!(layout_fits(&shape, &strides, offset, self.storage.nbytes() / self.dtype.itemsize().max(1)));
-        Tensor { storage: self.storage.clone(), dtype: self.dtype, shape, strides, offset }
+        debug_assert!(layout_fits(
+            &shape,
+            &strides,
+            offset,
+            self.storage.nbytes() / self.dtype.itemsize().max(1)
+        ));
+        Tensor {
+            storage: self.storage.clone(),
+            dtype: self.dtype,
+            shape,
+            strides,
+            offset,
+        }
     }
 
     /// Reads one element (by multi-index) as a Python number.
     pub fn get(&self, index: &[usize]) -> Scalar {
-        let off: isize = index.iter().zip(&self.strides).map(|(&i, &s)| i as isize * s).sum();
+        let off: isize = index
+            .iter()
+            .zip(&self.strides)
+            .map(|(&i, &s)| i as isize * s)
+            .sum();
         crate::with_element!(self.dtype, T => {
             // SAFETY: index is within shape, so the element is inside the storage.
             let v = unsafe { *(self.data_ptr() as *const T).offset(off) };

@@ -6,7 +6,14 @@ use smelt_tracer::{OpError, OpResult};
 use crate::tensor::Tensor;
 
 fn fmt_shape(shape: &[usize]) -> String {
-    format!("[{}]", shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        shape
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 impl Tensor {
@@ -53,7 +60,11 @@ impl Tensor {
                 self.ndim()
             )));
         }
-        if self.ndim() < 2 { Ok(self.clone()) } else { self.transpose(0, 1) }
+        if self.ndim() < 2 {
+            Ok(self.clone())
+        } else {
+            self.transpose(0, 1)
+        }
     }
 
     pub fn permute(&self, dims: &[i64]) -> OpResult<Tensor> {
@@ -70,7 +81,9 @@ impl Tensor {
         for &d in dims {
             let d = wrap_dim(d, self.ndim())?;
             if std::mem::replace(&mut seen[d], true) {
-                return Err(OpError::runtime("permute(): duplicate dims are not allowed."));
+                return Err(OpError::runtime(
+                    "permute(): duplicate dims are not allowed.",
+                ));
             }
             shape.push(self.shape()[d]);
             strides.push(self.strides()[d]);
@@ -85,7 +98,11 @@ impl Tensor {
                 "expand(torch.{}Tensor{{{}}}, size=[{}]): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
                 self.dtype().scalar_type_name(),
                 fmt_shape(self.shape()),
-                sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                sizes
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 sizes.len(),
                 self.ndim()
             )));
@@ -115,7 +132,11 @@ impl Tensor {
             } else {
                 return Err(OpError::runtime(format!(
                     "The expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton dimension {i}.  Target sizes: [{}].  Tensor sizes: {}",
-                    sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+                    sizes
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     fmt_shape(self.shape())
                 )));
             }
@@ -134,11 +155,25 @@ impl Tensor {
             None => self.shape().iter().map(|&s| s != 1).collect(),
             Some(d) => {
                 let d = wrap_dim(d, self.ndim())?;
-                (0..self.ndim()).map(|i| i != d || self.shape()[i] != 1).collect()
+                (0..self.ndim())
+                    .map(|i| i != d || self.shape()[i] != 1)
+                    .collect()
             }
         };
-        let shape = self.shape().iter().zip(&keep).filter(|(_, k)| **k).map(|(s, _)| *s).collect();
-        let strides = self.strides().iter().zip(&keep).filter(|(_, k)| **k).map(|(s, _)| *s).collect();
+        let shape = self
+            .shape()
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(s, _)| *s)
+            .collect();
+        let strides = self
+            .strides()
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(s, _)| *s)
+            .collect();
         Ok(self.with_layout(shape, strides, self.offset()))
     }
 
@@ -146,7 +181,11 @@ impl Tensor {
         let d = wrap_dim(dim, self.ndim() + 1)?;
         let mut shape = self.shape().to_vec();
         let mut strides = self.strides().to_vec();
-        let stride = if d < self.ndim() { strides[d] * shape[d] as isize } else { 1 };
+        let stride = if d < self.ndim() {
+            strides[d] * shape[d] as isize
+        } else {
+            1
+        };
         shape.insert(d, 1);
         strides.insert(d, stride);
         Ok(self.with_layout(shape, strides, self.offset()))
@@ -155,7 +194,9 @@ impl Tensor {
     /// `Tensor.narrow(dim, start, length)`.
     pub fn narrow(&self, dim: i64, start: i64, length: i64) -> OpResult<Tensor> {
         if self.ndim() == 0 {
-            return Err(OpError::runtime("narrow() cannot be applied to a 0-dim tensor."));
+            return Err(OpError::runtime(
+                "narrow() cannot be applied to a 0-dim tensor.",
+            ));
         }
         let d = wrap_dim(dim, self.ndim())?;
         let size = self.shape()[d] as i64;
@@ -175,7 +216,11 @@ impl Tensor {
         }
         let mut shape = self.shape().to_vec();
         let mut strides = self.strides().to_vec();
-        let len = if end > start { (end - start).div_ceil(step) } else { 0 };
+        let len = if end > start {
+            (end - start).div_ceil(step)
+        } else {
+            0
+        };
         let offset = if len == 0 {
             self.offset()
         } else {
@@ -189,7 +234,9 @@ impl Tensor {
     /// `Tensor.select(dim, index)`: removes `dim`, keeping slice `index`.
     pub fn select(&self, dim: i64, index: i64) -> OpResult<Tensor> {
         if self.ndim() == 0 {
-            return Err(OpError::index("select() cannot be applied to a 0-dim tensor."));
+            return Err(OpError::index(
+                "select() cannot be applied to a 0-dim tensor.",
+            ));
         }
         let d = wrap_dim(dim, self.ndim())?;
         let size = self.shape()[d] as i64;

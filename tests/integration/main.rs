@@ -7,4 +7,5 @@ mod errors;
 mod exit_status;
 mod repl;
 mod stdlib;
+mod tensor_eager;
 mod torch_package;

@@ -54,8 +54,12 @@ impl DType {
     pub fn category(self) -> Category {
         match self {
             DType::Bool => Category::Bool,
-            DType::UInt8 | DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64 => Category::Integral,
-            DType::Float16 | DType::BFloat16 | DType::Float32 | DType::Float64 => Category::Floating,
+            DType::UInt8 | DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64 => {
+                Category::Integral
+            }
+            DType::Float16 | DType::BFloat16 | DType::Float32 | DType::Float64 => {
+                Category::Floating
+            }
         }
     }
 
@@ -129,7 +133,9 @@ impl DType {
     }
 
     pub fn from_name(name: &str) -> Option<DType> {
-        DType::ALL.into_iter().find(|d| d.name() == name || d.aliases().contains(&name))
+        DType::ALL
+            .into_iter()
+            .find(|d| d.name() == name || d.aliases().contains(&name))
     }
 }
 
@@ -178,7 +184,10 @@ pub fn promote_types(a: DType, b: DType) -> DType {
 /// zero-dimensional tensors, which outrank Python numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operand {
-    Tensor { dtype: DType, zero_dim: bool },
+    Tensor {
+        dtype: DType,
+        zero_dim: bool,
+    },
     /// A Python bool, int or float: its dtype is the default for its category.
     Scalar(Category),
 }
@@ -191,8 +200,14 @@ pub fn result_type(operands: &[Operand]) -> DType {
     let mut wrapped: Option<DType> = None;
     for operand in operands {
         let (slot, dtype) = match *operand {
-            Operand::Tensor { dtype, zero_dim: false } => (&mut dim, dtype),
-            Operand::Tensor { dtype, zero_dim: true } => (&mut zero, dtype),
+            Operand::Tensor {
+                dtype,
+                zero_dim: false,
+            } => (&mut dim, dtype),
+            Operand::Tensor {
+                dtype,
+                zero_dim: true,
+            } => (&mut zero, dtype),
             Operand::Scalar(category) => (&mut wrapped, default_for(category)),
         };
         *slot = Some(slot.map_or(dtype, |seen| promote_types(seen, dtype)));
@@ -214,11 +229,13 @@ fn combine(higher: Option<DType>, lower: Option<DType>) -> Option<DType> {
     match (higher, lower) {
         (None, lower) => lower,
         (higher, None) => higher,
-        (Some(h), Some(l)) => Some(if h.category() >= l.category() && h.category() != Category::Bool {
-            h
-        } else {
-            promote_types(h, l)
-        }),
+        (Some(h), Some(l)) => Some(
+            if h.category() >= l.category() && h.category() != Category::Bool {
+                h
+            } else {
+                promote_types(h, l)
+            },
+        ),
     }
 }
 
@@ -227,10 +244,16 @@ mod tests {
     use super::{Category, DType::*, Operand, promote_types, result_type};
 
     fn t(dtype: super::DType) -> Operand {
-        Operand::Tensor { dtype, zero_dim: false }
+        Operand::Tensor {
+            dtype,
+            zero_dim: false,
+        }
     }
     fn z(dtype: super::DType) -> Operand {
-        Operand::Tensor { dtype, zero_dim: true }
+        Operand::Tensor {
+            dtype,
+            zero_dim: true,
+        }
     }
 
     #[test]
@@ -252,17 +275,32 @@ mod tests {
     #[test]
     fn result_type_priorities() {
         // A Python float turns an integer tensor into the default float dtype.
-        assert_eq!(result_type(&[t(Int32), Operand::Scalar(Category::Floating)]), Float32);
+        assert_eq!(
+            result_type(&[t(Int32), Operand::Scalar(Category::Floating)]),
+            Float32
+        );
         // A Python int does not widen an integer tensor.
-        assert_eq!(result_type(&[t(Int8), Operand::Scalar(Category::Integral)]), Int8);
-        assert_eq!(result_type(&[t(Float16), Operand::Scalar(Category::Floating)]), Float16);
+        assert_eq!(
+            result_type(&[t(Int8), Operand::Scalar(Category::Integral)]),
+            Int8
+        );
+        assert_eq!(
+            result_type(&[t(Float16), Operand::Scalar(Category::Floating)]),
+            Float16
+        );
         // A zero-dim tensor of the same category does not widen a dimensioned one.
         assert_eq!(result_type(&[t(Float16), z(Float64)]), Float16);
         assert_eq!(result_type(&[t(UInt8), z(Int64)]), UInt8);
         // ... but a higher category does.
         assert_eq!(result_type(&[t(Int64), z(Float64)]), Float64);
-        assert_eq!(result_type(&[t(Bool), Operand::Scalar(Category::Integral)]), Int64);
-        assert_eq!(result_type(&[t(Bool), Operand::Scalar(Category::Bool)]), Bool);
+        assert_eq!(
+            result_type(&[t(Bool), Operand::Scalar(Category::Integral)]),
+            Int64
+        );
+        assert_eq!(
+            result_type(&[t(Bool), Operand::Scalar(Category::Bool)]),
+            Bool
+        );
         assert_eq!(result_type(&[z(Int32), z(Float64)]), Float64);
         assert_eq!(result_type(&[t(Int32), t(Float16)]), Float16);
     }

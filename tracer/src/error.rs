@@ -24,19 +24,34 @@ pub struct OpError {
 
 impl OpError {
     pub fn runtime(message: impl Into<String>) -> Self {
-        OpError { kind: ErrorKind::Runtime, message: message.into() }
+        OpError {
+            kind: ErrorKind::Runtime,
+            message: message.into(),
+        }
     }
     pub fn index(message: impl Into<String>) -> Self {
-        OpError { kind: ErrorKind::Index, message: message.into() }
+        OpError {
+            kind: ErrorKind::Index,
+            message: message.into(),
+        }
     }
     pub fn type_error(message: impl Into<String>) -> Self {
-        OpError { kind: ErrorKind::Type, message: message.into() }
+        OpError {
+            kind: ErrorKind::Type,
+            message: message.into(),
+        }
     }
     pub fn value(message: impl Into<String>) -> Self {
-        OpError { kind: ErrorKind::Value, message: message.into() }
+        OpError {
+            kind: ErrorKind::Value,
+            message: message.into(),
+        }
     }
     pub fn not_implemented(message: impl Into<String>) -> Self {
-        OpError { kind: ErrorKind::NotImplemented, message: message.into() }
+        OpError {
+            kind: ErrorKind::NotImplemented,
+            message: message.into(),
+        }
     }
 }
 

@@ -49,7 +49,11 @@ pub fn wrap_dim(dim: i64, ndim: usize) -> OpResult<usize> {
             span - 1
         )));
     }
-    Ok(if dim < 0 { (dim + span) as usize } else { dim as usize })
+    Ok(if dim < 0 {
+        (dim + span) as usize
+    } else {
+        dim as usize
+    })
 }
 
 /// The broadcast shape of two shapes, or PyTorch's error naming the mismatched sizes.
@@ -57,8 +61,16 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> OpResult<Shape> {
     let ndim = a.len().max(b.len());
     let mut out = vec![0usize; ndim];
     for i in 0..ndim {
-        let da = if i + a.len() >= ndim { a[i + a.len() - ndim] } else { 1 };
-        let db = if i + b.len() >= ndim { b[i + b.len() - ndim] } else { 1 };
+        let da = if i + a.len() >= ndim {
+            a[i + a.len() - ndim]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= ndim {
+            b[i + b.len() - ndim]
+        } else {
+            1
+        };
         out[i] = if da == db || db == 1 {
             da
         } else if da == 1 {
@@ -102,17 +114,32 @@ pub fn infer_size(requested: &[i64], numel: usize) -> OpResult<Shape> {
             known *= size as usize;
         }
     }
-    let shown = || format!("[{}]", requested.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "));
+    let shown = || {
+        format!(
+            "[{}]",
+            requested
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let mut shape: Shape = requested.iter().map(|&s| s.max(0) as usize).collect();
     match infer_at {
         Some(i) => {
-            if known == 0 || numel % known != 0 {
-                return Err(OpError::runtime(format!("shape '{}' is invalid for input of size {numel}", shown())));
+            if known == 0 || !numel.is_multiple_of(known) {
+                return Err(OpError::runtime(format!(
+                    "shape '{}' is invalid for input of size {numel}",
+                    shown()
+                )));
             }
             shape[i] = numel / known;
         }
         None if known != numel => {
-            return Err(OpError::runtime(format!("shape '{}' is invalid for input of size {numel}", shown())));
+            return Err(OpError::runtime(format!(
+                "shape '{}' is invalid for input of size {numel}",
+                shown()
+            )));
         }
         None => {}
     }
@@ -122,7 +149,11 @@ pub fn infer_size(requested: &[i64], numel: usize) -> OpResult<Shape> {
 /// Strides for viewing (`old_shape`, `old_strides`) as `new_shape` without copying, if the
 /// memory layout allows it (PyTorch's `computeStride`): each run of old dims that is
 /// contiguous within itself can be split or merged freely.
-pub fn view_strides(old_shape: &[usize], old_strides: &[isize], new_shape: &[usize]) -> Option<Strides> {
+pub fn view_strides(
+    old_shape: &[usize],
+    old_strides: &[isize],
+    new_shape: &[usize],
+) -> Option<Strides> {
     if old_shape.is_empty() {
         return Some(vec![1; new_shape.len()]);
     }
@@ -171,8 +202,14 @@ mod tests {
         assert_eq!(broadcast_shapes(&[], &[2, 2]).unwrap(), vec![2, 2]);
         assert_eq!(broadcast_shapes(&[0, 1], &[1, 5]).unwrap(), vec![0, 5]);
         let err = broadcast_shapes(&[2, 3], &[4]).unwrap_err();
-        assert_eq!(err.message, "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1");
-        assert_eq!(broadcast_strides(&[3, 1], &[1, 1], &[2, 3, 4]), vec![0, 1, 0]);
+        assert_eq!(
+            err.message,
+            "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"
+        );
+        assert_eq!(
+            broadcast_strides(&[3, 1], &[1, 1], &[2, 3, 4]),
+            vec![0, 1, 0]
+        );
     }
 
     #[test]
@@ -192,17 +229,29 @@ mod tests {
             "Dimension out of range (expected to be in range of [-3, 2], but got 3)"
         );
         assert_eq!(infer_size(&[-1, 4], 12).unwrap(), vec![3, 4]);
-        assert_eq!(infer_size(&[5, -1], 12).unwrap_err().message, "shape '[5, -1]' is invalid for input of size 12");
+        assert_eq!(
+            infer_size(&[5, -1], 12).unwrap_err().message,
+            "shape '[5, -1]' is invalid for input of size 12"
+        );
     }
 
     #[test]
     fn views_that_alias() {
         // Contiguous: any reshape works.
-        assert_eq!(view_strides(&[2, 3, 4], &[12, 4, 1], &[6, 4]), Some(vec![4, 1]));
+        assert_eq!(
+            view_strides(&[2, 3, 4], &[12, 4, 1], &[6, 4]),
+            Some(vec![4, 1])
+        );
         // A transpose can't be flattened ...
         assert_eq!(view_strides(&[3, 2], &[1, 3], &[6]), None);
         // ... but its contiguous inner dim can be split.
-        assert_eq!(view_strides(&[4, 6], &[1, 4], &[4, 2, 3]), Some(vec![1, 12, 4]));
-        assert_eq!(view_strides(&[2, 3], &[3, 1], &[2, 1, 3]), Some(vec![3, 3, 1]));
+        assert_eq!(
+            view_strides(&[4, 6], &[1, 4], &[4, 2, 3]),
+            Some(vec![1, 12, 4])
+        );
+        assert_eq!(
+            view_strides(&[2, 3], &[3, 1], &[2, 1, 3]),
+            Some(vec![3, 3, 1])
+        );
     }
 }

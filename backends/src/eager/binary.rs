@@ -21,7 +21,10 @@ pub enum Operand<'a> {
 impl Operand<'_> {
     fn promoted(&self) -> Promoted {
         match self {
-            Operand::Tensor(t) => Promoted::Tensor { dtype: t.dtype(), zero_dim: t.ndim() == 0 },
+            Operand::Tensor(t) => Promoted::Tensor {
+                dtype: t.dtype(),
+                zero_dim: t.ndim() == 0,
+            },
             Operand::Scalar(s) => Promoted::Scalar(s.category()),
         }
     }
@@ -47,14 +50,26 @@ macro_rules! float_binary {
                 BinaryOp::FloorDivide => (a / b).floor(),
                 BinaryOp::Remainder => {
                     let r = a % b;
-                    if r != 0.0 && ((r < 0.0) != (b < 0.0)) { r + b } else { r }
+                    if r != 0.0 && ((r < 0.0) != (b < 0.0)) {
+                        r + b
+                    } else {
+                        r
+                    }
                 }
                 BinaryOp::Pow => a.powf(b),
                 BinaryOp::Maximum => {
-                    if a.is_nan() || b.is_nan() { <$t>::NAN } else { a.max(b) }
+                    if a.is_nan() || b.is_nan() {
+                        <$t>::NAN
+                    } else {
+                        a.max(b)
+                    }
                 }
                 BinaryOp::Minimum => {
-                    if a.is_nan() || b.is_nan() { <$t>::NAN } else { a.min(b) }
+                    if a.is_nan() || b.is_nan() {
+                        <$t>::NAN
+                    } else {
+                        a.min(b)
+                    }
                 }
                 BinaryOp::Atan2 => a.atan2(b),
                 BinaryOp::Eq => truth(a == b),
@@ -85,11 +100,19 @@ fn apply_int(op: BinaryOp, a: i64, b: i64) -> i64 {
         BinaryOp::Mul => a.wrapping_mul(b),
         BinaryOp::FloorDivide => {
             let q = a.wrapping_div(b);
-            if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) { q - 1 } else { q }
+            if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
+                q - 1
+            } else {
+                q
+            }
         }
         BinaryOp::Remainder => {
             let r = a.wrapping_rem(b);
-            if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r }
+            if r != 0 && ((r < 0) != (b < 0)) {
+                r + b
+            } else {
+                r
+            }
         }
         BinaryOp::Pow => a.wrapping_pow(b as u32),
         BinaryOp::Maximum => a.max(b),
@@ -116,32 +139,36 @@ fn run<C: Element, O: Element>(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tenso
     let po = out.data_ptr() as *mut O;
     let sa = smelt_tracer::shape::broadcast_strides(a.shape(), a.strides(), out.shape());
     let sb = smelt_tracer::shape::broadcast_strides(b.shape(), b.strides(), out.shape());
-    for_each_row(out.shape(), [out.strides(), &sa, &sb], |[oo, oa, ob], [so, s_a, s_b], n| {
-        // SAFETY: offsets from valid (broadcast) layouts over the output shape.
-        unsafe {
-            let compute = |i: isize| {
-                let (x, y) = (*pa.offset(oa + i * s_a), *pb.offset(ob + i * s_b));
-                match C::DTYPE {
-                    DType::Float64 => O::from_f64(apply_f64(op, x.to_f64(), y.to_f64())),
-                    DType::Float32 | DType::Float16 | DType::BFloat16 => {
-                        O::from_f32(apply_f32(op, x.to_f32(), y.to_f32()))
+    for_each_row(
+        out.shape(),
+        [out.strides(), &sa, &sb],
+        |[oo, oa, ob], [so, s_a, s_b], n| {
+            // SAFETY: offsets from valid (broadcast) layouts over the output shape.
+            unsafe {
+                let compute = |i: isize| {
+                    let (x, y) = (*pa.offset(oa + i * s_a), *pb.offset(ob + i * s_b));
+                    match C::DTYPE {
+                        DType::Float64 => O::from_f64(apply_f64(op, x.to_f64(), y.to_f64())),
+                        DType::Float32 | DType::Float16 | DType::BFloat16 => {
+                            O::from_f32(apply_f32(op, x.to_f32(), y.to_f32()))
+                        }
+                        _ => O::from_i64(apply_int(op, x.to_i64(), y.to_i64())),
                     }
-                    _ => O::from_i64(apply_int(op, x.to_i64(), y.to_i64())),
-                }
-            };
-            if so == 1 && s_a == 1 && s_b == 1 {
-                // The contiguous case as slices, so the loop vectorises.
-                let out_row = std::slice::from_raw_parts_mut(po.offset(oo), n);
-                for (i, slot) in out_row.iter_mut().enumerate() {
-                    *slot = compute(i as isize);
-                }
-            } else {
-                for i in 0..n as isize {
-                    *po.offset(oo + i * so) = compute(i);
+                };
+                if so == 1 && s_a == 1 && s_b == 1 {
+                    // The contiguous case as slices, so the loop vectorises.
+                    let out_row = std::slice::from_raw_parts_mut(po.offset(oo), n);
+                    for (i, slot) in out_row.iter_mut().enumerate() {
+                        *slot = compute(i as isize);
+                    }
+                } else {
+                    for i in 0..n as isize {
+                        *po.offset(oo + i * so) = compute(i);
+                    }
                 }
             }
-        }
-    });
+        },
+    );
 }
 
 fn check_integer_operands(op: BinaryOp, compute: DType, rhs: &Tensor) -> OpResult<()> {
@@ -152,15 +179,19 @@ fn check_integer_operands(op: BinaryOp, compute: DType, rhs: &Tensor) -> OpResul
         BinaryOp::FloorDivide | BinaryOp::Remainder if rhs.to_vec::<i64>().contains(&0) => {
             Err(OpError::runtime("ZeroDivisionError"))
         }
-        BinaryOp::Pow if rhs.to_vec::<i64>().iter().any(|&e| e < 0) => {
-            Err(OpError::runtime("Integers to negative integer powers are not allowed."))
-        }
+        BinaryOp::Pow if rhs.to_vec::<i64>().iter().any(|&e| e < 0) => Err(OpError::runtime(
+            "Integers to negative integer powers are not allowed.",
+        )),
         _ => Ok(()),
     }
 }
 
 /// Promotion and broadcasting: (compute dtype, output dtype, output shape, operands converted).
-fn prepare(op: BinaryOp, a: Operand, b: Operand) -> OpResult<(DType, DType, Vec<usize>, Tensor, Tensor)> {
+fn prepare(
+    op: BinaryOp,
+    a: Operand,
+    b: Operand,
+) -> OpResult<(DType, DType, Vec<usize>, Tensor, Tensor)> {
     let promoted = result_type(&[a.promoted(), b.promoted()]);
     let compute = op.compute_dtype(promoted)?;
     let out_dtype = op.result_dtype(compute);
@@ -197,7 +228,10 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
         )));
     }
     // Computing straight into `a` is safe only when nothing read later aliases what is written.
-    let direct = out_dtype == a.dtype() && !tb.same_storage(a) && ta.same_storage(a) && ta.strides() == a.strides();
+    let direct = out_dtype == a.dtype()
+        && !tb.same_storage(a)
+        && ta.same_storage(a)
+        && ta.strides() == a.strides();
     if direct {
         with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, a)));
     } else {
@@ -210,9 +244,15 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
 
 /// PyTorch's `canCast`: no float to integral, no non-bool to bool.
 fn can_cast(from: DType, to: DType) -> bool {
-    !(from.is_floating_point() && !to.is_floating_point()) && !(from != DType::Bool && to == DType::Bool)
+    let float_to_integral = from.is_floating_point() && !to.is_floating_point();
+    let to_bool = from != DType::Bool && to == DType::Bool;
+    !float_to_integral && !to_bool
 }
 
 fn join(shape: &[usize]) -> String {
-    shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+    shape
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -16,19 +16,23 @@ fn copy_typed<D: Element, S: Element>(dst: &Tensor, src: &Tensor) {
     let d = dst.data_ptr() as *mut D;
     let s = src.data_ptr() as *const S;
     let same = D::DTYPE == S::DTYPE;
-    for_each_row(dst.shape(), [dst.strides(), src.strides()], |[od, os], [sd, ss], n| {
-        // SAFETY: offsets come from valid layouts of both tensors over the same shape.
-        unsafe {
-            if same && sd == 1 && ss == 1 {
-                std::ptr::copy(s.offset(os) as *const D, d.offset(od), n);
-                return;
+    for_each_row(
+        dst.shape(),
+        [dst.strides(), src.strides()],
+        |[od, os], [sd, ss], n| {
+            // SAFETY: offsets come from valid layouts of both tensors over the same shape.
+            unsafe {
+                if same && sd == 1 && ss == 1 {
+                    std::ptr::copy(s.offset(os) as *const D, d.offset(od), n);
+                    return;
+                }
+                for i in 0..n as isize {
+                    let v = *s.offset(os + i * ss);
+                    *d.offset(od + i * sd) = convert::<S, D>(v);
+                }
             }
-            for i in 0..n as isize {
-                let v = *s.offset(os + i * ss);
-                *d.offset(od + i * sd) = convert::<S, D>(v);
-            }
-        }
-    });
+        },
+    );
 }
 
 /// Element conversion with C++ cast semantics, going through the widest exact path.
@@ -47,7 +51,11 @@ pub(crate) fn convert<S: Element, D: Element>(v: S) -> D {
 impl Tensor {
     /// A contiguous copy, or `self` when already contiguous.
     pub fn contiguous(&self) -> Tensor {
-        if self.is_contiguous() { self.clone() } else { self.clone_data() }
+        if self.is_contiguous() {
+            self.clone()
+        } else {
+            self.clone_data()
+        }
     }
 
     /// `Tensor.clone()`: new storage, contiguous layout, same values.
@@ -78,7 +86,11 @@ impl Tensor {
             ))
         })?;
         // Reading and writing the same storage in one pass could read already-written values.
-        let src = if src.same_storage(self) { src.clone_data() } else { src };
+        let src = if src.same_storage(self) {
+            src.clone_data()
+        } else {
+            src
+        };
         copy_into(self, &src);
         Ok(())
     }

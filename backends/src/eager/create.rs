@@ -38,10 +38,14 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: DType) -> OpResul
         return Err(OpError::runtime(format!("unsupported range: {a} -> {b}")));
     }
     if (st > 0.0 && b < a) || (st < 0.0 && b > a) {
-        return Err(OpError::runtime("upper bound and larger bound inconsistent with step sign"));
+        return Err(OpError::runtime(
+            "upper bound and larger bound inconsistent with step sign",
+        ));
     }
     let len = ((b - a) / st).ceil().max(0.0) as usize;
-    let all_int = [start, end, step].iter().all(|s| !matches!(s, Scalar::Float(_)));
+    let all_int = [start, end, step]
+        .iter()
+        .all(|s| !matches!(s, Scalar::Float(_)));
     let out = Tensor::zeros(&[len], dtype);
     with_element!(dtype, T => {
         let p = out.data_ptr() as *mut T;

@@ -59,27 +59,41 @@ impl Acc for i64 {
     }
 }
 
-fn accumulate<T: Element, A: Acc>(op: ReduceOp, input: &Tensor, out_strides: &[isize], acc: &mut [A], read: impl Fn(T) -> A) {
+fn accumulate<T: Element, A: Acc>(
+    op: ReduceOp,
+    input: &Tensor,
+    out_strides: &[isize],
+    acc: &mut [A],
+    read: impl Fn(T) -> A,
+) {
     let p = input.data_ptr() as *const T;
-    for_each_row(input.shape(), [input.strides(), out_strides], |[oi, oo], [si, so], n| {
-        for i in 0..n as isize {
-            // SAFETY: offsets of the input's layout; `oo` indexes the accumulator array built
-            // with the output's contiguous strides.
-            let x = unsafe { *p.offset(oi + i * si) };
-            let slot = &mut acc[(oo + i * so) as usize];
-            *slot = slot.step(op, read(x));
-        }
-    });
+    for_each_row(
+        input.shape(),
+        [input.strides(), out_strides],
+        |[oi, oo], [si, so], n| {
+            for i in 0..n as isize {
+                // SAFETY: offsets of the input's layout; `oo` indexes the accumulator array built
+                // with the output's contiguous strides.
+                let x = unsafe { *p.offset(oi + i * si) };
+                let slot = &mut acc[(oo + i * so) as usize];
+                *slot = slot.step(op, read(x));
+            }
+        },
+    );
 }
 
 /// `torch.<op>(input, dim, keepdim)`.
-pub fn reduce(op: ReduceOp, input: &Tensor, dims: Option<&[i64]>, keepdim: bool) -> OpResult<Tensor> {
+pub fn reduce(
+    op: ReduceOp,
+    input: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+) -> OpResult<Tensor> {
     let out_dtype = op.result_dtype(input.dtype())?;
     let ndim = input.ndim();
     let mut reduced = vec![false; ndim];
     match dims {
-        None => reduced.iter_mut().for_each(|r| *r = true),
-        Some(list) if list.is_empty() => reduced.iter_mut().for_each(|r| *r = true),
+        None | Some([]) => reduced.iter_mut().for_each(|r| *r = true),
         Some(list) => {
             for &d in list {
                 let d = wrap_dim(d, ndim)?;
@@ -99,14 +113,24 @@ pub fn reduce(op: ReduceOp, input: &Tensor, dims: Option<&[i64]>, keepdim: bool)
             )));
         }
         if ndim == 0 && input.numel() == 0 {
-            return Err(OpError::runtime(format!("{}(): Expected reduction dim to be specified for input.numel() == 0.", op.name())));
+            return Err(OpError::runtime(format!(
+                "{}(): Expected reduction dim to be specified for input.numel() == 0.",
+                op.name()
+            )));
         }
     }
-    let kept_shape: Vec<usize> = (0..ndim).map(|d| if reduced[d] { 1 } else { input.shape()[d] }).collect();
+    let kept_shape: Vec<usize> = (0..ndim)
+        .map(|d| if reduced[d] { 1 } else { input.shape()[d] })
+        .collect();
     let kept_strides = smelt_tracer::shape::contiguous_strides(&kept_shape);
-    let out_strides: Vec<isize> = (0..ndim).map(|d| if reduced[d] { 0 } else { kept_strides[d] }).collect();
+    let out_strides: Vec<isize> = (0..ndim)
+        .map(|d| if reduced[d] { 0 } else { kept_strides[d] })
+        .collect();
     let out_numel: usize = kept_shape.iter().product();
-    let count = (0..ndim).filter(|&d| reduced[d]).map(|d| input.shape()[d]).product::<usize>();
+    let count = (0..ndim)
+        .filter(|&d| reduced[d])
+        .map(|d| input.shape()[d])
+        .product::<usize>();
 
     let out = Tensor::zeros(&kept_shape, out_dtype);
     if input.dtype().is_floating_point() {
@@ -124,7 +148,10 @@ pub fn reduce(op: ReduceOp, input: &Tensor, dims: Option<&[i64]>, keepdim: bool)
     if keepdim {
         return Ok(out);
     }
-    let shape: Vec<i64> = (0..ndim).filter(|&d| !reduced[d]).map(|d| input.shape()[d] as i64).collect();
+    let shape: Vec<i64> = (0..ndim)
+        .filter(|&d| !reduced[d])
+        .map(|d| input.shape()[d] as i64)
+        .collect();
     out.view(&shape)
 }
 
@@ -135,4 +162,3 @@ fn write<T: Element>(out: &Tensor, values: impl Iterator<Item = T>) {
         unsafe { *p.add(i) = v };
     }
 }
-

@@ -89,20 +89,26 @@ fn run<I: Element, O: Element>(op: UnaryOp, input: &Tensor, out: &Tensor) {
     let src = input.data_ptr() as *const I;
     let dst = out.data_ptr() as *mut O;
     let in_dtype = I::DTYPE;
-    for_each_row(out.shape(), [out.strides(), input.strides()], |[od, oi], [sd, si], n| {
-        for i in 0..n as isize {
-            // SAFETY: offsets from valid layouts over the same shape.
-            unsafe {
-                let x = *src.offset(oi + i * si);
-                let y: O = match in_dtype {
-                    DType::Float64 => O::from_f64(apply_f64(op, x.to_f64())),
-                    DType::Float32 | DType::Float16 | DType::BFloat16 => O::from_f32(apply_f32(op, x.to_f32())),
-                    _ => O::from_i64(apply_int(op, x.to_i64(), in_dtype)),
-                };
-                *dst.offset(od + i * sd) = y;
+    for_each_row(
+        out.shape(),
+        [out.strides(), input.strides()],
+        |[od, oi], [sd, si], n| {
+            for i in 0..n as isize {
+                // SAFETY: offsets from valid layouts over the same shape.
+                unsafe {
+                    let x = *src.offset(oi + i * si);
+                    let y: O = match in_dtype {
+                        DType::Float64 => O::from_f64(apply_f64(op, x.to_f64())),
+                        DType::Float32 | DType::Float16 | DType::BFloat16 => {
+                            O::from_f32(apply_f32(op, x.to_f32()))
+                        }
+                        _ => O::from_i64(apply_int(op, x.to_i64(), in_dtype)),
+                    };
+                    *dst.offset(od + i * sd) = y;
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 /// `torch.<op>(input)` into a new tensor.

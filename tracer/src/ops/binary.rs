@@ -129,14 +129,17 @@ impl BinaryOp {
             (BinaryOp::Sub, Category::Bool) => Err(OpError::runtime(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
             )),
-            (BinaryOp::BitwiseAnd | BinaryOp::BitwiseOr | BinaryOp::BitwiseXor, Category::Floating) => {
-                Err(OpError::runtime(format!(
-                    "\"{}_cpu\" not implemented for '{}'",
-                    self.name(),
-                    promoted.scalar_type_name()
-                )))
+            (
+                BinaryOp::BitwiseAnd | BinaryOp::BitwiseOr | BinaryOp::BitwiseXor,
+                Category::Floating,
+            ) => Err(OpError::runtime(format!(
+                "\"{}_cpu\" not implemented for '{}'",
+                self.name(),
+                promoted.scalar_type_name()
+            ))),
+            (BinaryOp::Div | BinaryOp::Atan2, Category::Bool | Category::Integral) => {
+                Ok(DType::DEFAULT_FLOAT)
             }
-            (BinaryOp::Div | BinaryOp::Atan2, Category::Bool | Category::Integral) => Ok(DType::DEFAULT_FLOAT),
             _ => Ok(promoted),
         }
     }

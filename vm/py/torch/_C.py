@@ -1,4 +1,9 @@
 """`torch._C`: the native module, implemented in Rust by smelt as `_smelt`."""
 
-from _smelt import *  # noqa: F401,F403
-from _smelt import __version__ as _smelt_version, rustpython_version as _rustpython_version  # noqa: F401
+import _smelt
+
+# Private names too: the Python layer calls the native primitives (`_tensor`, `_binary`, ...).
+globals().update({k: v for k, v in vars(_smelt).items() if not (k.startswith("__") and k.endswith("__"))})
+_smelt_version = _smelt.__version__
+_rustpython_version = _smelt.rustpython_version
+del _smelt

@@ -1,5 +1,10 @@
-//! `_smelt`: the native module under smelt's Python `torch` package. `torch._C` re-exports it,
-//! and the Rust-backed types (`torch.Tensor`, dtypes, the compile entry points) are added here.
+//! `_smelt`: the native module under smelt's Python `torch` package (`torch._C` re-exports
+//! it). Rust-backed types live here — `TensorBase` (the base of `torch.Tensor`) and
+//! `dtype` — with the primitives the Python layer builds PyTorch's API from.
+
+mod dtype;
+mod ops;
+mod tensor;
 
 use rustpython_vm::{Context, builtins::PyModuleDef};
 
@@ -9,11 +14,135 @@ pub fn module_def(ctx: &Context) -> &'static PyModuleDef {
 
 #[rustpython_vm::pymodule(name = "_smelt")]
 mod smelt_native {
-    /// smelt's version, shown as `torch.__version__`'s local part.
+    use rustpython_vm::builtins::{PyDictRef, PyStrRef, PyTypeRef};
+    use rustpython_vm::class::{PyClassImpl, StaticType};
+    use rustpython_vm::function::OptionalArg;
+    use rustpython_vm::{PyObjectRef, PyRef, PyResult, VirtualMachine};
+    use smelt_tracer::DType;
+
+    use super::dtype::PyDType;
+    use super::ops;
+    use super::tensor::{self, PyTensor};
+
+    /// smelt's version, the local part of `torch.__version__`.
     #[pyattr(name = "__version__")]
     const VERSION: &str = env!("CARGO_PKG_VERSION");
 
     /// The RustPython release the binary embeds.
     #[pyattr(name = "rustpython_version")]
     const RUSTPYTHON_VERSION: &str = "0.5.0";
+
+    #[pyattr(name = "TensorBase")]
+    fn tensor_base(_vm: &VirtualMachine) -> PyTypeRef {
+        PyTensor::make_static_type()
+    }
+
+    #[pyattr(name = "dtype")]
+    fn dtype_class(_vm: &VirtualMachine) -> PyTypeRef {
+        PyDType::make_static_type()
+    }
+
+    /// Every dtype by its names (`float32`, `float`, ...), for `torch` to export.
+    #[pyfunction]
+    fn _dtypes(vm: &VirtualMachine) -> PyResult<PyDictRef> {
+        let dict = vm.ctx.new_dict();
+        for d in DType::ALL {
+            let obj = PyDType::get(d);
+            dict.set_item(d.name(), obj.clone().into(), vm)?;
+            for alias in d.aliases() {
+                dict.set_item(*alias, obj.clone().into(), vm)?;
+            }
+        }
+        Ok(dict)
+    }
+
+    /// Registers `torch.Tensor`, the class native results are created as.
+    #[pyfunction]
+    fn _set_tensor_class(cls: PyTypeRef, vm: &VirtualMachine) -> PyResult<()> {
+        if !cls.fast_issubclass(PyTensor::static_type()) {
+            return Err(vm.new_type_error("tensor class must subclass TensorBase"));
+        }
+        tensor::set_result_class(cls);
+        Ok(())
+    }
+
+    #[pyfunction]
+    fn promote_types(a: PyRef<PyDType>, b: PyRef<PyDType>) -> PyRef<PyDType> {
+        PyDType::get(smelt_tracer::dtype::promote_types(a.dtype, b.dtype))
+    }
+
+    #[pyfunction]
+    fn _tensor(data: PyObjectRef, dtype: Option<PyRef<PyDType>>, vm: &VirtualMachine) -> PyResult {
+        ops::tensor(data, dtype, vm)
+    }
+
+    #[pyfunction]
+    fn _full(
+        shape: Vec<usize>,
+        value: PyObjectRef,
+        dtype: Option<PyRef<PyDType>>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::full(shape, value, dtype, vm)
+    }
+
+    #[pyfunction]
+    fn _arange(
+        start: PyObjectRef,
+        end: PyObjectRef,
+        step: PyObjectRef,
+        dtype: Option<PyRef<PyDType>>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::arange(start, end, step, dtype, vm)
+    }
+
+    #[pyfunction]
+    fn _unary(name: PyStrRef, input: PyRef<PyTensor>, vm: &VirtualMachine) -> PyResult {
+        ops::unary(name.expect_str(), input, vm)
+    }
+
+    #[pyfunction]
+    fn _binary(name: PyStrRef, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult {
+        ops::binary(name.expect_str(), a, b, vm)
+    }
+
+    #[pyfunction]
+    fn _binary_(
+        name: PyStrRef,
+        a: PyRef<PyTensor>,
+        b: PyObjectRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<PyTensor>> {
+        ops::binary_(name.expect_str(), a, b, vm)
+    }
+
+    #[pyfunction]
+    fn _reduce(
+        name: PyStrRef,
+        input: PyRef<PyTensor>,
+        dims: Option<Vec<i64>>,
+        keepdim: OptionalArg<bool>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::reduce(name.expect_str(), input, dims, keepdim.unwrap_or(false), vm)
+    }
+
+    #[pyfunction]
+    fn _fill_(
+        t: PyRef<PyTensor>,
+        value: PyObjectRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<PyTensor>> {
+        ops::fill_(t, value, vm)
+    }
+
+    #[pyfunction]
+    fn _copy_(
+        dst: PyRef<PyTensor>,
+        src: PyObjectRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<PyTensor>> {
+        ops::copy_(dst, src, vm)
+    }
 }
