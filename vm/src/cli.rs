@@ -92,7 +92,12 @@ fn install_panic_report() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
-        let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
-        eprintln!("smelt: internal error: {message}{place}\nThis is a bug in smelt, not in your program; please report it.");
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "smelt: internal error: {message}{place}\nThis is a bug in smelt, not in your program; please report it."
+        );
     }));
 }
