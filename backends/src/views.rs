@@ -6,14 +6,7 @@ use smelt_tracer::{OpError, OpResult};
 use crate::tensor::Tensor;
 
 fn fmt_shape(shape: &[usize]) -> String {
-    format!(
-        "[{}]",
-        shape
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    format!("[{}]", shape::join_dims(shape))
 }
 
 impl Tensor {
@@ -98,11 +91,7 @@ impl Tensor {
                 "expand(torch.{}Tensor{{{}}}, size=[{}]): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
                 self.dtype().scalar_type_name(),
                 fmt_shape(self.shape()),
-                sizes
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                shape::join_dims(sizes),
                 sizes.len(),
                 self.ndim()
             )));
@@ -132,11 +121,7 @@ impl Tensor {
             } else {
                 return Err(OpError::runtime(format!(
                     "The expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton dimension {i}.  Target sizes: [{}].  Tensor sizes: {}",
-                    sizes
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    shape::join_dims(sizes),
                     fmt_shape(self.shape())
                 )));
             }

@@ -6,6 +6,14 @@ use crate::error::{OpError, OpResult};
 pub type Shape = Vec<usize>;
 pub type Strides = Vec<isize>;
 
+/// `2, 3, 4`: sizes as PyTorch lists them inside brackets in its messages.
+pub fn join_dims<T: std::fmt::Display>(dims: &[T]) -> String {
+    dims.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn numel(shape: &[usize]) -> usize {
     shape.iter().product()
 }
@@ -114,16 +122,7 @@ pub fn infer_size(requested: &[i64], numel: usize) -> OpResult<Shape> {
             known *= size as usize;
         }
     }
-    let shown = || {
-        format!(
-            "[{}]",
-            requested
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    let shown = || format!("[{}]", join_dims(requested));
     let mut shape: Shape = requested.iter().map(|&s| s.max(0) as usize).collect();
     match infer_at {
         Some(i) => {

@@ -3,7 +3,7 @@
 
 use smelt_tracer::dtype::{Category, Operand as Promoted, result_type};
 use smelt_tracer::ops::BinaryOp;
-use smelt_tracer::shape::broadcast_shapes;
+use smelt_tracer::shape::{broadcast_shapes, join_dims};
 use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::{Element, Scalar};
@@ -216,8 +216,8 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
     if shape != a.shape() {
         return Err(OpError::runtime(format!(
             "output with shape [{}] doesn't match the broadcast shape [{}]",
-            join(a.shape()),
-            join(&shape)
+            join_dims(a.shape()),
+            join_dims(&shape)
         )));
     }
     if !can_cast(out_dtype, a.dtype()) {
@@ -247,12 +247,4 @@ fn can_cast(from: DType, to: DType) -> bool {
     let float_to_integral = from.is_floating_point() && !to.is_floating_point();
     let to_bool = from != DType::Bool && to == DType::Bool;
     !float_to_integral && !to_bool
-}
-
-fn join(shape: &[usize]) -> String {
-    shape
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

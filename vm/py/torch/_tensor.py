@@ -268,9 +268,9 @@ class Tensor(_C.TensorBase):
     def clamp(self, min=None, max=None):
         out = self
         if min is not None:
-            out = _C._binary("maximum", out, min) if isinstance(min, Tensor) else _clamp_scalar(out, min, "maximum")
+            out = _C._binary("maximum", out, min)
         if max is not None:
-            out = _C._binary("minimum", out, max) if isinstance(max, Tensor) else _clamp_scalar(out, max, "minimum")
+            out = _C._binary("minimum", out, max)
         return out
 
     clip = clamp
@@ -394,10 +394,6 @@ class Tensor(_C.TensorBase):
 
     def __ge__(self, other):
         return _C._binary("ge", self, other)
-
-
-def _clamp_scalar(t, bound, op):
-    return _C._binary(op, t, bound)
 
 
 def _wrap(dim, ndim):
