@@ -63,6 +63,42 @@ pub fn for_each_row<const N: usize>(
     }
 }
 
+/// Calls `lane(starts, steps, len)` for every 1-D lane along `dim`: each lane is all the
+/// elements that differ only in their `dim` index. Kernels that scan, sort or gather along a
+/// dim walk lanes.
+pub fn for_each_lane<const N: usize>(
+    shape: &[usize],
+    strides: [&[isize]; N],
+    dim: usize,
+    mut lane: impl FnMut([isize; N], [isize; N], usize),
+) {
+    let without = |v: &[isize]| -> Vec<isize> {
+        v.iter()
+            .enumerate()
+            .filter(|(d, _)| *d != dim)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    let outer_shape: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| *d != dim)
+        .map(|(_, s)| *s)
+        .collect();
+    let outer: [Vec<isize>; N] = std::array::from_fn(|k| without(strides[k]));
+    let steps: [isize; N] = std::array::from_fn(|k| strides[k][dim]);
+    let outer_refs: [&[isize]; N] = std::array::from_fn(|k| outer[k].as_slice());
+    for_each_row(&outer_shape, outer_refs, |starts, row_steps, n| {
+        for i in 0..n as isize {
+            lane(
+                std::array::from_fn(|k| starts[k] + i * row_steps[k]),
+                steps,
+                shape[dim],
+            );
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::for_each_row;

@@ -8,4 +8,5 @@ mod exit_status;
 mod repl;
 mod stdlib;
 mod tensor_eager;
+mod tensor_ops;
 mod torch_package;

@@ -1,13 +1,18 @@
 //! Eager CPU kernels: the reference semantics of every op. Each kernel family matches on its
 //! op enum from `smelt_tracer::ops` exhaustively.
 
+mod along_dim;
 mod binary;
 mod copy;
 mod create;
+mod matmul;
+pub mod random;
 mod reduce;
 mod unary;
 
+pub use along_dim::{Extreme, cat, cumsum, gather, index_select, max_min, scatter_, sort, where_};
 pub use binary::{Operand, binary, binary_};
 pub use create::{arange, fill_};
+pub use matmul::{bmm, matmul, mm};
 pub use reduce::reduce;
 pub use unary::unary;

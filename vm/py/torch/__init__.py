@@ -12,6 +12,8 @@ from torch._size import Size
 from torch._device import device
 from torch._tensor import Tensor, _UNARY, _BINARY, _shape_args, _dims_arg
 from torch._tensor_str import set_printoptions, get_printoptions
+from torch import return_types
+from torch._finfo import finfo, iinfo
 
 dtype = _C.dtype
 globals().update(_C._dtypes())
@@ -215,6 +217,223 @@ def narrow(input, dim, start, length):
 
 def select(input, dim, index):
     return input.select(dim, index)
+
+
+def matmul(input, other):
+    return input.matmul(other)
+
+
+def mm(input, mat2):
+    return input.mm(mat2)
+
+
+def bmm(input, mat2):
+    return input.bmm(mat2)
+
+
+def cat(tensors, dim=0):
+    return _C._cat(list(tensors), dim)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry 0 "
+                f"and {list(t.shape)} at entry {i}"
+            )
+    d = dim + tensors[0].dim() + 1 if dim < 0 else dim
+    return _C._cat([t.unsqueeze(d) for t in tensors], d)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return tensor.split(split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    return input.chunk(chunks, dim)
+
+
+def unbind(input, dim=0):
+    return input.unbind(dim)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return tuple(condition.nonzero().unbind(1))
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = tensor(input)
+    return _C._where(condition, input, other)
+
+
+def max(input, dim=None, keepdim=False):
+    return input.max(dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    return input.min(dim, keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return input.argmax(dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return input.argmin(dim, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def softmax(input, dim, dtype=None):
+    return input.softmax(dim, dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    return input.log_softmax(dim, dtype)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return input.logsumexp(dim, keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    return input.cumsum(dim, dtype=dtype)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    return input.sort(dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return input.argsort(dim, descending, stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    return input.topk(k, dim, largest, sorted)
+
+
+def index_select(input, dim, index):
+    return input.index_select(dim, index)
+
+
+def gather(input, dim, index):
+    return input.gather(dim, index)
+
+
+def scatter(input, dim, index, src):
+    return input.scatter(dim, index, src)
+
+
+def masked_fill(input, mask, value):
+    return input.masked_fill(mask, value)
+
+
+def tril(input, diagonal=0):
+    return input.tril(diagonal)
+
+
+def triu(input, diagonal=0):
+    return input.triu(diagonal)
+
+
+def nonzero(input):
+    return input.nonzero()
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    _check_device(device)
+    dtype = dtype or _default_dtype
+    if steps == 1:
+        return _finish(full([1], start, dtype=dtype), requires_grad)
+    step = (end - start) / (steps - 1)
+    # Filled from both ends, as PyTorch does, so the last value is exactly `end`.
+    i = _C._arange(0, steps, 1, float64)
+    values = _C._where(i < steps // 2, i * step + start, end - (steps - 1 - i) * step)
+    return _finish(values.to(dtype), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    _check_device(device)
+    m = n if m is None else m
+    out = (_C._arange(0, n, 1, int64).unsqueeze(1) == _C._arange(0, m, 1, int64).unsqueeze(0))
+    return _finish(out.to(dtype or _default_dtype), requires_grad)
+
+
+def manual_seed(seed):
+    _C.manual_seed(_builtins.int(seed))
+    return _DefaultGenerator()
+
+
+def seed():
+    import time
+
+    s = _builtins.int(time.time_ns()) & 0xFFFFFFFFFFFF
+    _C.manual_seed(s)
+    return s
+
+
+def initial_seed():
+    return _C.initial_seed()
+
+
+class _DefaultGenerator:
+    def initial_seed(self):
+        return _C.initial_seed()
+
+    def manual_seed(self, s):
+        _C.manual_seed(_builtins.int(s))
+        return self
+
+
+default_generator = _DefaultGenerator()
+
+
+def _random_dtype(dtype):
+    return dtype or _default_dtype
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None, **_):
+    _check_device(device)
+    return _finish(_C._random("uniform", _shape_args(size), 0.0, 1.0, _random_dtype(dtype)), requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None, **_):
+    _check_device(device)
+    return _finish(_C._random("normal", _shape_args(size), 0.0, 1.0, _random_dtype(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad=False, generator=None, **_):
+    _check_device(device)
+    if size is None:
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    return _C._random("randint", _shape_args((size,)), _builtins.float(low), _builtins.float(high), dtype or int64)
+
+
+def rand_like(t, *, dtype=None, **_):
+    return rand(t.shape, dtype=dtype or t.dtype)
+
+
+def randn_like(t, *, dtype=None, **_):
+    return randn(t.shape, dtype=dtype or t.dtype)
+
+
+def randperm(n, *, dtype=None, **_):
+    return rand(n, dtype=float64).argsort().to(dtype or int64)
 
 
 def result_type(a, b):

@@ -4,6 +4,7 @@ import builtins
 import math
 
 from torch import _C
+from torch import return_types as _return_types
 from torch._size import Size
 from torch._device import device as _device_cls
 
@@ -232,7 +233,16 @@ class Tensor(_C.TensorBase):
         return _index(self, index)
 
     def __setitem__(self, index, value):
-        _C._copy_(_index(self, index), value)
+        items = index if isinstance(index, tuple) else (index,)
+        if not any(isinstance(i, (Tensor, list)) for i in items):
+            _C._copy_(_index(self, index), value)
+            return
+        only = items[0] if len(items) == 1 else None
+        whole_mask = isinstance(only, Tensor) and only.dtype == _C._dtypes()["bool"] and only._shape == self._shape
+        if whole_mask and (not isinstance(value, Tensor) or value.numel() == 1):
+            self.copy_(self.masked_fill(only, value))
+            return
+        _index_put(self, items, value)
 
     # --- reductions -----------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -285,6 +295,200 @@ class Tensor(_C.TensorBase):
 
     def square(self):
         return self * self
+
+    # --- reductions with indices, statistics, normalisation --------------------------------
+    def max(self, dim=None, keepdim=False):
+        if dim is None:
+            if self.numel() == 0:
+                raise RuntimeError(
+                    "max(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument."
+                )
+            return _C._reduce("amax", self, None, False)
+        if isinstance(dim, Tensor):
+            return _C._binary("maximum", self, dim)
+        return _return_types.max(*_C._max_min(self, dim, keepdim, True))
+
+    def min(self, dim=None, keepdim=False):
+        if dim is None:
+            if self.numel() == 0:
+                raise RuntimeError(
+                    "min(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument."
+                )
+            return _C._reduce("amin", self, None, False)
+        if isinstance(dim, Tensor):
+            return _C._binary("minimum", self, dim)
+        return _return_types.min(*_C._max_min(self, dim, keepdim, False))
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return _C._max_min(self.reshape(-1), 0, False, True)[1]
+        return _C._max_min(self, dim, keepdim, True)[1]
+
+    def argmin(self, dim=None, keepdim=False):
+        if dim is None:
+            return _C._max_min(self.reshape(-1), 0, False, False)[1]
+        return _C._max_min(self, dim, keepdim, False)[1]
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if not self.dtype.is_floating_point:
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        dims = _dims_arg(dim)
+        n = self.numel() if not dims else math.prod(self._shape[_wrap(d, self.dim())] for d in dims)
+        centered = self - self.mean(dims, keepdim=True)
+        return (centered * centered).sum(dims, keepdim=keepdim) / builtins.max(n - correction, 0)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def softmax(self, dim, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        _need_float(x, "softmax_lastdim_kernel_impl")
+        e = (x - x.amax(dim, keepdim=True)).exp()
+        return e / e.sum(dim, keepdim=True)
+
+    def log_softmax(self, dim, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        _need_float(x, "log_softmax_lastdim_kernel_impl")
+        shifted = x - x.amax(dim, keepdim=True)
+        return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+    def logsumexp(self, dim, keepdim=False):
+        x = self if self.dtype.is_floating_point else self.float()
+        top = x.amax(dim, keepdim=True)
+        top = _C._where(top.abs() == math.inf, 0.0, top)
+        out = (x - top).exp().sum(dim, keepdim=True).log() + top
+        return out if keepdim else out.squeeze(_dims_arg(dim))
+
+    def cumsum(self, dim, dtype=None):
+        return _C._cumsum(self if dtype is None else self.to(dtype), dim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _return_types.sort(*_C._sort(self, dim, descending))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _C._sort(self, dim, descending)[1]
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        d = _wrap(dim, self.dim())
+        size = self._shape[d] if self.dim() else 1
+        if k < 0 or k > size:
+            raise RuntimeError(f"selected index k out of range")
+        values, indices = _C._sort(self, d, largest)
+        return _return_types.topk(values.narrow(d, 0, k), indices.narrow(d, 0, k))
+
+    # --- random fills ----------------------------------------------------------------------
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return self.copy_(_C._random("uniform", list(self._shape), float(a), float(b), self.dtype))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return self.copy_(_C._random("normal", list(self._shape), float(mean), float(std), self.dtype))
+
+    # --- selection by index ---------------------------------------------------------------
+    def index_select(self, dim, index):
+        return _C._index_select(self, dim, index)
+
+    def gather(self, dim, index):
+        return _C._gather(self, dim, index)
+
+    def scatter_(self, dim, index, src):
+        if not isinstance(src, Tensor):
+            src = _C._full(list(index._shape), src, self.dtype)
+        return _C._scatter_(self, dim, index, src)
+
+    def scatter(self, dim, index, src):
+        return self.clone().scatter_(dim, index, src)
+
+    def masked_fill(self, mask, value):
+        if isinstance(value, Tensor):
+            value = value.item()
+        return _C._where(mask, _C._full([], value, self.dtype), self)
+
+    def masked_fill_(self, mask, value):
+        return self.copy_(self.masked_fill(mask, value))
+
+    def where(self, condition, other):
+        return _C._where(condition, self, other)
+
+    def tril(self, diagonal=0):
+        return _C._where(_band(self, diagonal, lower=True), self, _C._full([], 0, self.dtype))
+
+    def triu(self, diagonal=0):
+        return _C._where(_band(self, diagonal, lower=False), self, _C._full([], 0, self.dtype))
+
+    def nonzero(self):
+        flat = self.reshape(-1).tolist()
+        shape = list(self._shape)
+        rows = []
+        for i, v in enumerate(flat):
+            if v:
+                coords = []
+                for size in reversed(shape):
+                    coords.append(i % size)
+                    i //= size
+                rows.append(list(reversed(coords)))
+        if not rows:
+            return _C._full([0, len(shape)], 0, _C._dtypes()["int64"])
+        return _C._tensor(rows, _C._dtypes()["int64"])
+
+    # --- matrix products and splitting ----------------------------------------------------
+    def matmul(self, other):
+        return _C._matmul("matmul", self, other)
+
+    def mm(self, mat2):
+        return _C._matmul("mm", self, mat2)
+
+    def bmm(self, mat2):
+        return _C._matmul("bmm", self, mat2)
+
+    def __matmul__(self, other):
+        return _C._matmul("matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return _C._matmul("matmul", other, self)
+
+    def split(self, split_size, dim=0):
+        d = _wrap(dim, self.dim())
+        size = self._shape[d]
+        if isinstance(split_size, int):
+            if split_size <= 0 and size:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+            sizes = [builtins.min(split_size, size - s) for s in range(0, size, split_size or 1)] or [0]
+        else:
+            sizes = list(split_size)
+            if builtins.sum(sizes) != size:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {d}), "
+                    f"but got split_sizes={sizes}"
+                )
+        out, start = [], 0
+        for n in sizes:
+            out.append(self.narrow(d, start, n))
+            start += n
+        return tuple(out)
+
+    def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+        size = self._shape[_wrap(dim, self.dim())]
+        return self.split(-(-size // chunks) if size else 1, dim)
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in range(self._shape[_wrap(dim, self.dim())]))
+
+    def repeat(self, *sizes):
+        sizes = _shape_args(sizes)
+        shape = [1] * (len(sizes) - self.dim()) + list(self._shape)
+        x = self.reshape(shape)
+        expanded, final = [], []
+        for r, s in zip(sizes, shape):
+            expanded += [r, s]
+            final.append(r * s)
+        interleaved = x.reshape([v for s in shape for v in (1, s)]).expand(expanded)
+        return interleaved.reshape(final)
 
     # --- operators ------------------------------------------------------------------------
     def __add__(self, other):
@@ -396,6 +600,20 @@ class Tensor(_C.TensorBase):
         return _C._binary("ge", self, other)
 
 
+def _need_float(x, kernel):
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x.dtype]}\'')
+
+
+def _band(t, diagonal, lower):
+    if t.dim() < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+    rows, cols = t._shape[-2], t._shape[-1]
+    i64 = _C._dtypes()["int64"]
+    offset = _C._arange(0, cols, 1, i64).unsqueeze(0) - _C._arange(0, rows, 1, i64).unsqueeze(1)
+    return offset <= diagonal if lower else offset >= diagonal
+
+
 def _wrap(dim, ndim):
     span = builtins.max(ndim, 1)
     if dim < -span or dim >= span:
@@ -404,11 +622,12 @@ def _wrap(dim, ndim):
 
 
 def _index(t, index):
-    """Basic indexing: ints, slices (with steps), None and Ellipsis, as views."""
+    """Basic indexing (ints, slices with steps, None, Ellipsis) gives a view; tensor indices
+    (integer or bool, also lists) give a copy, as in PyTorch."""
     if not isinstance(index, tuple):
         index = (index,)
     if any(isinstance(i, (Tensor, list)) for i in index):
-        raise NotImplementedError("indexing with tensors or lists is not supported yet")
+        return _advanced_index(t, index)
     consumed = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
     if consumed > t.dim():
         raise IndexError(f"too many indices for tensor of dimension {t.dim()}")
@@ -437,6 +656,90 @@ def _index(t, index):
                 f"(got {type(item).__name__})"
             )
     return out
+
+
+def _as_index_tensor(item):
+    if isinstance(item, list):
+        item = _C._tensor(item, None)
+    return item
+
+
+def _advanced_index(t, index):
+    """Tensor indices: bool masks become the integer indices of their True elements; the
+    index tensors broadcast together and pick elements through one flat index_select."""
+    items = []
+    for item in index:
+        item = _as_index_tensor(item)
+        if isinstance(item, Tensor) and item.dtype == _C._dtypes()["bool"]:
+            if item.dim() == 0:
+                raise NotImplementedError("indexing with a 0-dim bool tensor is not supported yet")
+            coords = item.nonzero()
+            items.extend(coords.select(1, k) for k in range(item.dim()))
+        else:
+            items.append(item)
+    # Basic items first (keeping a slot for every tensor-indexed dim), then the tensors.
+    basic, tensor_dims, dim = [], [], 0
+    for item in items:
+        if isinstance(item, Tensor):
+            if item.dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            basic.append(slice(None))
+            tensor_dims.append((dim, item))
+            dim += 1
+        elif item is None:
+            basic.append(None)
+            dim += 1
+        elif isinstance(item, int):
+            basic.append(item)
+        else:
+            basic.append(item)
+            dim += 1 if item is not Ellipsis else 0
+    if any(i is Ellipsis for i in basic):
+        raise NotImplementedError("Ellipsis together with tensor indices is not supported yet")
+    view = _index(t, tuple(basic))
+    dims = [d for d, _ in tensor_dims]
+    idx = _broadcast_all([i for _, i in tensor_dims])
+    rest = [d for d in range(view.dim()) if d not in dims]
+    moved = view.permute(*(dims + rest))
+    lead = [view._shape[d] for d in dims]
+    flat = None
+    stride = 1
+    for pos in reversed(range(len(dims))):
+        size, i = lead[pos], idx[pos]
+        if bool(((i >= size) | (i < -size)).any()):
+            bad = next(v for v in i.reshape(-1).tolist() if v >= size or v < -size)
+            raise IndexError(f"index {bad} is out of bounds for dimension {dims[pos]} with size {size}")
+        i = _C._where(i < 0, i + size, i)
+        flat = i * stride if flat is None else flat + i * stride
+        stride *= size
+    picked = moved.reshape([math.prod(lead)] + [moved._shape[k] for k in range(len(dims), moved.dim())])
+    out = picked.index_select(0, flat.reshape(-1).long())
+    out = out.reshape(list(flat._shape) + list(picked._shape[1:]))
+    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
+    if adjacent and dims[0] > 0:
+        nb = flat.dim()
+        order = list(range(nb, nb + dims[0])) + list(range(nb)) + list(range(nb + dims[0], out.dim()))
+        out = out.permute(*order)
+    return out
+
+
+def _index_put(t, items, value):
+    """Writes `value` at the positions an advanced index names, one position at a time."""
+    positions = _advanced_index(_C._arange(0, t.numel(), 1, _C._dtypes()["int64"]).reshape(list(t._shape)), items)
+    flat_target = t.reshape(-1)
+    if flat_target.data_ptr() != t.data_ptr() or not t.is_contiguous():
+        raise NotImplementedError("index assignment into a non-contiguous tensor is not supported yet")
+    values = value if isinstance(value, Tensor) else _C._full([], value, t.dtype)
+    values = values.expand(*positions._shape) if values.dim() <= positions.dim() else values
+    for pos, v in zip(positions.reshape(-1).tolist(), values.reshape(-1).tolist()):
+        flat_target[pos] = v
+
+
+def _broadcast_all(tensors):
+    shape = []
+    for t in tensors:
+        shape = list((_C._full(shape, 0, t.dtype) + _C._full(list(t._shape), 0, t.dtype))._shape)
+    return [t.expand(shape) for t in tensors]
 
 
 for _name in _UNARY:

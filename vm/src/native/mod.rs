@@ -145,4 +145,104 @@ mod smelt_native {
     ) -> PyResult<PyRef<PyTensor>> {
         ops::copy_(dst, src, vm)
     }
+
+    #[pyfunction]
+    fn _matmul(
+        kind: PyStrRef,
+        a: PyRef<PyTensor>,
+        b: PyRef<PyTensor>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::matmul(kind.expect_str(), a, b, vm)
+    }
+
+    #[pyfunction]
+    fn _cat(tensors: Vec<PyRef<PyTensor>>, dim: i64, vm: &VirtualMachine) -> PyResult {
+        ops::cat(tensors, dim, vm)
+    }
+
+    #[pyfunction]
+    fn _cumsum(t: PyRef<PyTensor>, dim: i64, vm: &VirtualMachine) -> PyResult {
+        ops::cumsum(t, dim, vm)
+    }
+
+    #[pyfunction]
+    fn _max_min(
+        t: PyRef<PyTensor>,
+        dim: i64,
+        keepdim: bool,
+        max: bool,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::max_min(t, dim, keepdim, max, vm)
+    }
+
+    #[pyfunction]
+    fn _sort(t: PyRef<PyTensor>, dim: i64, descending: bool, vm: &VirtualMachine) -> PyResult {
+        ops::sort(t, dim, descending, vm)
+    }
+
+    #[pyfunction]
+    fn _index_select(
+        t: PyRef<PyTensor>,
+        dim: i64,
+        index: PyRef<PyTensor>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::index_select(t, dim, index, vm)
+    }
+
+    #[pyfunction]
+    fn _gather(
+        t: PyRef<PyTensor>,
+        dim: i64,
+        index: PyRef<PyTensor>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::gather(t, dim, index, vm)
+    }
+
+    #[pyfunction]
+    fn _scatter_(
+        t: PyRef<PyTensor>,
+        dim: i64,
+        index: PyRef<PyTensor>,
+        src: PyRef<PyTensor>,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<PyTensor>> {
+        ops::scatter_(t, dim, index, src, vm)
+    }
+
+    #[pyfunction]
+    fn _where(
+        cond: PyRef<PyTensor>,
+        a: PyObjectRef,
+        b: PyObjectRef,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::where_(cond, a, b, vm)
+    }
+
+    /// `kind` is "uniform" (low, high), "normal" (mean, std) or "randint" (low, high).
+    #[pyfunction]
+    fn _random(
+        kind: PyStrRef,
+        shape: Vec<usize>,
+        a: f64,
+        b: f64,
+        dtype: Option<PyRef<PyDType>>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::random(kind.expect_str(), shape, a, b, dtype, vm)
+    }
+
+    #[pyfunction]
+    fn manual_seed(seed: i64) {
+        smelt_backends::eager::random::manual_seed(seed as u64);
+    }
+
+    #[pyfunction]
+    fn initial_seed() -> u64 {
+        smelt_backends::eager::random::initial_seed()
+    }
 }

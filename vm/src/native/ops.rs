@@ -274,3 +274,146 @@ pub fn copy_(
     dst.get().copy_(&src).map_err(|e| to_py_err(vm, e))?;
     Ok(dst)
 }
+
+fn tensors(list: Vec<PyRef<PyTensor>>) -> Vec<Tensor> {
+    list.iter().map(|t| t.get()).collect()
+}
+
+fn lift<T>(vm: &VirtualMachine, r: smelt_tracer::OpResult<T>) -> PyResult<T> {
+    r.map_err(|e| to_py_err(vm, e))
+}
+
+pub fn matmul(kind: &str, a: PyRef<PyTensor>, b: PyRef<PyTensor>, vm: &VirtualMachine) -> PyResult {
+    let (a, b) = (a.get(), b.get());
+    let r = match kind {
+        "mm" => eager::mm(&a, &b),
+        "bmm" => eager::bmm(&a, &b),
+        _ => eager::matmul(&a, &b),
+    };
+    wrap(vm, lift(vm, r)?)
+}
+
+pub fn cat(list: Vec<PyRef<PyTensor>>, dim: i64, vm: &VirtualMachine) -> PyResult {
+    wrap(vm, lift(vm, eager::cat(&tensors(list), dim))?)
+}
+
+pub fn cumsum(t: PyRef<PyTensor>, dim: i64, vm: &VirtualMachine) -> PyResult {
+    wrap(vm, lift(vm, eager::cumsum(&t.get(), dim))?)
+}
+
+pub fn max_min(
+    t: PyRef<PyTensor>,
+    dim: i64,
+    keepdim: bool,
+    max: bool,
+    vm: &VirtualMachine,
+) -> PyResult {
+    let which = if max {
+        eager::Extreme::Max
+    } else {
+        eager::Extreme::Min
+    };
+    let (values, indices) = lift(vm, eager::max_min(&t.get(), dim, keepdim, which))?;
+    Ok(vm
+        .ctx
+        .new_tuple(vec![wrap(vm, values)?, wrap(vm, indices)?])
+        .into())
+}
+
+pub fn sort(t: PyRef<PyTensor>, dim: i64, descending: bool, vm: &VirtualMachine) -> PyResult {
+    let (values, indices) = lift(vm, eager::sort(&t.get(), dim, descending))?;
+    Ok(vm
+        .ctx
+        .new_tuple(vec![wrap(vm, values)?, wrap(vm, indices)?])
+        .into())
+}
+
+pub fn index_select(
+    t: PyRef<PyTensor>,
+    dim: i64,
+    index: PyRef<PyTensor>,
+    vm: &VirtualMachine,
+) -> PyResult {
+    wrap(
+        vm,
+        lift(vm, eager::index_select(&t.get(), dim, &index.get()))?,
+    )
+}
+
+pub fn gather(
+    t: PyRef<PyTensor>,
+    dim: i64,
+    index: PyRef<PyTensor>,
+    vm: &VirtualMachine,
+) -> PyResult {
+    wrap(vm, lift(vm, eager::gather(&t.get(), dim, &index.get()))?)
+}
+
+pub fn scatter_(
+    t: PyRef<PyTensor>,
+    dim: i64,
+    index: PyRef<PyTensor>,
+    src: PyRef<PyTensor>,
+    vm: &VirtualMachine,
+) -> PyResult<PyRef<PyTensor>> {
+    lift(vm, eager::scatter_(&t.get(), dim, &index.get(), &src.get()))?;
+    Ok(t)
+}
+
+pub fn where_(
+    cond: PyRef<PyTensor>,
+    a: PyObjectRef,
+    b: PyObjectRef,
+    vm: &VirtualMachine,
+) -> PyResult {
+    use smelt_tracer::dtype::{Operand as P, result_type};
+    let (a, b) = (operand(&a, vm)?, operand(&b, vm)?);
+    let promoted = |x: &Result<Tensor, Scalar>| match x {
+        Ok(t) => P::Tensor {
+            dtype: t.dtype(),
+            zero_dim: t.ndim() == 0,
+        },
+        Err(s) => P::Scalar(s.category()),
+    };
+    let dtype = result_type(&[promoted(&a), promoted(&b)]);
+    let as_tensor = |x: Result<Tensor, Scalar>| match x {
+        Ok(t) => t.to_dtype(dtype),
+        Err(s) => Tensor::scalar(s, dtype),
+    };
+    wrap(
+        vm,
+        lift(vm, eager::where_(&cond.get(), &as_tensor(a), &as_tensor(b)))?,
+    )
+}
+
+pub fn random(
+    kind: &str,
+    shape: Vec<usize>,
+    a: f64,
+    b: f64,
+    dtype: Option<PyRef<PyDType>>,
+    vm: &VirtualMachine,
+) -> PyResult {
+    use smelt_backends::eager::random;
+    let r = match kind {
+        "uniform" => random::uniform(
+            &shape,
+            a,
+            b,
+            dtype.map_or(DType::DEFAULT_FLOAT, |d| d.dtype),
+        ),
+        "normal" => random::normal(
+            &shape,
+            a,
+            b,
+            dtype.map_or(DType::DEFAULT_FLOAT, |d| d.dtype),
+        ),
+        _ => random::randint(
+            &shape,
+            a as i64,
+            b as i64,
+            dtype.map_or(DType::Int64, |d| d.dtype),
+        ),
+    };
+    wrap(vm, lift(vm, r)?)
+}

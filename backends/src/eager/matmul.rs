@@ -1,0 +1,263 @@
+//! Matrix products: `matmul` (with 1-D promotion and batch broadcasting), `mm`, `bmm`.
+//! Float32/64 and float16 go to the `gemm` crate; bfloat16 and integers use a plain
+//! triple loop (bf16 accumulating in f32, integers in i64).
+
+use smelt_tracer::shape::{broadcast_shapes, join_dims};
+use smelt_tracer::{DType, OpError, OpResult};
+
+use crate::element::Element;
+use crate::strided::for_each_row;
+use crate::tensor::Tensor;
+
+fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::Float32 => "float",
+        DType::Float64 => "double",
+        DType::Float16 => "c10::Half",
+        DType::BFloat16 => "c10::BFloat16",
+        DType::Int64 => "long int",
+        DType::Int32 => "int",
+        DType::Int16 => "short int",
+        DType::Int8 => "signed char",
+        DType::UInt8 => "unsigned char",
+        DType::Bool => "bool",
+    }
+}
+
+fn same_dtype(a: &Tensor, b: &Tensor) -> OpResult<()> {
+    if a.dtype() != b.dtype() {
+        return Err(OpError::runtime(format!(
+            "expected m1 and m2 to have the same dtype, but got: {} != {}",
+            dtype_name(a.dtype()),
+            dtype_name(b.dtype())
+        )));
+    }
+    if a.dtype() == DType::Bool {
+        return Err(OpError::runtime(
+            "\"addmm_impl_cpu_\" not implemented for 'Bool'",
+        ));
+    }
+    Ok(())
+}
+
+/// One `[n, k] x [k, m]` product into `out[n, m]`, each operand with its own strides.
+/// Offsets and strides are in elements.
+struct Mat {
+    offset: isize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+fn gemm_one<T: Element>(
+    n: usize,
+    k: usize,
+    m: usize,
+    a: (*const T, Mat),
+    b: (*const T, Mat),
+    out: (*mut T, Mat),
+) {
+    let (pa, ma) = a;
+    let (pb, mb) = b;
+    let (po, mo) = out;
+    // SAFETY: each Mat describes a valid n×k, k×m, n×m view of its tensor's storage.
+    unsafe {
+        let (pa, pb, po) = (
+            pa.offset(ma.offset),
+            pb.offset(mb.offset),
+            po.offset(mo.offset),
+        );
+        let fast = |par| match T::DTYPE {
+            DType::Float32 | DType::Float64 | DType::Float16 => {
+                gemm::gemm(
+                    n,
+                    m,
+                    k,
+                    po,
+                    mo.col_stride,
+                    mo.row_stride,
+                    false,
+                    pa,
+                    ma.col_stride,
+                    ma.row_stride,
+                    pb,
+                    mb.col_stride,
+                    mb.row_stride,
+                    T::zero(),
+                    T::from_i64(1),
+                    false,
+                    false,
+                    false,
+                    par,
+                );
+                true
+            }
+            _ => false,
+        };
+        // Threads pay off only once there is real work to split.
+        let par = if n * m * k >= 64 * 64 * 64 {
+            gemm::Parallelism::Rayon(0)
+        } else {
+            gemm::Parallelism::None
+        };
+        if fast(par) {
+            return;
+        }
+        for i in 0..n as isize {
+            for j in 0..m as isize {
+                let at = |r: isize, c: isize| *pa.offset(r * ma.row_stride + c * ma.col_stride);
+                let bt = |r: isize, c: isize| *pb.offset(r * mb.row_stride + c * mb.col_stride);
+                let v: T = if T::DTYPE.is_floating_point() {
+                    let mut acc = 0.0f32;
+                    for p in 0..k as isize {
+                        acc += at(i, p).to_f32() * bt(p, j).to_f32();
+                    }
+                    T::from_f32(acc)
+                } else {
+                    let mut acc = 0i64;
+                    for p in 0..k as isize {
+                        acc = acc.wrapping_add(at(i, p).to_i64().wrapping_mul(bt(p, j).to_i64()));
+                    }
+                    T::from_i64(acc)
+                };
+                *po.offset(i * mo.row_stride + j * mo.col_stride) = v;
+            }
+        }
+    }
+}
+
+/// `a[..., n, k] @ b[..., k, m]` with batch dims already equal (they may be stride-0 expanded).
+fn batched(a: &Tensor, b: &Tensor) -> Tensor {
+    let nd = a.ndim();
+    let (n, k, m) = (a.shape()[nd - 2], a.shape()[nd - 1], b.shape()[nd - 1]);
+    let batch = &a.shape()[..nd - 2];
+    let mut shape = batch.to_vec();
+    shape.extend([n, m]);
+    let out = Tensor::zeros(&shape, a.dtype());
+    if out.numel() == 0 {
+        return out;
+    }
+    let mat = |t: &Tensor, offset: isize| Mat {
+        offset,
+        row_stride: t.strides()[nd - 2],
+        col_stride: t.strides()[nd - 1],
+    };
+    let batch_strides = [
+        &a.strides()[..nd - 2],
+        &b.strides()[..nd - 2],
+        &out.strides()[..nd - 2],
+    ];
+    crate::with_element!(a.dtype(), T => {
+        let (pa, pb, po) = (a.data_ptr() as *const T, b.data_ptr() as *const T, out.data_ptr() as *mut T);
+        for_each_row(batch, batch_strides, |[oa, ob, oo], [sa, sb, so], len| {
+            for i in 0..len as isize {
+                gemm_one::<T>(n, k, m, (pa, mat(a, oa + i * sa)), (pb, mat(b, ob + i * sb)), (po, mat(&out, oo + i * so)));
+            }
+        });
+    });
+    out
+}
+
+/// `torch.mm`: two matrices.
+pub fn mm(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
+    if a.ndim() != 2 {
+        return Err(OpError::runtime("self must be a matrix"));
+    }
+    if b.ndim() != 2 {
+        return Err(OpError::runtime("mat2 must be a matrix"));
+    }
+    if a.shape()[1] != b.shape()[0] {
+        return Err(OpError::runtime(format!(
+            "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+            a.shape()[0],
+            a.shape()[1],
+            b.shape()[0],
+            b.shape()[1]
+        )));
+    }
+    same_dtype(a, b)?;
+    Ok(batched(a, b))
+}
+
+/// `torch.bmm`: two batches of matrices with the same batch size.
+pub fn bmm(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
+    if a.ndim() != 3 {
+        return Err(OpError::runtime("batch1 must be a 3D tensor"));
+    }
+    if b.ndim() != 3 {
+        return Err(OpError::runtime("batch2 must be a 3D tensor"));
+    }
+    if b.shape()[0] != a.shape()[0] || b.shape()[1] != a.shape()[2] {
+        return Err(OpError::runtime(format!(
+            "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+            a.shape()[0],
+            a.shape()[2],
+            b.shape()[0],
+            b.shape()[1]
+        )));
+    }
+    same_dtype(a, b)?;
+    Ok(batched(a, b))
+}
+
+/// `torch.matmul` / `@`: 1-D operands gain a dim for the product and lose it after; batch
+/// dims broadcast.
+pub fn matmul(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
+    if a.ndim() == 0 || b.ndim() == 0 {
+        return Err(OpError::runtime(format!(
+            "both arguments to matmul need to be at least 1D, but they are {}D and {}D",
+            a.ndim(),
+            b.ndim()
+        )));
+    }
+    if a.ndim() == 1 && b.ndim() == 1 && a.shape()[0] != b.shape()[0] {
+        return Err(OpError::runtime(format!(
+            "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number of elements, but got {} and {} elements respectively",
+            a.shape()[0],
+            b.shape()[0],
+            a.shape()[0],
+            b.shape()[0]
+        )));
+    }
+    let a2 = if a.ndim() == 1 {
+        a.unsqueeze(0)?
+    } else {
+        a.clone()
+    };
+    let b2 = if b.ndim() == 1 {
+        b.unsqueeze(-1)?
+    } else {
+        b.clone()
+    };
+    let (na, nb) = (a2.ndim(), b2.ndim());
+    if a2.shape()[na - 1] != b2.shape()[nb - 2] {
+        let shown = |t: &Tensor| format!("{}x{}", t.shape()[t.ndim() - 2], t.shape()[t.ndim() - 1]);
+        let (sa, sb) = if a.ndim() == 1 || b.ndim() == 1 || (na == 2 && nb == 2) {
+            (shown(&a2), shown(&b2))
+        } else {
+            (
+                format!("[{}]", join_dims(a2.shape())),
+                format!("[{}]", join_dims(b2.shape())),
+            )
+        };
+        return Err(OpError::runtime(format!(
+            "mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})"
+        )));
+    }
+    same_dtype(a, b)?;
+    let batch = broadcast_shapes(&a2.shape()[..na - 2], &b2.shape()[..nb - 2])?;
+    let expand = |t: &Tensor, tail: [usize; 2]| -> OpResult<Tensor> {
+        let mut shape: Vec<i64> = batch.iter().map(|&s| s as i64).collect();
+        shape.extend(tail.map(|s| s as i64));
+        t.expand(&shape)
+    };
+    let a3 = expand(&a2, [a2.shape()[na - 2], a2.shape()[na - 1]])?;
+    let b3 = expand(&b2, [b2.shape()[nb - 2], b2.shape()[nb - 1]])?;
+    let mut out = batched(&a3, &b3);
+    if a.ndim() == 1 {
+        out = out.squeeze(Some(-2))?;
+    }
+    if b.ndim() == 1 {
+        out = out.squeeze(Some(-1))?;
+    }
+    Ok(out)
+}
