@@ -134,7 +134,20 @@ fn apply_int(op: BinaryOp, a: i64, b: i64) -> i64 {
     }
 }
 
-fn run<C: Element, O: Element>(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) {
+#[inline(always)]
+fn compute<C: Element, O: Element>(op: BinaryOp, x: C, y: C) -> O {
+    match C::DTYPE {
+        DType::Float64 => O::from_f64(apply_f64(op, x.to_f64(), y.to_f64())),
+        DType::Float32 | DType::Float16 | DType::BFloat16 => {
+            O::from_f32(apply_f32(op, x.to_f32(), y.to_f32()))
+        }
+        _ => O::from_i64(apply_int(op, x.to_i64(), y.to_i64())),
+    }
+}
+
+/// The strided loop with the op already chosen, so each op gets its own inner loop that the
+/// compiler can vectorise.
+fn run_with<C: Element, O: Element>(f: impl Fn(C, C) -> O, a: &Tensor, b: &Tensor, out: &Tensor) {
     let (pa, pb) = (a.data_ptr() as *const C, b.data_ptr() as *const C);
     let po = out.data_ptr() as *mut O;
     let sa = smelt_tracer::shape::broadcast_strides(a.shape(), a.strides(), out.shape());
@@ -145,30 +158,56 @@ fn run<C: Element, O: Element>(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tenso
         |[oo, oa, ob], [so, s_a, s_b], n| {
             // SAFETY: offsets from valid (broadcast) layouts over the output shape.
             unsafe {
-                let compute = |i: isize| {
-                    let (x, y) = (*pa.offset(oa + i * s_a), *pb.offset(ob + i * s_b));
-                    match C::DTYPE {
-                        DType::Float64 => O::from_f64(apply_f64(op, x.to_f64(), y.to_f64())),
-                        DType::Float32 | DType::Float16 | DType::BFloat16 => {
-                            O::from_f32(apply_f32(op, x.to_f32(), y.to_f32()))
-                        }
-                        _ => O::from_i64(apply_int(op, x.to_i64(), y.to_i64())),
-                    }
-                };
                 if so == 1 && s_a == 1 && s_b == 1 {
-                    // The contiguous case as slices, so the loop vectorises.
-                    let out_row = std::slice::from_raw_parts_mut(po.offset(oo), n);
-                    for (i, slot) in out_row.iter_mut().enumerate() {
-                        *slot = compute(i as isize);
+                    let xs = std::slice::from_raw_parts(pa.offset(oa), n);
+                    let ys = std::slice::from_raw_parts(pb.offset(ob), n);
+                    let outs = std::slice::from_raw_parts_mut(po.offset(oo), n);
+                    for ((slot, &x), &y) in outs.iter_mut().zip(xs).zip(ys) {
+                        *slot = f(x, y);
                     }
                 } else {
                     for i in 0..n as isize {
-                        *po.offset(oo + i * so) = compute(i);
+                        *po.offset(oo + i * so) =
+                            f(*pa.offset(oa + i * s_a), *pb.offset(ob + i * s_b));
                     }
                 }
             }
         },
     );
+}
+
+fn run<C: Element, O: Element>(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tensor) {
+    macro_rules! each_op {
+        ($($name:ident),*) => {
+            match op {
+                $(BinaryOp::$name => run_with(|x: C, y: C| compute::<C, O>(BinaryOp::$name, x, y), a, b, out),)*
+            }
+        };
+    }
+    each_op!(
+        Add,
+        Sub,
+        Mul,
+        Div,
+        FloorDivide,
+        Remainder,
+        Pow,
+        Maximum,
+        Minimum,
+        Atan2,
+        Eq,
+        Ne,
+        Lt,
+        Le,
+        Gt,
+        Ge,
+        LogicalAnd,
+        LogicalOr,
+        LogicalXor,
+        BitwiseAnd,
+        BitwiseOr,
+        BitwiseXor
+    )
 }
 
 fn check_integer_operands(op: BinaryOp, compute: DType, rhs: &Tensor) -> OpResult<()> {
