@@ -19,7 +19,8 @@ pub enum Operand<'a> {
 }
 
 impl Operand<'_> {
-    fn promoted(&self) -> Promoted {
+    /// How this operand takes part in type promotion.
+    pub fn promoted(&self) -> Promoted {
         match self {
             Operand::Tensor(t) => Promoted::Tensor {
                 dtype: t.dtype(),
@@ -29,7 +30,8 @@ impl Operand<'_> {
         }
     }
 
-    fn as_tensor(&self, dtype: DType) -> Tensor {
+    /// The operand as a tensor of `dtype` (a Python number becomes a 0-dim tensor).
+    pub fn as_tensor(&self, dtype: DType) -> Tensor {
         match self {
             Operand::Tensor(t) => t.to_dtype(dtype),
             Operand::Scalar(s) => Tensor::scalar(*s, dtype),

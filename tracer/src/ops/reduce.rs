@@ -25,6 +25,20 @@ pub enum ReduceDType {
 }
 
 impl ReduceOp {
+    pub const ALL: [ReduceOp; 7] = [
+        ReduceOp::Sum,
+        ReduceOp::Mean,
+        ReduceOp::Prod,
+        ReduceOp::Amax,
+        ReduceOp::Amin,
+        ReduceOp::All,
+        ReduceOp::Any,
+    ];
+
+    pub fn from_name(name: &str) -> Option<ReduceOp> {
+        ReduceOp::ALL.into_iter().find(|op| op.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ReduceOp::Sum => "sum",

@@ -8,6 +8,9 @@ from torch import return_types as _return_types
 from torch._size import Size
 from torch._device import device as _device_cls
 
+# The dtype objects by name, built once (the native call makes a new dict each time).
+_DTYPES = _C._dtypes()
+
 _UNARY = [
     "neg", "abs", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
     "sigmoid", "relu", "erf", "floor", "ceil", "trunc", "sign", "reciprocal", "logical_not",
@@ -161,36 +164,6 @@ class Tensor(_C.TensorBase):
             return "torch." + _LEGACY_NAMES[self.dtype] + "Tensor"
         return self.to(dtype)
 
-    def float(self):
-        return self._to_dtype(_C._dtypes()["float32"])
-
-    def double(self):
-        return self._to_dtype(_C._dtypes()["float64"])
-
-    def half(self):
-        return self._to_dtype(_C._dtypes()["float16"])
-
-    def bfloat16(self):
-        return self._to_dtype(_C._dtypes()["bfloat16"])
-
-    def long(self):
-        return self._to_dtype(_C._dtypes()["int64"])
-
-    def int(self):
-        return self._to_dtype(_C._dtypes()["int32"])
-
-    def short(self):
-        return self._to_dtype(_C._dtypes()["int16"])
-
-    def char(self):
-        return self._to_dtype(_C._dtypes()["int8"])
-
-    def byte(self):
-        return self._to_dtype(_C._dtypes()["uint8"])
-
-    def bool(self):
-        return self._to_dtype(_C._dtypes()["bool"])
-
     def cpu(self):
         return self
 
@@ -238,7 +211,7 @@ class Tensor(_C.TensorBase):
             _C._copy_(_index(self, index), value)
             return
         only = items[0] if len(items) == 1 else None
-        whole_mask = isinstance(only, Tensor) and only.dtype == _C._dtypes()["bool"] and only._shape == self._shape
+        whole_mask = isinstance(only, Tensor) and only.dtype == _DTYPES["bool"] and only._shape == self._shape
         if whole_mask and (not isinstance(value, Tensor) or value.numel() == 1):
             self.copy_(self.masked_fill(only, value))
             return
@@ -298,28 +271,10 @@ class Tensor(_C.TensorBase):
 
     # --- reductions with indices, statistics, normalisation --------------------------------
     def max(self, dim=None, keepdim=False):
-        if dim is None:
-            if self.numel() == 0:
-                raise RuntimeError(
-                    "max(): Expected reduction dim to be specified for input.numel() == 0. "
-                    "Specify the reduction dim with the 'dim' argument."
-                )
-            return _C._reduce("amax", self, None, False)
-        if isinstance(dim, Tensor):
-            return _C._binary("maximum", self, dim)
-        return _return_types.max(*_C._max_min(self, dim, keepdim, True))
+        return _extreme(self, dim, keepdim, True)
 
     def min(self, dim=None, keepdim=False):
-        if dim is None:
-            if self.numel() == 0:
-                raise RuntimeError(
-                    "min(): Expected reduction dim to be specified for input.numel() == 0. "
-                    "Specify the reduction dim with the 'dim' argument."
-                )
-            return _C._reduce("amin", self, None, False)
-        if isinstance(dim, Tensor):
-            return _C._binary("minimum", self, dim)
-        return _return_types.min(*_C._max_min(self, dim, keepdim, False))
+        return _extreme(self, dim, keepdim, False)
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
@@ -431,8 +386,8 @@ class Tensor(_C.TensorBase):
                     i //= size
                 rows.append(list(reversed(coords)))
         if not rows:
-            return _C._full([0, len(shape)], 0, _C._dtypes()["int64"])
-        return _C._tensor(rows, _C._dtypes()["int64"])
+            return _C._full([0, len(shape)], 0, _DTYPES["int64"])
+        return _C._tensor(rows, _DTYPES["int64"])
 
     # --- matrix products and splitting ----------------------------------------------------
     def matmul(self, other):
@@ -600,6 +555,22 @@ class Tensor(_C.TensorBase):
         return _C._binary("ge", self, other)
 
 
+def _extreme(t, dim, keepdim, is_max):
+    """`max`/`min`: of everything, elementwise against a tensor, or along a dim with indices."""
+    name = "max" if is_max else "min"
+    if dim is None:
+        if t.numel() == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return _C._reduce("amax" if is_max else "amin", t, None, False)
+    if isinstance(dim, Tensor):
+        return _C._binary("maximum" if is_max else "minimum", t, dim)
+    result = _return_types.max if is_max else _return_types.min
+    return result(*_C._max_min(t, dim, keepdim, is_max))
+
+
 def _need_float(x, kernel):
     if not x.dtype.is_floating_point:
         raise RuntimeError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x.dtype]}\'')
@@ -609,7 +580,7 @@ def _band(t, diagonal, lower):
     if t.dim() < 2:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
     rows, cols = t._shape[-2], t._shape[-1]
-    i64 = _C._dtypes()["int64"]
+    i64 = _DTYPES["int64"]
     offset = _C._arange(0, cols, 1, i64).unsqueeze(0) - _C._arange(0, rows, 1, i64).unsqueeze(1)
     return offset <= diagonal if lower else offset >= diagonal
 
@@ -670,7 +641,7 @@ def _advanced_index(t, index):
     items = []
     for item in index:
         item = _as_index_tensor(item)
-        if isinstance(item, Tensor) and item.dtype == _C._dtypes()["bool"]:
+        if isinstance(item, Tensor) and item.dtype == _DTYPES["bool"]:
             if item.dim() == 0:
                 raise NotImplementedError("indexing with a 0-dim bool tensor is not supported yet")
             coords = item.nonzero()
@@ -725,7 +696,7 @@ def _advanced_index(t, index):
 
 def _index_put(t, items, value):
     """Writes `value` at the positions an advanced index names, one position at a time."""
-    positions = _advanced_index(_C._arange(0, t.numel(), 1, _C._dtypes()["int64"]).reshape(list(t._shape)), items)
+    positions = _advanced_index(_C._arange(0, t.numel(), 1, _DTYPES["int64"]).reshape(list(t._shape)), items)
     flat_target = t.reshape(-1)
     if flat_target.data_ptr() != t.data_ptr() or not t.is_contiguous():
         raise NotImplementedError("index assignment into a non-contiguous tensor is not supported yet")
@@ -770,6 +741,18 @@ for _name in _BINARY:
         setattr(Tensor, _name, _method)
         setattr(Tensor, _name + "_", _method_)
 
+_CONVERSIONS = {
+    "float": "float32", "double": "float64", "half": "float16", "bfloat16": "bfloat16", "long": "int64",
+    "int": "int32", "short": "int16", "char": "int8", "byte": "uint8", "bool": "bool",
+}
+for _name, _target in _CONVERSIONS.items():
+
+    def _convert(self, _dtype=_DTYPES[_target]):
+        return self._to_dtype(_dtype)
+
+    _convert.__name__ = _name
+    setattr(Tensor, _name, _convert)
+
 Tensor.negative = Tensor.neg
 Tensor.multiply = Tensor.mul
 Tensor.subtract = Tensor.sub
@@ -788,5 +771,5 @@ def _register_legacy_names(dtypes):
         _LEGACY_NAMES[dtypes[key]] = legacy
 
 
-_register_legacy_names(_C._dtypes())
+_register_legacy_names(_DTYPES)
 _C._set_tensor_class(Tensor)

@@ -10,7 +10,7 @@ use smelt_tracer::dtype::{Category, default_for};
 use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
 
 use super::dtype::PyDType;
-use super::tensor::{PyTensor, to_py_err, wrap};
+use super::tensor::{PyTensor, lift, wrap};
 
 /// A Python bool, int or float as a Scalar; None for anything else.
 pub fn py_scalar(obj: &PyObjectRef, vm: &VirtualMachine) -> PyResult<Option<Scalar>> {
@@ -60,7 +60,7 @@ fn collect(
         if let Some(t) = obj.downcast_ref::<PyTensor>() {
             let t = t.get();
             if t.ndim() == 0 {
-                values.push(t.item().map_err(|e| to_py_err(vm, e))?);
+                values.push(lift(vm, t.item())?);
                 return check_leaf(depth, shape, vm);
             }
             return Err(
@@ -179,14 +179,14 @@ pub fn arange(
         },
         |d| d.dtype,
     );
-    let t = eager::arange(start, end, step, dtype).map_err(|e| to_py_err(vm, e))?;
+    let t = lift(vm, eager::arange(start, end, step, dtype))?;
     wrap(vm, t)
 }
 
 pub fn unary(name: &str, input: PyRef<PyTensor>, vm: &VirtualMachine) -> PyResult {
     let op = UnaryOp::from_name(name)
         .ok_or_else(|| vm.new_value_error(format!("unknown unary op '{name}'")))?;
-    let r = eager::unary(op, &input.get()).map_err(|e| to_py_err(vm, e))?;
+    let r = lift(vm, eager::unary(op, &input.get()))?;
     wrap(vm, r)
 }
 
@@ -201,7 +201,7 @@ pub fn binary(name: &str, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -
     if a.is_err() && b.is_err() {
         return Err(vm.new_type_error(format!("{name}(): at least one argument must be a Tensor")));
     }
-    let r = eager::binary(op, as_operand(&a), as_operand(&b)).map_err(|e| to_py_err(vm, e))?;
+    let r = lift(vm, eager::binary(op, as_operand(&a), as_operand(&b)))?;
     wrap(vm, r)
 }
 
@@ -225,7 +225,7 @@ pub fn binary_(
         Ok(t) => eager::binary_(op, &target, Operand::Tensor(&t)),
         Err(s) => eager::binary_(op, &target, Operand::Scalar(s)),
     };
-    r.map_err(|e| to_py_err(vm, e))?;
+    lift(vm, r)?;
     Ok(a)
 }
 
@@ -236,18 +236,12 @@ pub fn reduce(
     keepdim: bool,
     vm: &VirtualMachine,
 ) -> PyResult {
-    let op = match name {
-        "sum" => ReduceOp::Sum,
-        "mean" => ReduceOp::Mean,
-        "prod" => ReduceOp::Prod,
-        "amax" => ReduceOp::Amax,
-        "amin" => ReduceOp::Amin,
-        "all" => ReduceOp::All,
-        "any" => ReduceOp::Any,
-        _ => return Err(vm.new_value_error(format!("unknown reduction '{name}'"))),
-    };
-    let r =
-        eager::reduce(op, &input.get(), dims.as_deref(), keepdim).map_err(|e| to_py_err(vm, e))?;
+    let op = ReduceOp::from_name(name)
+        .ok_or_else(|| vm.new_value_error(format!("unknown reduction '{name}'")))?;
+    let r = lift(
+        vm,
+        eager::reduce(op, &input.get(), dims.as_deref(), keepdim),
+    )?;
     wrap(vm, r)
 }
 
@@ -271,16 +265,12 @@ pub fn copy_(
         Ok(t) => t,
         Err(s) => Tensor::scalar(s, dst.get().dtype()),
     };
-    dst.get().copy_(&src).map_err(|e| to_py_err(vm, e))?;
+    lift(vm, dst.get().copy_(&src))?;
     Ok(dst)
 }
 
 fn tensors(list: Vec<PyRef<PyTensor>>) -> Vec<Tensor> {
     list.iter().map(|t| t.get()).collect()
-}
-
-fn lift<T>(vm: &VirtualMachine, r: smelt_tracer::OpResult<T>) -> PyResult<T> {
-    r.map_err(|e| to_py_err(vm, e))
 }
 
 pub fn matmul(kind: &str, a: PyRef<PyTensor>, b: PyRef<PyTensor>, vm: &VirtualMachine) -> PyResult {
@@ -366,24 +356,11 @@ pub fn where_(
     b: PyObjectRef,
     vm: &VirtualMachine,
 ) -> PyResult {
-    use smelt_tracer::dtype::{Operand as P, result_type};
     let (a, b) = (operand(&a, vm)?, operand(&b, vm)?);
-    let promoted = |x: &Result<Tensor, Scalar>| match x {
-        Ok(t) => P::Tensor {
-            dtype: t.dtype(),
-            zero_dim: t.ndim() == 0,
-        },
-        Err(s) => P::Scalar(s.category()),
-    };
-    let dtype = result_type(&[promoted(&a), promoted(&b)]);
-    let as_tensor = |x: Result<Tensor, Scalar>| match x {
-        Ok(t) => t.to_dtype(dtype),
-        Err(s) => Tensor::scalar(s, dtype),
-    };
-    wrap(
-        vm,
-        lift(vm, eager::where_(&cond.get(), &as_tensor(a), &as_tensor(b)))?,
-    )
+    let (a, b) = (as_operand(&a), as_operand(&b));
+    let dtype = smelt_tracer::dtype::result_type(&[a.promoted(), b.promoted()]);
+    let (a, b) = (a.as_tensor(dtype), b.as_tensor(dtype));
+    wrap(vm, lift(vm, eager::where_(&cond.get(), &a, &b))?)
 }
 
 pub fn random(

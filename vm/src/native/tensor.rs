@@ -71,6 +71,12 @@ impl PyTensor {
     pub fn get(&self) -> Tensor {
         self.tensor.read().clone()
     }
+
+    /// A new `torch.Tensor` computed from this one (a view, usually).
+    fn derive(&self, vm: &VirtualMachine, f: impl FnOnce(&Tensor) -> Res<Tensor>) -> PyResult {
+        let r = f(&self.tensor.read());
+        wrap(vm, lift(vm, r)?)
+    }
 }
 
 type Res<T> = Result<T, OpError>;
@@ -80,7 +86,8 @@ fn int_tuple(vm: &VirtualMachine, values: impl Iterator<Item = i64>) -> PyTupleR
         .new_tuple(values.map(|v| vm.ctx.new_int(v).into()).collect())
 }
 
-fn lift<T>(vm: &VirtualMachine, r: Res<T>) -> PyResult<T> {
+/// An op's result as a Python result, its error as the exception PyTorch raises.
+pub fn lift<T>(vm: &VirtualMachine, r: Res<T>) -> PyResult<T> {
     r.map_err(|e| to_py_err(vm, e))
 }
 
@@ -180,62 +187,52 @@ impl PyTensor {
 
     #[pymethod]
     fn _view(&self, shape: Vec<i64>, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().view(&shape);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.view(&shape))
     }
 
     #[pymethod]
     fn _reshape(&self, shape: Vec<i64>, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().reshape(&shape);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.reshape(&shape))
     }
 
     #[pymethod]
     fn transpose(&self, dim0: i64, dim1: i64, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().transpose(dim0, dim1);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.transpose(dim0, dim1))
     }
 
     #[pymethod]
     fn t(&self, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().t();
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.t())
     }
 
     #[pymethod]
     fn _permute(&self, dims: Vec<i64>, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().permute(&dims);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.permute(&dims))
     }
 
     #[pymethod]
     fn _expand(&self, sizes: Vec<i64>, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().expand(&sizes);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.expand(&sizes))
     }
 
     #[pymethod]
     fn _squeeze(&self, dim: Option<i64>, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().squeeze(dim);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.squeeze(dim))
     }
 
     #[pymethod]
     fn unsqueeze(&self, dim: i64, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().unsqueeze(dim);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.unsqueeze(dim))
     }
 
     #[pymethod]
     fn narrow(&self, dim: i64, start: i64, length: i64, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().narrow(dim, start, length);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.narrow(dim, start, length))
     }
 
     #[pymethod]
     fn select(&self, dim: i64, index: i64, vm: &VirtualMachine) -> PyResult {
-        let r = self.tensor.read().select(dim, index);
-        wrap(vm, lift(vm, r)?)
+        self.derive(vm, |t| t.select(dim, index))
     }
 
     /// Basic slicing along one dim with Python's slice semantics (bounds clamp).
