@@ -214,72 +214,72 @@ pub fn gather(input: &Tensor, dim: i64, index: &Tensor) -> OpResult<Tensor> {
             "Index tensor must have the same number of dimensions as input tensor",
         ));
     }
-    if index.dtype() != DType::Int64 {
-        return Err(OpError::runtime("gather(): Expected dtype int64 for index"));
-    }
     let out = Tensor::zeros(index.shape(), input.dtype());
-    let size = input.shape()[d];
-    let mut bad = None;
     with_element!(input.dtype(), T => {
-        let (pin, pidx, po) = (input.data_ptr() as *const T, index.data_ptr() as *const i64, out.data_ptr() as *mut T);
-        // Walk the index's shape; the input is read with its own strides at the gathered position.
-        let in_strides: Vec<isize> = input.strides().to_vec();
-        for_each_lane(index.shape(), [index.strides(), out.strides(), &in_strides], d, |[oi, oo, oin], [si, so, _], n| {
-            for j in 0..n {
-                // SAFETY: index lanes are in bounds; gathered positions are checked below.
-                unsafe {
-                    let k = at(pidx, oi, si, j);
-                    if k < 0 || k as usize >= size {
-                        bad.get_or_insert(k);
-                        continue;
-                    }
-                    *po.offset(oo + j as isize * so) = *pin.offset(oin + k as isize * in_strides[d]);
-                }
-            }
-        });
+        let (pin, po) = (input.data_ptr() as *const T, out.data_ptr() as *mut T);
+        // SAFETY: walk_index hands out in-bounds offsets of `out` and `input`.
+        walk_index("gather", index, d, input.shape()[d], out.strides(), input.strides(), |o, i| unsafe {
+            *po.offset(o) = *pin.offset(i)
+        })?;
     });
-    if let Some(k) = bad {
+    Ok(out)
+}
+
+/// Walks `index` along dim `d`, calling `visit(plain, indexed)` for each element: `plain` is the
+/// offset of that element's own position in a layout with strides `plain_strides`, `indexed`
+/// the offset in `indexed_strides` with the `d` coordinate replaced by the index value. Fails
+/// on a wrong index dtype or any value outside `0..size` (nothing is visited past it).
+fn walk_index(
+    op: &str,
+    index: &Tensor,
+    d: usize,
+    size: usize,
+    plain_strides: &[isize],
+    indexed_strides: &[isize],
+    mut visit: impl FnMut(isize, isize),
+) -> OpResult<()> {
+    if index.dtype() != DType::Int64 {
         return Err(OpError::runtime(format!(
-            "index {k} is out of bounds for dimension {d} with size {size}"
+            "{op}(): Expected dtype int64 for index"
         )));
     }
-    Ok(out)
+    let pidx = index.data_ptr() as *const i64;
+    let mut bad = None;
+    for_each_lane(
+        index.shape(),
+        [index.strides(), plain_strides, indexed_strides],
+        d,
+        |[oi, op_, ox], [si, sp, _], n| {
+            for j in 0..n {
+                // SAFETY: a lane of the index's own layout.
+                let k = unsafe { at(pidx, oi, si, j) };
+                if k < 0 || k as usize >= size {
+                    bad.get_or_insert(k);
+                    continue;
+                }
+                visit(op_ + j as isize * sp, ox + k as isize * indexed_strides[d]);
+            }
+        },
+    );
+    match bad {
+        Some(k) => Err(OpError::runtime(format!(
+            "index {k} is out of bounds for dimension {d} with size {size}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// `Tensor.scatter_(dim, index, src)`: self[index[i][j]][j] = src[i][j] (for dim 0).
 pub fn scatter_(target: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> OpResult<()> {
     let d = wrap_dim(dim, target.ndim())?;
-    if index.dtype() != DType::Int64 {
-        return Err(OpError::runtime(
-            "scatter(): Expected dtype int64 for index",
-        ));
-    }
     let src = src.to_dtype(target.dtype());
-    let size = target.shape()[d];
-    let mut bad = None;
     with_element!(target.dtype(), T => {
-        let (pt, pidx, ps) = (target.data_ptr() as *mut T, index.data_ptr() as *const i64, src.data_ptr() as *const T);
-        let t_strides: Vec<isize> = target.strides().to_vec();
-        let s_strides: Vec<isize> = src.strides().to_vec();
-        for_each_lane(index.shape(), [index.strides(), &s_strides, &t_strides], d, |[oi, os, ot], [si, ss, _], n| {
-            for j in 0..n {
-                // SAFETY: index lanes are in bounds; scattered positions are checked.
-                unsafe {
-                    let k = at(pidx, oi, si, j);
-                    if k < 0 || k as usize >= size {
-                        bad.get_or_insert(k);
-                        continue;
-                    }
-                    *pt.offset(ot + k as isize * t_strides[d]) = at(ps, os, ss, j);
-                }
-            }
-        });
+        let (pt, ps) = (target.data_ptr() as *mut T, src.data_ptr() as *const T);
+        // SAFETY: walk_index hands out in-bounds offsets of `src` and `target`.
+        walk_index("scatter", index, d, target.shape()[d], src.strides(), target.strides(), |s, t| unsafe {
+            *pt.offset(t) = *ps.offset(s)
+        })?;
     });
-    if let Some(k) = bad {
-        return Err(OpError::runtime(format!(
-            "index {k} is out of bounds for dimension {d} with size {size}"
-        )));
-    }
     Ok(())
 }
 
