@@ -187,3 +187,65 @@ fn arange_lengths() {
     .unwrap();
     assert_eq!(f.to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75]);
 }
+
+#[test]
+fn advanced_index_get_and_put() {
+    use smelt_backends::eager::{index, index_put_, nonzero};
+    let x = f32s(&(0..12).map(|v| v as f32).collect::<Vec<_>>(), &[3, 4]);
+    let rows = Tensor::from_vec(vec![2i64, 0], &[2]);
+    let cols = Tensor::from_vec(vec![-1i64, 1], &[2]);
+    // Adjacent indexed dims keep their place; x[[2, 0], [-1, 1]] picks two elements.
+    let picked = index(&x, &[Some(rows.clone()), Some(cols.clone())]).unwrap();
+    assert_eq!(picked.shape(), &[2]);
+    assert_eq!(picked.to_vec::<f32>(), vec![11.0, 1.0]);
+    // x[:, [2, 0]] keeps dim 0 in front.
+    let picked = index(&x, &[None, Some(rows.clone())]).unwrap();
+    assert_eq!(picked.shape(), &[3, 2]);
+    assert_eq!(picked.to_vec::<f32>(), vec![2.0, 0.0, 6.0, 4.0, 10.0, 8.0]);
+    // Out of range is an IndexError naming the dim.
+    let bad = Tensor::from_vec(vec![4i64], &[1]);
+    let err = index(&x, &[None, Some(bad)]).unwrap_err();
+    assert_eq!(err.kind, smelt_tracer::ErrorKind::Index);
+    assert_eq!(
+        err.message,
+        "index 4 is out of bounds for dimension 1 with size 4"
+    );
+    // Writes go through a transposed (non-contiguous) view into the base storage.
+    let base = Tensor::zeros(&[4, 3], DType::Float32);
+    let view = base.transpose(0, 1).unwrap();
+    index_put_(
+        &view,
+        &[None, Some(Tensor::from_vec(vec![0i64, 3], &[2]))],
+        &f32s(&[5.0], &[1]),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        base.to_vec::<f32>(),
+        vec![5.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 5.0, 5.0]
+    );
+    // accumulate sums repeated positions (what the gradient of an index needs).
+    let acc = Tensor::zeros(&[3], DType::Int64);
+    let idx = Tensor::from_vec(vec![1i64, 1, 2, 1], &[4]);
+    index_put_(
+        &acc,
+        &[Some(idx)],
+        &Tensor::from_vec(vec![1i64, 2, 3, 4], &[4]),
+        true,
+    )
+    .unwrap();
+    assert_eq!(acc.to_vec::<i64>(), vec![0, 7, 3]);
+    // Zero-size index: an empty result of the right shape.
+    let none = Tensor::from_vec(Vec::<i64>::new(), &[0]);
+    assert_eq!(index(&x, &[Some(none)]).unwrap().shape(), &[0, 4]);
+    // nonzero: one row of coordinates per non-zero element, also for 0-dim and empty inputs.
+    let mask = Tensor::from_vec(vec![0i64, 3, 0, 0, 0, 7], &[2, 3]);
+    let coords = nonzero(&mask);
+    assert_eq!(coords.shape(), &[2, 2]);
+    assert_eq!(coords.to_vec::<i64>(), vec![0, 1, 1, 2]);
+    assert_eq!(nonzero(&Tensor::from_vec(vec![true], &[])).shape(), &[1, 0]);
+    assert_eq!(
+        nonzero(&Tensor::zeros(&[0, 3], DType::Bool)).shape(),
+        &[0, 2]
+    );
+}

@@ -116,6 +116,12 @@ fn apply_int(op: BinaryOp, a: i64, b: i64) -> i64 {
                 r
             }
         }
+        BinaryOp::Pow if b < 0 => match a {
+            1 => 1,
+            -1 if b % 2 != 0 => -1,
+            -1 => 1,
+            _ => 0,
+        },
         BinaryOp::Pow => a.wrapping_pow(b as u32),
         BinaryOp::Maximum => a.max(b),
         BinaryOp::Minimum => a.min(b),
@@ -212,7 +218,14 @@ fn run<C: Element, O: Element>(op: BinaryOp, a: &Tensor, b: &Tensor, out: &Tenso
     )
 }
 
-fn check_integer_operands(op: BinaryOp, compute: DType, rhs: &Tensor) -> OpResult<()> {
+/// A negative exponent is an error only when it is a Python number (PyTorch's rule); tensor
+/// exponents follow C++ integer pow (`apply_int`).
+fn check_integer_operands(
+    op: BinaryOp,
+    compute: DType,
+    rhs: &Tensor,
+    rhs_is_scalar: bool,
+) -> OpResult<()> {
     if compute.category() != Category::Integral {
         return Ok(());
     }
@@ -220,9 +233,9 @@ fn check_integer_operands(op: BinaryOp, compute: DType, rhs: &Tensor) -> OpResul
         BinaryOp::FloorDivide | BinaryOp::Remainder if rhs.to_vec::<i64>().contains(&0) => {
             Err(OpError::runtime("ZeroDivisionError"))
         }
-        BinaryOp::Pow if rhs.to_vec::<i64>().iter().any(|&e| e < 0) => Err(OpError::runtime(
-            "Integers to negative integer powers are not allowed.",
-        )),
+        BinaryOp::Pow if rhs_is_scalar && rhs.to_vec::<i64>().iter().any(|&e| e < 0) => Err(
+            OpError::runtime("Integers to negative integer powers are not allowed."),
+        ),
         _ => Ok(()),
     }
 }
@@ -237,7 +250,7 @@ fn prepare(
     let compute = op.compute_dtype(promoted)?;
     let out_dtype = op.result_dtype(compute);
     let (ta, tb) = (a.as_tensor(compute), b.as_tensor(compute));
-    check_integer_operands(op, compute, &tb)?;
+    check_integer_operands(op, compute, &tb, matches!(b, Operand::Scalar(_)))?;
     let shape = broadcast_shapes(ta.shape(), tb.shape())?;
     Ok((compute, out_dtype, shape, ta, tb))
 }

@@ -2,7 +2,7 @@
 //! Float32/64 and float16 go to the `gemm` crate; bfloat16 and integers use a plain
 //! triple loop (bf16 accumulating in f32, integers in i64).
 
-use smelt_tracer::shape::{broadcast_shapes, join_dims};
+use smelt_tracer::shape::broadcast_shapes;
 use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::Element;
@@ -167,7 +167,7 @@ pub fn mm(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
     }
     if a.shape()[1] != b.shape()[0] {
         return Err(OpError::runtime(format!(
-            "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+            "mm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
             a.shape()[0],
             a.shape()[1],
             b.shape()[0],
@@ -230,18 +230,7 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
     };
     let (na, nb) = (a2.ndim(), b2.ndim());
     if a2.shape()[na - 1] != b2.shape()[nb - 2] {
-        let shown = |t: &Tensor| format!("{}x{}", t.shape()[t.ndim() - 2], t.shape()[t.ndim() - 1]);
-        let (sa, sb) = if a.ndim() == 1 || b.ndim() == 1 || (na == 2 && nb == 2) {
-            (shown(&a2), shown(&b2))
-        } else {
-            (
-                format!("[{}]", join_dims(a2.shape())),
-                format!("[{}]", join_dims(b2.shape())),
-            )
-        };
-        return Err(OpError::runtime(format!(
-            "mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})"
-        )));
+        return Err(matmul_mismatch(&a2, &b2, a.ndim(), b.ndim()));
     }
     same_dtype(a, b)?;
     let batch = broadcast_shapes(&a2.shape()[..na - 2], &b2.shape()[..nb - 2])?;
@@ -260,4 +249,33 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
         out = out.squeeze(Some(-1))?;
     }
     Ok(out)
+}
+
+/// PyTorch's message for a matmul whose inner sizes differ names the kernel the operands were
+/// folded into: mv for a vector on the right, mm when the right side is a matrix (the left
+/// side's leading dims folded into rows), bmm otherwise.
+fn matmul_mismatch(a2: &Tensor, b2: &Tensor, a_ndim: usize, b_ndim: usize) -> OpError {
+    let (na, nb) = (a2.ndim(), b2.ndim());
+    let k = a2.shape()[na - 1];
+    let rows: usize = a2.shape()[..na - 1].iter().product();
+    if b_ndim == 1 && a_ndim >= 2 {
+        return OpError::runtime(format!(
+            "size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({})",
+            b2.shape()[0]
+        ));
+    }
+    if nb == 2 {
+        return OpError::runtime(format!(
+            "mm: mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {}x{})",
+            b2.shape()[0],
+            b2.shape()[1]
+        ));
+    }
+    let batch = broadcast_shapes(&a2.shape()[..na - 2], &b2.shape()[..nb - 2])
+        .map(|s| s.iter().product::<usize>())
+        .unwrap_or(0);
+    OpError::runtime(format!(
+        "Expected size for first two dimensions of batch2 tensor to be: [{batch}, {k}] but got: [{batch}, {}].",
+        b2.shape()[nb - 2]
+    ))
 }

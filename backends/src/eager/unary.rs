@@ -36,6 +36,11 @@ macro_rules! float_unary {
                     }
                 }
                 UnaryOp::Gelu => 0.5 * x * (1.0 + $erf(x * std::f64::consts::FRAC_1_SQRT_2 as $t)),
+                UnaryOp::GeluTanh => {
+                    // sqrt(2 / pi)
+                    let k = (2.0 / std::f64::consts::PI).sqrt() as $t;
+                    0.5 * x * (1.0 + (k * (x + 0.044715 * x * x * x)).tanh())
+                }
                 UnaryOp::Silu => x / (1.0 + (-x).exp()),
                 UnaryOp::Erf => $erf(x),
                 UnaryOp::Floor => x.floor(),
@@ -79,6 +84,7 @@ fn apply_int(op: UnaryOp, x: i64, dtype: DType) -> i64 {
         | UnaryOp::Tanh
         | UnaryOp::Sigmoid
         | UnaryOp::Gelu
+        | UnaryOp::GeluTanh
         | UnaryOp::Silu
         | UnaryOp::Erf
         | UnaryOp::Reciprocal => x,

@@ -125,18 +125,27 @@ impl BinaryOp {
 
     /// The dtype operands are converted to before computing, given their promoted dtype.
     pub fn compute_dtype(self, promoted: DType) -> OpResult<DType> {
-        match (self, promoted.category()) {
-            (BinaryOp::Sub, Category::Bool) => Err(OpError::runtime(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
-            )),
-            (
-                BinaryOp::BitwiseAnd | BinaryOp::BitwiseOr | BinaryOp::BitwiseXor,
-                Category::Floating,
-            ) => Err(OpError::runtime(format!(
-                "\"{}_cpu\" not implemented for '{}'",
-                self.name(),
+        let kernel = match (self, promoted.category()) {
+            (BinaryOp::Sub, Category::Bool) => {
+                return Err(OpError::not_implemented(
+                    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+                ));
+            }
+            (BinaryOp::BitwiseAnd, Category::Floating) => Some("bitwise_and_cpu"),
+            (BinaryOp::BitwiseOr, Category::Floating) => Some("bitwise_or_cpu"),
+            (BinaryOp::BitwiseXor, Category::Floating) => Some("bitwise_xor_cpu"),
+            (BinaryOp::FloorDivide, Category::Bool) => Some("div_floor_cpu"),
+            (BinaryOp::Remainder, Category::Bool) => Some("remainder_cpu"),
+            (BinaryOp::Pow, Category::Bool) => Some("pow"),
+            _ => None,
+        };
+        if let Some(kernel) = kernel {
+            return Err(OpError::not_implemented(format!(
+                "\"{kernel}\" not implemented for '{}'",
                 promoted.scalar_type_name()
-            ))),
+            )));
+        }
+        match (self, promoted.category()) {
             (BinaryOp::Div | BinaryOp::Atan2, Category::Bool | Category::Integral) => {
                 Ok(DType::DEFAULT_FLOAT)
             }

@@ -66,13 +66,15 @@ impl ReduceOp {
             ReduceDType::IntToLong => DType::Int64,
             ReduceDType::FloatOnly if input.category() == Category::Floating => input,
             ReduceDType::FloatOnly => {
-                return Err(OpError::runtime(format!(
+                return Err(OpError::not_implemented(format!(
                     "{}(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: {}",
                     self.name(),
                     input.scalar_type_name()
                 )));
             }
             ReduceDType::Same => input,
+            // uint8 stays uint8 for all/any, a leftover of masks stored as bytes.
+            ReduceDType::Bool if input == DType::UInt8 => DType::UInt8,
             ReduceDType::Bool => DType::Bool,
         })
     }

@@ -20,6 +20,8 @@ pub enum UnaryOp {
     Sigmoid,
     Relu,
     Gelu,
+    /// `gelu(x, approximate='tanh')`.
+    GeluTanh,
     Silu,
     Erf,
     Floor,
@@ -44,7 +46,7 @@ pub enum UnaryDType {
 }
 
 impl UnaryOp {
-    pub const ALL: [UnaryOp; 25] = [
+    pub const ALL: [UnaryOp; 26] = [
         UnaryOp::Neg,
         UnaryOp::Abs,
         UnaryOp::Exp,
@@ -60,6 +62,7 @@ impl UnaryOp {
         UnaryOp::Sigmoid,
         UnaryOp::Relu,
         UnaryOp::Gelu,
+        UnaryOp::GeluTanh,
         UnaryOp::Silu,
         UnaryOp::Erf,
         UnaryOp::Floor,
@@ -89,6 +92,7 @@ impl UnaryOp {
             UnaryOp::Sigmoid => "sigmoid",
             UnaryOp::Relu => "relu",
             UnaryOp::Gelu => "gelu",
+            UnaryOp::GeluTanh => "gelu_tanh",
             UnaryOp::Silu => "silu",
             UnaryOp::Erf => "erf",
             UnaryOp::Floor => "floor",
@@ -129,6 +133,7 @@ impl UnaryOp {
             | UnaryOp::Tanh
             | UnaryOp::Sigmoid
             | UnaryOp::Gelu
+            | UnaryOp::GeluTanh
             | UnaryOp::Silu
             | UnaryOp::Erf
             | UnaryOp::Reciprocal => UnaryDType::IntToFloat,
@@ -136,28 +141,37 @@ impl UnaryOp {
         }
     }
 
-    /// The output dtype for an input of `input`, or PyTorch's error for unsupported ones.
+    /// The output dtype for an input of `input`, or PyTorch's error for unsupported ones
+    /// (NotImplementedError, as PyTorch's dtype dispatch raises it).
     pub fn result_dtype(self, input: DType) -> OpResult<DType> {
-        match (self, input.category()) {
+        let kernel = match (self, input.category()) {
             (UnaryOp::Neg, Category::Bool) => {
-                return Err(OpError::runtime(
+                return Err(OpError::not_implemented(
                     "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
                 ));
             }
-            (UnaryOp::BitwiseNot, Category::Floating) => {
-                return Err(OpError::runtime(format!(
-                    "\"bitwise_not_cpu\" not implemented for '{}'",
-                    input.scalar_type_name()
-                )));
+            (UnaryOp::Relu, Category::Bool) => {
+                return Err(OpError::not_implemented(
+                    "Boolean inputs not supported for relu",
+                ));
             }
-            (UnaryOp::Gelu | UnaryOp::Silu, Category::Bool | Category::Integral) => {
-                return Err(OpError::runtime(format!(
-                    "\"{}_cpu\" not implemented for '{}'",
-                    self.name().replace("gelu", "GeluKernelImpl"),
-                    input.scalar_type_name()
-                )));
+            (UnaryOp::BitwiseNot, Category::Floating) => Some("bitwise_not_cpu"),
+            (UnaryOp::Gelu | UnaryOp::GeluTanh, Category::Bool | Category::Integral) => {
+                Some("GeluKernelImpl")
             }
-            _ => {}
+            (UnaryOp::Silu, Category::Bool | Category::Integral) => Some("silu_cpu"),
+            (UnaryOp::Abs, Category::Bool) => Some("abs_cpu"),
+            (UnaryOp::Floor, Category::Bool) => Some("floor_vml_cpu"),
+            (UnaryOp::Ceil, Category::Bool) => Some("ceil_vml_cpu"),
+            (UnaryOp::Round, Category::Bool) => Some("round_vml_cpu"),
+            (UnaryOp::Trunc, Category::Bool) => Some("trunc_vml_cpu"),
+            _ => None,
+        };
+        if let Some(kernel) = kernel {
+            return Err(OpError::not_implemented(format!(
+                "\"{kernel}\" not implemented for '{}'",
+                input.scalar_type_name()
+            )));
         }
         Ok(match self.dtype_rule() {
             UnaryDType::Same => input,

@@ -349,8 +349,8 @@ def triu(input, diagonal=0):
     return input.triu(diagonal)
 
 
-def nonzero(input):
-    return input.nonzero()
+def nonzero(input, *, as_tuple=False):
+    return input.nonzero(as_tuple=as_tuple)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):

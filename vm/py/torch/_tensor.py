@@ -206,16 +206,20 @@ class Tensor(_C.TensorBase):
         return _index(self, index)
 
     def __setitem__(self, index, value):
-        items = index if isinstance(index, tuple) else (index,)
-        if not any(isinstance(i, (Tensor, list)) for i in items):
-            _C._copy_(_index(self, index), value)
-            return
-        only = items[0] if len(items) == 1 else None
-        whole_mask = isinstance(only, Tensor) and only.dtype == _DTYPES["bool"] and only._shape == self._shape
-        if whole_mask and (not isinstance(value, Tensor) or value.numel() == 1):
-            self.copy_(self.masked_fill(only, value))
-            return
-        _index_put(self, items, value)
+        view, indices = _split_index(self, index)
+        if not isinstance(value, Tensor):
+            value = _C._full([], value, self.dtype)
+        if indices is None:
+            _C._copy_(view, value)
+        else:
+            _C._index_put_(view, indices, value, False)
+
+    def index_put_(self, indices, values, accumulate=False):
+        _C._index_put_(self, list(indices), values, accumulate)
+        return self
+
+    def index_put(self, indices, values, accumulate=False):
+        return self.clone().index_put_(indices, values, accumulate)
 
     # --- reductions -----------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -259,9 +263,9 @@ class Tensor(_C.TensorBase):
     clip = clamp
 
     def gelu(self, approximate="none"):
-        if approximate != "none":
-            raise NotImplementedError("gelu(approximate='tanh') is not supported yet")
-        return _C._unary("gelu", self)
+        if approximate not in ("none", "tanh"):
+            raise RuntimeError(f"approximate argument must be either none or tanh.")
+        return _C._unary("gelu" if approximate == "none" else "gelu_tanh", self)
 
     def silu(self):
         return _C._unary("silu", self)
@@ -277,14 +281,10 @@ class Tensor(_C.TensorBase):
         return _extreme(self, dim, keepdim, False)
 
     def argmax(self, dim=None, keepdim=False):
-        if dim is None:
-            return _C._max_min(self.reshape(-1), 0, False, True)[1]
-        return _C._max_min(self, dim, keepdim, True)[1]
+        return _arg_extreme(self, dim, keepdim, True)
 
     def argmin(self, dim=None, keepdim=False):
-        if dim is None:
-            return _C._max_min(self.reshape(-1), 0, False, False)[1]
-        return _C._max_min(self, dim, keepdim, False)[1]
+        return _arg_extreme(self, dim, keepdim, False)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if not self.dtype.is_floating_point:
@@ -374,22 +374,12 @@ class Tensor(_C.TensorBase):
     def triu(self, diagonal=0):
         return _C._where(_band(self, diagonal, lower=False), self, _C._full([], 0, self.dtype))
 
-    def nonzero(self):
-        flat = self.reshape(-1).tolist()
-        shape = list(self._shape)
-        rows = []
-        for i, v in enumerate(flat):
-            if v:
-                coords = []
-                for size in reversed(shape):
-                    coords.append(i % size)
-                    i //= size
-                rows.append(list(reversed(coords)))
-        if not rows:
-            return _C._full([0, len(shape)], 0, _DTYPES["int64"])
-        return _C._tensor(rows, _DTYPES["int64"])
+    def nonzero(self, *, as_tuple=False):
+        if not as_tuple:
+            return _C._nonzero(self)
+        coords = _C._nonzero(self.reshape(1) if self.dim() == 0 else self)
+        return tuple(coords.select(1, k) for k in range(coords._shape[1]))
 
-    # --- matrix products and splitting ----------------------------------------------------
     def matmul(self, other):
         return _C._matmul("matmul", self, other)
 
@@ -555,6 +545,19 @@ class Tensor(_C.TensorBase):
         return _C._binary("ge", self, other)
 
 
+def _arg_extreme(t, dim, keepdim, is_max):
+    name = "argmax" if is_max else "argmin"
+    if t.dtype is _DTYPES["bool"]:
+        raise NotImplementedError(f"{name}(): does not support bool input")
+    if dim is None:
+        if t.numel() == 0:
+            raise IndexError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
+        return _C._max_min(t.reshape(-1), 0, False, is_max)[1]
+    return _C._max_min(t, dim, keepdim, is_max)[1]
+
+
 def _extreme(t, dim, keepdim, is_max):
     """`max`/`min`: of everything, elementwise against a tensor, or along a dim with indices."""
     name = "max" if is_max else "min"
@@ -595,115 +598,85 @@ def _wrap(dim, ndim):
 def _index(t, index):
     """Basic indexing (ints, slices with steps, None, Ellipsis) gives a view; tensor indices
     (integer or bool, also lists) give a copy, as in PyTorch."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    if any(isinstance(i, (Tensor, list)) for i in index):
-        return _advanced_index(t, index)
-    consumed = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
+    view, indices = _split_index(t, index)
+    return view if indices is None else _C._index(view, indices)
+
+
+def _split_index(t, index):
+    """Applies the basic part of an index as a view and returns it with the advanced part: one
+    entry per leading dim of the view (an integer tensor, or None to keep the dim), or None
+    when the index has no tensors. Bool masks become the coordinates of their True elements."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    expanded = []
+    for item in items:
+        if isinstance(item, list):
+            item = _C._tensor(item, None)
+        if item is True or item is False:
+            item = _C._tensor(item, None)
+        if isinstance(item, Tensor) and item.dtype in (_DTYPES["bool"], _DTYPES["uint8"]):
+            if item.dim() == 0:
+                # A 0-dim mask adds a dim of size 1 and keeps it (True) or empties it (False).
+                expanded.append(None)
+                expanded.append(("mask0", bool(item)))
+                continue
+            coords = _C._nonzero(item)
+            expanded.append(("mask", item._shape, [coords.select(1, k) for k in range(item.dim())]))
+            continue
+        expanded.append(item)
+    consumed = 0
+    for item in expanded:
+        if isinstance(item, tuple):
+            consumed += len(item[1]) if item[0] == "mask" else 0
+        elif item is not None and item is not Ellipsis:
+            consumed += 1
+    if builtins.sum(1 for i in expanded if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > t.dim():
         raise IndexError(f"too many indices for tensor of dimension {t.dim()}")
-    if builtins.sum(1 for i in index if i is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     out = t
     dim = 0
-    for item in index:
+    advanced = {}
+    for item in expanded:
         if item is Ellipsis:
             dim += t.dim() - consumed
         elif item is None:
             out = out.unsqueeze(dim)
             dim += 1
+        elif isinstance(item, tuple) and item[0] == "mask0":
+            advanced[dim - 1] = _C._arange(0, 1 if item[1] else 0, 1, _DTYPES["int64"])
+        elif isinstance(item, tuple):
+            _, mask_shape, coords = item
+            for k, size in enumerate(mask_shape):
+                if out._shape[dim + k] != size:
+                    raise IndexError(
+                        f"The shape of the mask {list(mask_shape)} at index {k} does not match the shape "
+                        f"of the indexed tensor {list(out._shape)} at index {dim + k}"
+                    )
+                advanced[dim + k] = coords[k]
+            dim += len(mask_shape)
+        elif isinstance(item, Tensor):
+            if item.dtype.is_floating_point or item.dtype == _DTYPES["bool"]:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            advanced[dim] = item
+            dim += 1
         elif isinstance(item, slice):
             step = 1 if item.step is None else item.step
             out = out._slice(dim, item.start, item.stop, step)
             dim += 1
-        elif isinstance(item, int):
+        elif isinstance(item, int) or hasattr(item, "__index__") and not isinstance(item, float):
+            item = item.__index__()
             size = out._shape[dim]
             if item < -size or item >= size:
                 raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {size}")
             out = out.select(dim, item)
         else:
-            raise TypeError(
+            raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
                 f"(got {type(item).__name__})"
             )
-    return out
-
-
-def _as_index_tensor(item):
-    if isinstance(item, list):
-        item = _C._tensor(item, None)
-    return item
-
-
-def _advanced_index(t, index):
-    """Tensor indices: bool masks become the integer indices of their True elements; the
-    index tensors broadcast together and pick elements through one flat index_select."""
-    items = []
-    for item in index:
-        item = _as_index_tensor(item)
-        if isinstance(item, Tensor) and item.dtype == _DTYPES["bool"]:
-            if item.dim() == 0:
-                raise NotImplementedError("indexing with a 0-dim bool tensor is not supported yet")
-            coords = item.nonzero()
-            items.extend(coords.select(1, k) for k in range(item.dim()))
-        else:
-            items.append(item)
-    # Basic items first (keeping a slot for every tensor-indexed dim), then the tensors.
-    basic, tensor_dims, dim = [], [], 0
-    for item in items:
-        if isinstance(item, Tensor):
-            if item.dtype.is_floating_point:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            basic.append(slice(None))
-            tensor_dims.append((dim, item))
-            dim += 1
-        elif item is None:
-            basic.append(None)
-            dim += 1
-        elif isinstance(item, int):
-            basic.append(item)
-        else:
-            basic.append(item)
-            dim += 1 if item is not Ellipsis else 0
-    if any(i is Ellipsis for i in basic):
-        raise NotImplementedError("Ellipsis together with tensor indices is not supported yet")
-    view = _index(t, tuple(basic))
-    dims = [d for d, _ in tensor_dims]
-    idx = _broadcast_all([i for _, i in tensor_dims])
-    rest = [d for d in range(view.dim()) if d not in dims]
-    moved = view.permute(*(dims + rest))
-    lead = [view._shape[d] for d in dims]
-    flat = None
-    stride = 1
-    for pos in reversed(range(len(dims))):
-        size, i = lead[pos], idx[pos]
-        if bool(((i >= size) | (i < -size)).any()):
-            bad = next(v for v in i.reshape(-1).tolist() if v >= size or v < -size)
-            raise IndexError(f"index {bad} is out of bounds for dimension {dims[pos]} with size {size}")
-        i = _C._where(i < 0, i + size, i)
-        flat = i * stride if flat is None else flat + i * stride
-        stride *= size
-    picked = moved.reshape([math.prod(lead)] + [moved._shape[k] for k in range(len(dims), moved.dim())])
-    out = picked.index_select(0, flat.reshape(-1).long())
-    out = out.reshape(list(flat._shape) + list(picked._shape[1:]))
-    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
-    if adjacent and dims[0] > 0:
-        nb = flat.dim()
-        order = list(range(nb, nb + dims[0])) + list(range(nb)) + list(range(nb + dims[0], out.dim()))
-        out = out.permute(*order)
-    return out
-
-
-def _index_put(t, items, value):
-    """Writes `value` at the positions an advanced index names, one position at a time."""
-    positions = _advanced_index(_C._arange(0, t.numel(), 1, _DTYPES["int64"]).reshape(list(t._shape)), items)
-    flat_target = t.reshape(-1)
-    if flat_target.data_ptr() != t.data_ptr() or not t.is_contiguous():
-        raise NotImplementedError("index assignment into a non-contiguous tensor is not supported yet")
-    values = value if isinstance(value, Tensor) else _C._full([], value, t.dtype)
-    values = values.expand(*positions._shape) if values.dim() <= positions.dim() else values
-    for pos, v in zip(positions.reshape(-1).tolist(), values.reshape(-1).tolist()):
-        flat_target[pos] = v
+    if not advanced:
+        return out, None
+    return out, [advanced.get(d) for d in range(builtins.max(advanced) + 1)]
 
 
 def _broadcast_all(tensors):

@@ -213,6 +213,32 @@ mod smelt_native {
         ops::scatter_(t, dim, index, src, vm)
     }
 
+    /// `indices` holds one entry per leading dim: an integer tensor or None.
+    #[pyfunction]
+    fn _index(
+        t: PyRef<PyTensor>,
+        indices: Vec<Option<PyRef<PyTensor>>>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::index(t, indices, vm)
+    }
+
+    #[pyfunction]
+    fn _index_put_(
+        t: PyRef<PyTensor>,
+        indices: Vec<Option<PyRef<PyTensor>>>,
+        values: PyRef<PyTensor>,
+        accumulate: bool,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<PyTensor>> {
+        ops::index_put_(t, indices, values, accumulate, vm)
+    }
+
+    #[pyfunction]
+    fn _nonzero(t: PyRef<PyTensor>, vm: &VirtualMachine) -> PyResult {
+        super::tensor::wrap(vm, smelt_backends::eager::nonzero(&t.get()))
+    }
+
     #[pyfunction]
     fn _where(
         cond: PyRef<PyTensor>,

@@ -350,6 +350,35 @@ pub fn scatter_(
     Ok(t)
 }
 
+fn index_list(indices: &[Option<PyRef<PyTensor>>]) -> Vec<Option<Tensor>> {
+    indices
+        .iter()
+        .map(|i| i.as_ref().map(|t| t.get()))
+        .collect()
+}
+
+pub fn index(
+    t: PyRef<PyTensor>,
+    indices: Vec<Option<PyRef<PyTensor>>>,
+    vm: &VirtualMachine,
+) -> PyResult {
+    wrap(vm, lift(vm, eager::index(&t.get(), &index_list(&indices)))?)
+}
+
+pub fn index_put_(
+    t: PyRef<PyTensor>,
+    indices: Vec<Option<PyRef<PyTensor>>>,
+    values: PyRef<PyTensor>,
+    accumulate: bool,
+    vm: &VirtualMachine,
+) -> PyResult<PyRef<PyTensor>> {
+    lift(
+        vm,
+        eager::index_put_(&t.get(), &index_list(&indices), &values.get(), accumulate),
+    )?;
+    Ok(t)
+}
+
 pub fn where_(
     cond: PyRef<PyTensor>,
     a: PyObjectRef,

@@ -1,0 +1,56 @@
+//! Scripts under `tests/scripts/` run unchanged under smelt and under CPython + PyTorch; each
+//! `NAME.expected` is what PyTorch printed (`tests/scripts/regenerate` rewrites them from a
+//! PyTorch install). smelt must print the same bytes.
+
+use std::path::Path;
+
+use crate::common::smelt_in;
+
+fn check(name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts");
+    let expected = std::fs::read_to_string(dir.join(format!("{name}.expected")))
+        .expect("expected output recorded from PyTorch");
+    let run = smelt_in(Some(&dir), &["run", &format!("{name}.py")], None);
+    run.expect_status(0);
+    if run.stdout != expected {
+        let first = run
+            .stdout
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| run.stdout.lines().count().min(expected.lines().count()));
+        let show = |text: &str| {
+            text.lines()
+                .skip(first.saturating_sub(2))
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "{name}: output differs from PyTorch's at line {}\n--- PyTorch\n{}\n--- smelt\n{}",
+            first + 1,
+            show(&expected),
+            show(&run.stdout)
+        );
+    }
+}
+
+macro_rules! scripts {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check(stringify!($name));
+            }
+        )*
+    };
+}
+
+scripts!(
+    eager_basics,
+    eager_sweep,
+    matrix_products,
+    reductions_with_indices_and_normalisation,
+    seeded_generator_gives_pytorchs_values,
+    sorting_joining_and_selecting,
+);
