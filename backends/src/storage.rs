@@ -23,12 +23,18 @@ impl fmt::Display for Device {
 }
 
 /// Zeroed host memory, 64-byte aligned so vector loads never straddle a cache line at the start.
+/// Large buffers are mapped on 2 MiB boundaries and offered transparent huge pages, so the
+/// first touch of a fresh 64 MiB output costs 32 page faults instead of 16384.
 pub struct HostBuffer {
     ptr: NonNull<u8>,
     nbytes: usize,
+    mapped: bool,
 }
 
 const ALIGN: usize = 64;
+const HUGE_PAGE: usize = 2 << 20;
+/// Below this, the allocator's own free lists are faster than a fresh mapping.
+const MAP_MIN: usize = 4 << 20;
 
 impl HostBuffer {
     pub fn zeroed(nbytes: usize) -> HostBuffer {
@@ -36,6 +42,16 @@ impl HostBuffer {
             return HostBuffer {
                 ptr: NonNull::<u64>::dangling().cast(),
                 nbytes,
+                mapped: false,
+            };
+        }
+        if nbytes >= MAP_MIN
+            && let Some(ptr) = map_huge(nbytes)
+        {
+            return HostBuffer {
+                ptr,
+                nbytes,
+                mapped: true,
             };
         }
         let layout = Layout::from_size_align(nbytes, ALIGN)
@@ -43,7 +59,11 @@ impl HostBuffer {
         // SAFETY: the layout has a non-zero size.
         let ptr = unsafe { alloc_zeroed(layout) };
         let ptr = NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
-        HostBuffer { ptr, nbytes }
+        HostBuffer {
+            ptr,
+            nbytes,
+            mapped: false,
+        }
     }
 
     pub fn as_ptr(&self) -> *mut u8 {
@@ -55,17 +75,72 @@ impl HostBuffer {
     }
 }
 
+fn mapped_len(nbytes: usize) -> usize {
+    nbytes.div_ceil(HUGE_PAGE) * HUGE_PAGE
+}
+
+/// An anonymous mapping (zero-filled by the kernel) starting on a huge-page boundary.
+#[cfg(target_os = "linux")]
+fn map_huge(nbytes: usize) -> Option<NonNull<u8>> {
+    let len = mapped_len(nbytes);
+    let span = len + HUGE_PAGE;
+    // SAFETY: a fresh private anonymous mapping; the unaligned head and the tail beyond `len`
+    // are unmapped again, so exactly [start, start + len) stays mapped.
+    unsafe {
+        let base = libc::mmap(
+            std::ptr::null_mut(),
+            span,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if base == libc::MAP_FAILED {
+            return None;
+        }
+        let base = base as usize;
+        let start = base.next_multiple_of(HUGE_PAGE);
+        if start > base {
+            libc::munmap(base as *mut libc::c_void, start - base);
+        }
+        let end = start + len;
+        if base + span > end {
+            libc::munmap(end as *mut libc::c_void, base + span - end);
+        }
+        // Advice only: without THP the mapping still works with small pages.
+        libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        NonNull::new(start as *mut u8)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn map_huge(_nbytes: usize) -> Option<NonNull<u8>> {
+    None
+}
+
 impl Drop for HostBuffer {
     fn drop(&mut self) {
-        if self.nbytes != 0 {
-            // SAFETY: allocated in `zeroed` with exactly this layout.
-            unsafe {
-                dealloc(
-                    self.ptr.as_ptr(),
-                    Layout::from_size_align_unchecked(self.nbytes, ALIGN),
-                )
-            };
+        if self.nbytes == 0 {
+            return;
         }
+        if self.mapped {
+            #[cfg(target_os = "linux")]
+            // SAFETY: mapped by `map_huge` with exactly this length.
+            unsafe {
+                libc::munmap(
+                    self.ptr.as_ptr() as *mut libc::c_void,
+                    mapped_len(self.nbytes),
+                );
+            }
+            return;
+        }
+        // SAFETY: allocated in `zeroed` with exactly this layout.
+        unsafe {
+            dealloc(
+                self.ptr.as_ptr(),
+                Layout::from_size_align_unchecked(self.nbytes, ALIGN),
+            )
+        };
     }
 }
 

@@ -1,6 +1,7 @@
 //! Pointwise ops of two operands: PyTorch's type promotion picks the dtype both are
 //! computed in, then they broadcast against each other.
 
+use rayon::prelude::*;
 use smelt_tracer::dtype::{Category, Operand as Promoted, result_type};
 use smelt_tracer::ops::BinaryOp;
 use smelt_tracer::shape::{broadcast_shapes, join_dims};
@@ -153,11 +154,63 @@ fn compute<C: Element, O: Element>(op: BinaryOp, x: C, y: C) -> O {
     }
 }
 
+/// Elementwise work below this many elements stays on the calling thread: splitting costs
+/// more than it saves (PyTorch's grain size is 32768).
+const PARALLEL_MIN: usize = 1 << 16;
+const PARALLEL_CHUNK: usize = 1 << 15;
+
 /// The strided loop with the op already chosen, so each op gets its own inner loop that the
 /// compiler can vectorise.
-fn run_with<C: Element, O: Element>(f: impl Fn(C, C) -> O, a: &Tensor, b: &Tensor, out: &Tensor) {
+fn run_with<C: Element, O: Element>(
+    f: impl Fn(C, C) -> O + Sync,
+    a: &Tensor,
+    b: &Tensor,
+    out: &Tensor,
+) {
     let (pa, pb) = (a.data_ptr() as *const C, b.data_ptr() as *const C);
     let po = out.data_ptr() as *mut O;
+    let n = out.numel();
+    let flat = |t: &Tensor| t.numel() == 1 || (t.is_contiguous() && t.shape() == out.shape());
+    if n >= PARALLEL_MIN && out.is_contiguous() && flat(a) && flat(b) {
+        // A one-element operand is read as a constant; the others are contiguous over n.
+        // SAFETY: `out` holds n elements; `out` is a distinct allocation or exactly `a`
+        // (in-place), and each chunk reads only the positions it writes.
+        let outs = unsafe { std::slice::from_raw_parts_mut(po, n) };
+        let (xs, ys) = unsafe {
+            (
+                std::slice::from_raw_parts(pa, a.numel()),
+                std::slice::from_raw_parts(pb, b.numel()),
+            )
+        };
+        outs.par_chunks_mut(PARALLEL_CHUNK)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let at = c * PARALLEL_CHUNK;
+                let len = chunk.len();
+                match (xs.len() == 1, ys.len() == 1) {
+                    (false, false) => {
+                        let (xs, ys) = (&xs[at..at + len], &ys[at..at + len]);
+                        for ((slot, &x), &y) in chunk.iter_mut().zip(xs).zip(ys) {
+                            *slot = f(x, y);
+                        }
+                    }
+                    (false, true) => {
+                        let y = ys[0];
+                        for (slot, &x) in chunk.iter_mut().zip(&xs[at..at + len]) {
+                            *slot = f(x, y);
+                        }
+                    }
+                    (true, false) => {
+                        let x = xs[0];
+                        for (slot, &y) in chunk.iter_mut().zip(&ys[at..at + len]) {
+                            *slot = f(x, y);
+                        }
+                    }
+                    (true, true) => chunk.fill(f(xs[0], ys[0])),
+                }
+            });
+        return;
+    }
     let sa = smelt_tracer::shape::broadcast_strides(a.shape(), a.strides(), out.shape());
     let sb = smelt_tracer::shape::broadcast_strides(b.shape(), b.strides(), out.shape());
     for_each_row(
