@@ -49,6 +49,7 @@ macro_rules! scripts {
 scripts!(
     eager_basics,
     eager_sweep,
+    printing,
     matrix_products,
     reductions_with_indices_and_normalisation,
     seeded_generator_gives_pytorchs_values,

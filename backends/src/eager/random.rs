@@ -172,10 +172,15 @@ pub fn randint(shape: &[usize], low: i64, high: i64, dtype: DType) -> OpResult<T
     let range = (high as i128 - low as i128) as u128;
     let t = Tensor::zeros(shape, dtype);
     with_default(|g| {
-        with_element!(dtype, T => write_all::<T>(&t, || {
-            let r = if range >= 1u128 << 32 { g.random64() as u128 % range } else { g.random() as u128 % range };
-            (low as i128 + r as i128) as f64
-        }))
+        with_element!(dtype, T => {
+            // Written as integers: int64 values beyond 2^53 must not pass through f64.
+            let p = t.data_ptr() as *mut T;
+            for i in 0..t.numel() {
+                let r = if range >= 1u128 << 32 { g.random64() as u128 % range } else { g.random() as u128 % range };
+                // SAFETY: `t` is a fresh contiguous tensor.
+                unsafe { *p.add(i) = T::from_i64((low as i128 + r as i128) as i64) };
+            }
+        })
     });
     Ok(t)
 }

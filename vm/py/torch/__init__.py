@@ -421,7 +421,7 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _C._random("randint", _shape_args((size,)), _builtins.float(low), _builtins.float(high), dtype or int64)
+    return _C._randint(_shape_args((size,)), low, high, dtype or int64)
 
 
 def rand_like(t, *, dtype=None, **_):

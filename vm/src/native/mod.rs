@@ -249,7 +249,20 @@ mod smelt_native {
         ops::where_(cond, a, b, vm)
     }
 
-    /// `kind` is "uniform" (low, high), "normal" (mean, std) or "randint" (low, high).
+    #[pyfunction]
+    fn _randint(
+        shape: Vec<usize>,
+        low: i64,
+        high: i64,
+        dtype: Option<PyRef<PyDType>>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        let dtype = dtype.map_or(smelt_tracer::DType::Int64, |d| d.dtype);
+        let t = smelt_backends::eager::random::randint(&shape, low, high, dtype);
+        super::tensor::wrap(vm, super::tensor::lift(vm, t)?)
+    }
+
+    /// `kind` is "uniform" (low, high) or "normal" (mean, std).
     #[pyfunction]
     fn _random(
         kind: PyStrRef,

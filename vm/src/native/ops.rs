@@ -414,12 +414,7 @@ pub fn random(
             b,
             dtype.map_or(DType::DEFAULT_FLOAT, |d| d.dtype),
         ),
-        _ => random::randint(
-            &shape,
-            a as i64,
-            b as i64,
-            dtype.map_or(DType::Int64, |d| d.dtype),
-        ),
+        _ => return Err(vm.new_value_error(format!("unknown distribution {kind}"))),
     };
     wrap(vm, lift(vm, r)?)
 }

@@ -1,0 +1,26 @@
+# Tensor printing under set_printoptions, checked against PyTorch's output.
+import torch
+
+x = torch.arange(30.0).reshape(5, 6) / 7
+print(x)
+torch.set_printoptions(precision=2)
+print(x)
+torch.set_printoptions(sci_mode=True)
+print(x[0])
+torch.set_printoptions(sci_mode=None, precision=4, threshold=10, edgeitems=2)
+print(x)
+print(torch.arange(100))
+torch.set_printoptions(linewidth=40)
+print(torch.arange(20.0) * 1000)
+torch.set_printoptions(profile="default")
+print(torch.arange(2000).reshape(2, 1000))
+print(torch.tensor([1e10, 1.0]), torch.tensor([1e-10, 1.0]), torch.tensor([123456789.0]))
+print(torch.tensor([[True, False]]), torch.tensor([-0.0, 0.0]), torch.zeros(2, 0, 3))
+print(torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([3], dtype=torch.int32))
+print(torch.tensor([0.5], dtype=torch.bfloat16), torch.empty(0, dtype=torch.int8))
+print(repr(torch.tensor(2.5, dtype=torch.float16)), str(torch.tensor([1, 2])))
+torch.set_printoptions(profile="short")
+print(torch.arange(1000.0) / 3)
+torch.set_printoptions(profile="full")
+print(torch.arange(1002)[-5:], torch.arange(1200).shape)
+torch.set_printoptions(profile="default")
