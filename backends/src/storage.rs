@@ -5,6 +5,7 @@
 use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::fmt;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where a tensor's memory is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -156,13 +157,25 @@ pub enum Memory {
 
 pub struct Storage {
     memory: Memory,
+    /// Bumped by every in-place write, shared by all views: autograd compares it with the
+    /// value it saw when it saved a tensor (PyTorch's version counter, `Tensor._version`).
+    version: AtomicU64,
 }
 
 impl Storage {
     pub fn zeroed_host(nbytes: usize) -> Storage {
         Storage {
             memory: Memory::Host(HostBuffer::zeroed(nbytes)),
+            version: AtomicU64::new(0),
         }
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
+    }
+
+    pub fn bump_version(&self) {
+        self.version.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn device(&self) -> Device {

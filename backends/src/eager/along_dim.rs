@@ -271,6 +271,7 @@ fn walk_index(
 
 /// `Tensor.scatter_(dim, index, src)`: self[index[i][j]][j] = src[i][j] (for dim 0).
 pub fn scatter_(target: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> OpResult<()> {
+    target.storage().bump_version();
     let d = wrap_dim(dim, target.ndim())?;
     let src = src.to_dtype(target.dtype());
     with_element!(target.dtype(), T => {

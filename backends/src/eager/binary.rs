@@ -319,6 +319,7 @@ pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> OpResult<Tensor> {
 /// `a.<op>_(b)`: computes in the promoted dtype and writes into `a`, which must be able to
 /// hold the result (its dtype and its shape, without broadcasting `a` itself).
 pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
+    a.storage().bump_version();
     let (compute, out_dtype, shape, ta, tb) = prepare(op, Operand::Tensor(a), b)?;
     if shape != a.shape() {
         return Err(OpError::runtime(format!(

@@ -77,6 +77,7 @@ impl Tensor {
 
     /// `Tensor.copy_(src)`: broadcasts and converts `src` into `self`'s elements.
     pub fn copy_(&self, src: &Tensor) -> OpResult<()> {
+        self.storage().bump_version();
         let src = src.broadcast_to(self.shape()).map_err(|_| {
             OpError::runtime(format!(
                 "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension {}",

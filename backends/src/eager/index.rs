@@ -127,6 +127,7 @@ pub fn index_put_(
     accumulate: bool,
 ) -> OpResult<()> {
     let Picks { shape, offsets } = picks(target, indices)?;
+    target.storage().bump_version();
     let values = values
         .to_dtype(target.dtype())
         .broadcast_to(&shape)

@@ -7,6 +7,7 @@ the parts PyTorch itself writes in Python.
 import builtins as _builtins
 
 from torch import _C
+from torch import _prims
 from torch.version import __version__
 from torch._size import Size
 from torch._device import device
@@ -108,12 +109,12 @@ def _make_function(name, family):
     if family == "unary":
 
         def fn(input):
-            return _C._unary(name, input)
+            return _prims.unary(name, input)
 
     else:
 
         def fn(input, other):
-            return _C._binary(name, input, other)
+            return _prims.binary(name, input, other)
 
     fn.__name__ = name
     fn.__qualname__ = name
@@ -137,11 +138,11 @@ less = lt
 
 
 def add(input, other, *, alpha=1):
-    return _C._binary("add", input, other if alpha == 1 else other * alpha)
+    return _prims.binary("add", input, other if alpha == 1 else other * alpha)
 
 
 def sub(input, other, *, alpha=1):
-    return _C._binary("sub", input, other if alpha == 1 else other * alpha)
+    return _prims.binary("sub", input, other if alpha == 1 else other * alpha)
 
 
 def round(input, *, decimals=0):
@@ -232,7 +233,7 @@ def bmm(input, mat2):
 
 
 def cat(tensors, dim=0):
-    return _C._cat(list(tensors), dim)
+    return _prims.cat(list(tensors), dim)
 
 
 concat = cat
@@ -250,7 +251,7 @@ def stack(tensors, dim=0):
                 f"and {list(t.shape)} at entry {i}"
             )
     d = dim + tensors[0].dim() + 1 if dim < 0 else dim
-    return _C._cat([t.unsqueeze(d) for t in tensors], d)
+    return _prims.cat([t.unsqueeze(d) for t in tensors], d)
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -270,7 +271,7 @@ def where(condition, input=None, other=None):
         return tuple(condition.nonzero().unbind(1))
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = tensor(input)
-    return _C._where(condition, input, other)
+    return _prims.where(condition, input, other)
 
 
 def max(input, dim=None, keepdim=False):
@@ -361,7 +362,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     step = (end - start) / (steps - 1)
     # Filled from both ends, as PyTorch does, so the last value is exactly `end`.
     i = _C._arange(0, steps, 1, float64)
-    values = _C._where(i < steps // 2, i * step + start, end - (steps - 1 - i) * step)
+    values = _prims.where(i < steps // 2, i * step + start, end - (steps - 1 - i) * step)
     return _finish(values.to(dtype), requires_grad)
 
 
@@ -447,3 +448,13 @@ def can_cast(from_, to):
 
 
 __all__ = ["Tensor", "Size", "device", "dtype", "tensor", "zeros", "ones", "full", "arange"]
+
+
+from torch import autograd
+from torch.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
+from torch._C import is_grad_enabled
+
+
+def is_inference_mode_enabled():
+    return False
+from torch import nn

@@ -4,6 +4,7 @@ import builtins
 import math
 
 from torch import _C
+from torch import _prims
 from torch import return_types as _return_types
 from torch._size import Size
 from torch._device import device as _device_cls
@@ -86,13 +87,103 @@ class Tensor(_C.TensorBase):
     def T(self):
         return self.permute(*reversed(range(self.dim())))
 
+    # --- autograd -------------------------------------------------------------------------
+    # Per-tensor autograd state lives in the instance dict; these are the defaults.
+    _grad_fn = None
+    _output_nr = 0
+    _accumulator = None
+    _base = None
+    _leaf_hooks = None
+    grad = None
+
     @property
     def grad_fn(self):
-        return None
+        return self._grad_fn
 
     @property
     def is_leaf(self):
-        return True
+        return self._grad_fn is None
+
+    @property
+    def retains_grad(self):
+        fn = self._grad_fn
+        return fn is not None and self._output_nr in fn._retained
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    def requires_grad_(self, requires_grad=True):
+        if not requires_grad and self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and not (self.dtype.is_floating_point):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self):
+        return _C.TensorBase._view(self, list(self._shape))
+
+    def detach_(self):
+        self._grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from torch import autograd
+
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        fn = self._grad_fn
+        if fn is not None:
+            return fn._register_tensor_hook(self._output_nr, hook)
+        from torch.autograd.graph import RemovableHandle
+
+        if self._leaf_hooks is None:
+            self._leaf_hooks = {}
+        handle = RemovableHandle(self._leaf_hooks)
+        self._leaf_hooks[handle.id] = hook
+        return handle
+
+    def retain_grad(self):
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        fn = self._grad_fn
+        if fn is not None:
+            fn._retained[self._output_nr] = self
+
+    @property
+    def data(self):
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        _C._copy_(self, value)
+
+    # The native primitives, with autograd recording (torch/_prims.py).
+    _view = _prims.view
+    _reshape = _prims.reshape
+    transpose = _prims.transpose
+    t = _prims.t
+    _permute = _prims.permute
+    _expand = _prims.expand
+    _squeeze = _prims.squeeze
+    unsqueeze = _prims.unsqueeze
+    narrow = _prims.narrow
+    select = _prims.select
+    _slice = _prims.slice
+    def contiguous(self, memory_format=None):
+        return self if self.is_contiguous() else _prims.contiguous(self)
+
+    clone = _prims.clone
+    _to_dtype = _prims.to_dtype
 
     def __len__(self):
         if self.dim() == 0:
@@ -193,13 +284,13 @@ class Tensor(_C.TensorBase):
     def fill_(self, value):
         if isinstance(value, Tensor):
             value = value.item()
-        return _C._fill_(self, value)
+        return _prims.fill_(self, value)
 
     def zero_(self):
-        return _C._fill_(self, 0)
+        return _prims.fill_(self, 0)
 
     def copy_(self, src, non_blocking=False):
-        return _C._copy_(self, src)
+        return _prims.copy_(self, src)
 
     # --- indexing -------------------------------------------------------------------------
     def __getitem__(self, index):
@@ -210,12 +301,12 @@ class Tensor(_C.TensorBase):
         if not isinstance(value, Tensor):
             value = _C._full([], value, self.dtype)
         if indices is None:
-            _C._copy_(view, value)
+            _prims.copy_(view, value)
         else:
-            _C._index_put_(view, indices, value, False)
+            _prims.index_put_(view, indices, value, False)
 
     def index_put_(self, indices, values, accumulate=False):
-        _C._index_put_(self, list(indices), values, accumulate)
+        _prims.index_put_(self, list(indices), values, accumulate)
         return self
 
     def index_put(self, indices, values, accumulate=False):
@@ -224,40 +315,40 @@ class Tensor(_C.TensorBase):
     # --- reductions -----------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         src = self if dtype is None else self.to(dtype)
-        return _C._reduce("sum", src, _dims_arg(dim), keepdim)
+        return _prims.reduce("sum", src, _dims_arg(dim), keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         src = self if dtype is None else self.to(dtype)
-        return _C._reduce("mean", src, _dims_arg(dim), keepdim)
+        return _prims.reduce("mean", src, _dims_arg(dim), keepdim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         src = self if dtype is None else self.to(dtype)
-        return _C._reduce("prod", src, _dims_arg(dim), keepdim)
+        return _prims.reduce("prod", src, _dims_arg(dim), keepdim)
 
     def amax(self, dim=(), keepdim=False):
-        return _C._reduce("amax", self, _dims_arg(dim), keepdim)
+        return _prims.reduce("amax", self, _dims_arg(dim), keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return _C._reduce("amin", self, _dims_arg(dim), keepdim)
+        return _prims.reduce("amin", self, _dims_arg(dim), keepdim)
 
     def all(self, dim=None, keepdim=False):
-        return _C._reduce("all", self, _dims_arg(dim), keepdim)
+        return _prims.reduce("all", self, _dims_arg(dim), keepdim)
 
     def any(self, dim=None, keepdim=False):
-        return _C._reduce("any", self, _dims_arg(dim), keepdim)
+        return _prims.reduce("any", self, _dims_arg(dim), keepdim)
 
     def round(self, decimals=0):
         if decimals == 0:
-            return _C._unary("round", self)
+            return _prims.unary("round", self)
         scale = 10.0**decimals
-        return _C._unary("round", self * scale) / scale
+        return _prims.unary("round", self * scale) / scale
 
     def clamp(self, min=None, max=None):
         out = self
         if min is not None:
-            out = _C._binary("maximum", out, min)
+            out = _prims.binary("maximum", out, min)
         if max is not None:
-            out = _C._binary("minimum", out, max)
+            out = _prims.binary("minimum", out, max)
         return out
 
     clip = clamp
@@ -265,10 +356,10 @@ class Tensor(_C.TensorBase):
     def gelu(self, approximate="none"):
         if approximate not in ("none", "tanh"):
             raise RuntimeError(f"approximate argument must be either none or tanh.")
-        return _C._unary("gelu" if approximate == "none" else "gelu_tanh", self)
+        return _prims.unary("gelu" if approximate == "none" else "gelu_tanh", self)
 
     def silu(self):
-        return _C._unary("silu", self)
+        return _prims.unary("silu", self)
 
     def square(self):
         return self * self
@@ -314,25 +405,25 @@ class Tensor(_C.TensorBase):
     def logsumexp(self, dim, keepdim=False):
         x = self if self.dtype.is_floating_point else self.float()
         top = x.amax(dim, keepdim=True)
-        top = _C._where(top.abs() == math.inf, 0.0, top)
+        top = _prims.where(top.abs() == math.inf, 0.0, top)
         out = (x - top).exp().sum(dim, keepdim=True).log() + top
         return out if keepdim else out.squeeze(_dims_arg(dim))
 
     def cumsum(self, dim, dtype=None):
-        return _C._cumsum(self if dtype is None else self.to(dtype), dim)
+        return _prims.cumsum(self if dtype is None else self.to(dtype), dim)
 
     def sort(self, dim=-1, descending=False, stable=False):
-        return _return_types.sort(*_C._sort(self, dim, descending))
+        return _return_types.sort(*_prims.sort(self, dim, descending))
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        return _C._sort(self, dim, descending)[1]
+        return _prims.sort(self, dim, descending)[1]
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         d = _wrap(dim, self.dim())
         size = self._shape[d] if self.dim() else 1
         if k < 0 or k > size:
             raise RuntimeError(f"selected index k out of range")
-        values, indices = _C._sort(self, d, largest)
+        values, indices = _prims.sort(self, d, largest)
         return _return_types.topk(values.narrow(d, 0, k), indices.narrow(d, 0, k))
 
     # --- random fills ----------------------------------------------------------------------
@@ -344,15 +435,15 @@ class Tensor(_C.TensorBase):
 
     # --- selection by index ---------------------------------------------------------------
     def index_select(self, dim, index):
-        return _C._index_select(self, dim, index)
+        return _prims.index_select(self, dim, index)
 
     def gather(self, dim, index):
-        return _C._gather(self, dim, index)
+        return _prims.gather(self, dim, index)
 
     def scatter_(self, dim, index, src):
         if not isinstance(src, Tensor):
             src = _C._full(list(index._shape), src, self.dtype)
-        return _C._scatter_(self, dim, index, src)
+        return _prims.scatter_(self, dim, index, src)
 
     def scatter(self, dim, index, src):
         return self.clone().scatter_(dim, index, src)
@@ -360,19 +451,19 @@ class Tensor(_C.TensorBase):
     def masked_fill(self, mask, value):
         if isinstance(value, Tensor):
             value = value.item()
-        return _C._where(mask, _C._full([], value, self.dtype), self)
+        return _prims.where(mask, _C._full([], value, self.dtype), self)
 
     def masked_fill_(self, mask, value):
         return self.copy_(self.masked_fill(mask, value))
 
     def where(self, condition, other):
-        return _C._where(condition, self, other)
+        return _prims.where(condition, self, other)
 
     def tril(self, diagonal=0):
-        return _C._where(_band(self, diagonal, lower=True), self, _C._full([], 0, self.dtype))
+        return _prims.where(_band(self, diagonal, lower=True), self, _C._full([], 0, self.dtype))
 
     def triu(self, diagonal=0):
-        return _C._where(_band(self, diagonal, lower=False), self, _C._full([], 0, self.dtype))
+        return _prims.where(_band(self, diagonal, lower=False), self, _C._full([], 0, self.dtype))
 
     def nonzero(self, *, as_tuple=False):
         if not as_tuple:
@@ -381,19 +472,19 @@ class Tensor(_C.TensorBase):
         return tuple(coords.select(1, k) for k in range(coords._shape[1]))
 
     def matmul(self, other):
-        return _C._matmul("matmul", self, other)
+        return _prims.matmul("matmul", self, other)
 
     def mm(self, mat2):
-        return _C._matmul("mm", self, mat2)
+        return _prims.matmul("mm", self, mat2)
 
     def bmm(self, mat2):
-        return _C._matmul("bmm", self, mat2)
+        return _prims.matmul("bmm", self, mat2)
 
     def __matmul__(self, other):
-        return _C._matmul("matmul", self, other)
+        return _prims.matmul("matmul", self, other)
 
     def __rmatmul__(self, other):
-        return _C._matmul("matmul", other, self)
+        return _prims.matmul("matmul", other, self)
 
     def split(self, split_size, dim=0):
         d = _wrap(dim, self.dim())
@@ -437,112 +528,112 @@ class Tensor(_C.TensorBase):
 
     # --- operators ------------------------------------------------------------------------
     def __add__(self, other):
-        return _C._binary("add", self, other)
+        return _prims.binary("add", self, other)
 
     def __radd__(self, other):
-        return _C._binary("add", other, self)
+        return _prims.binary("add", other, self)
 
     def __iadd__(self, other):
-        return _C._binary_("add", self, other)
+        return _prims.binary_("add", self, other)
 
     def __sub__(self, other):
-        return _C._binary("sub", self, other)
+        return _prims.binary("sub", self, other)
 
     def __rsub__(self, other):
-        return _C._binary("sub", other, self)
+        return _prims.binary("sub", other, self)
 
     def __isub__(self, other):
-        return _C._binary_("sub", self, other)
+        return _prims.binary_("sub", self, other)
 
     def __mul__(self, other):
-        return _C._binary("mul", self, other)
+        return _prims.binary("mul", self, other)
 
     def __rmul__(self, other):
-        return _C._binary("mul", other, self)
+        return _prims.binary("mul", other, self)
 
     def __imul__(self, other):
-        return _C._binary_("mul", self, other)
+        return _prims.binary_("mul", self, other)
 
     def __truediv__(self, other):
-        return _C._binary("div", self, other)
+        return _prims.binary("div", self, other)
 
     def __rtruediv__(self, other):
-        return _C._binary("div", other, self)
+        return _prims.binary("div", other, self)
 
     def __itruediv__(self, other):
-        return _C._binary_("div", self, other)
+        return _prims.binary_("div", self, other)
 
     def __floordiv__(self, other):
-        return _C._binary("floor_divide", self, other)
+        return _prims.binary("floor_divide", self, other)
 
     def __rfloordiv__(self, other):
-        return _C._binary("floor_divide", other, self)
+        return _prims.binary("floor_divide", other, self)
 
     def __ifloordiv__(self, other):
-        return _C._binary_("floor_divide", self, other)
+        return _prims.binary_("floor_divide", self, other)
 
     def __mod__(self, other):
-        return _C._binary("remainder", self, other)
+        return _prims.binary("remainder", self, other)
 
     def __rmod__(self, other):
-        return _C._binary("remainder", other, self)
+        return _prims.binary("remainder", other, self)
 
     def __imod__(self, other):
-        return _C._binary_("remainder", self, other)
+        return _prims.binary_("remainder", self, other)
 
     def __pow__(self, other):
-        return _C._binary("pow", self, other)
+        return _prims.binary("pow", self, other)
 
     def __rpow__(self, other):
-        return _C._binary("pow", other, self)
+        return _prims.binary("pow", other, self)
 
     def __ipow__(self, other):
-        return _C._binary_("pow", self, other)
+        return _prims.binary_("pow", self, other)
 
     def __neg__(self):
-        return _C._unary("neg", self)
+        return _prims.unary("neg", self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _C._unary("abs", self)
+        return _prims.unary("abs", self)
 
     def __invert__(self):
-        return _C._unary("bitwise_not", self)
+        return _prims.unary("bitwise_not", self)
 
     def __and__(self, other):
-        return _C._binary("bitwise_and", self, other)
+        return _prims.binary("bitwise_and", self, other)
 
     __rand__ = __and__
 
     def __or__(self, other):
-        return _C._binary("bitwise_or", self, other)
+        return _prims.binary("bitwise_or", self, other)
 
     __ror__ = __or__
 
     def __xor__(self, other):
-        return _C._binary("bitwise_xor", self, other)
+        return _prims.binary("bitwise_xor", self, other)
 
     __rxor__ = __xor__
 
     def __eq__(self, other):
-        return _C._binary("eq", self, other)
+        return _prims.binary("eq", self, other)
 
     def __ne__(self, other):
-        return _C._binary("ne", self, other)
+        return _prims.binary("ne", self, other)
 
     def __lt__(self, other):
-        return _C._binary("lt", self, other)
+        return _prims.binary("lt", self, other)
 
     def __le__(self, other):
-        return _C._binary("le", self, other)
+        return _prims.binary("le", self, other)
 
     def __gt__(self, other):
-        return _C._binary("gt", self, other)
+        return _prims.binary("gt", self, other)
 
     def __ge__(self, other):
-        return _C._binary("ge", self, other)
+        return _prims.binary("ge", self, other)
 
 
 def _arg_extreme(t, dim, keepdim, is_max):
@@ -554,8 +645,8 @@ def _arg_extreme(t, dim, keepdim, is_max):
             raise IndexError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
             )
-        return _C._max_min(t.reshape(-1), 0, False, is_max)[1]
-    return _C._max_min(t, dim, keepdim, is_max)[1]
+        return _prims.max_min(t.reshape(-1), 0, False, is_max)[1]
+    return _prims.max_min(t, dim, keepdim, is_max)[1]
 
 
 def _extreme(t, dim, keepdim, is_max):
@@ -567,11 +658,11 @@ def _extreme(t, dim, keepdim, is_max):
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
-        return _C._reduce("amax" if is_max else "amin", t, None, False)
+        return _prims.reduce("amax" if is_max else "amin", t, None, False)
     if isinstance(dim, Tensor):
-        return _C._binary("maximum" if is_max else "minimum", t, dim)
+        return _prims.binary("maximum" if is_max else "minimum", t, dim)
     result = _return_types.max if is_max else _return_types.min
-    return result(*_C._max_min(t, dim, keepdim, is_max))
+    return result(*_prims.max_min(t, dim, keepdim, is_max))
 
 
 def _need_float(x, kernel):
@@ -599,7 +690,7 @@ def _index(t, index):
     """Basic indexing (ints, slices with steps, None, Ellipsis) gives a view; tensor indices
     (integer or bool, also lists) give a copy, as in PyTorch."""
     view, indices = _split_index(t, index)
-    return view if indices is None else _C._index(view, indices)
+    return view if indices is None else _prims.index(view, indices)
 
 
 def _split_index(t, index):
@@ -690,10 +781,10 @@ for _name in _UNARY:
     if not hasattr(Tensor, _name):
 
         def _method(self, _op=_name):
-            return _C._unary(_op, self)
+            return _prims.unary(_op, self)
 
         def _method_(self, _op=_name):
-            return self.copy_(_C._unary(_op, self))
+            return self.copy_(_prims.unary(_op, self))
 
         _method.__name__ = _name
         _method_.__name__ = _name + "_"
@@ -704,10 +795,10 @@ for _name in _BINARY:
     if not hasattr(Tensor, _name):
 
         def _method(self, other, _op=_name):
-            return _C._binary(_op, self, other)
+            return _prims.binary(_op, self, other)
 
         def _method_(self, other, _op=_name):
-            return _C._binary_(_op, self, other)
+            return _prims.binary_(_op, self, other)
 
         _method.__name__ = _name
         _method_.__name__ = _name + "_"

@@ -8,6 +8,10 @@ mod tensor;
 
 use rustpython_vm::{Context, builtins::PyModuleDef};
 
+thread_local! {
+    static GRAD_ENABLED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
 pub fn module_def(ctx: &Context) -> &'static PyModuleDef {
     smelt_native::module_def(ctx)
 }
@@ -21,6 +25,7 @@ mod smelt_native {
     use smelt_tracer::DType;
 
     use super::dtype::PyDType;
+    use super::GRAD_ENABLED;
     use super::ops;
     use super::tensor::{self, PyTensor};
 
@@ -273,6 +278,17 @@ mod smelt_native {
         vm: &VirtualMachine,
     ) -> PyResult {
         ops::random(kind.expect_str(), shape, a, b, dtype, vm)
+    }
+
+    /// Grad mode is per thread, as in PyTorch.
+    #[pyfunction]
+    fn is_grad_enabled() -> bool {
+        GRAD_ENABLED.with(|g| g.get())
+    }
+
+    #[pyfunction]
+    fn _set_grad_enabled(enabled: bool) {
+        GRAD_ENABLED.with(|g| g.set(enabled));
     }
 
     #[pyfunction]

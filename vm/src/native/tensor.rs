@@ -148,6 +148,12 @@ impl PyTensor {
         self.tensor.read().device().to_string()
     }
 
+    /// Shared by every view of the same storage; bumped by in-place writes.
+    #[pygetset]
+    fn _version(&self) -> u64 {
+        self.tensor.read().storage().version()
+    }
+
     #[pygetset]
     fn requires_grad(&self) -> bool {
         self.requires_grad.load(Ordering::Relaxed)

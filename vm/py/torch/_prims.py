@@ -1,0 +1,112 @@
+"""The runtime's primitives as Tensor code calls them: the native kernel, then, when grad mode
+is on and an input requires grad, an autograd node for the result
+(`torch.autograd._derivatives` has one formula per primitive). Everything in `torch.Tensor`
+that computes goes through here, so every op is differentiable in one place."""
+
+from torch import _C
+
+_d = None  # torch.autograd._derivatives, bound on first use (it imports torch)
+
+
+def _derivatives():
+    global _d
+    if _d is None:
+        from torch.autograd import _derivatives
+
+        _d = _derivatives
+    return _d
+
+
+def _functional(key, kernel):
+    def call(*args):
+        out = kernel(*args)
+        if _C.is_grad_enabled():
+            d = _d or _derivatives()
+            if d.needs_grad(key, args):
+                d.record(key, args, out)
+        return out
+
+    call.__name__ = key
+    return call
+
+
+def _view(key, kernel):
+    """A view primitive: the result also remembers its base, for in-place checks."""
+
+    def call(self, *args):
+        out = kernel(self, *args)
+        out._base = self._base if self._base is not None else self
+        if _C.is_grad_enabled() and self.requires_grad:
+            (_d or _derivatives()).record(key, (self,) + args, out)
+        return out
+
+    call.__name__ = key
+    return call
+
+
+def _inplace(key, kernel, self_pos):
+    """An in-place primitive: the mutated tensor's history is replaced by a node whose inputs
+    are its previous history and the op's other inputs."""
+
+    def call(*args):
+        if not _C.is_grad_enabled():
+            return kernel(*args)
+        d = _d or _derivatives()
+        if not d.needs_grad(key, args):
+            return kernel(*args)
+        self = args[self_pos]
+        if self.requires_grad and self._grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = self._base
+        if base is not None:
+            if base.requires_grad and base._grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            raise NotImplementedError(
+                "smelt: in-place operations on views of tensors that take part in autograd are not "
+                "supported yet; write the result out of place (e.g. torch.cat, torch.where) instead"
+            )
+        saves = d.PRIMS[key].saves
+        saves = saves(args) if callable(saves) else saves
+        old = clone(self) if self_pos in saves else None
+        out = kernel(*args)
+        d.record(key, args, self, old_self=old)
+        return out
+
+    call.__name__ = key
+    return call
+
+
+unary = _functional("unary", _C._unary)
+binary = _functional("binary", _C._binary)
+binary_ = _inplace("binary_", _C._binary_, 1)
+reduce = _functional("reduce", _C._reduce)
+matmul = _functional("matmul", _C._matmul)
+cat = _functional("cat", _C._cat)
+cumsum = _functional("cumsum", _C._cumsum)
+max_min = _functional("max_min", _C._max_min)
+sort = _functional("sort", _C._sort)
+index_select = _functional("index_select", _C._index_select)
+gather = _functional("gather", _C._gather)
+where = _functional("where", _C._where)
+index = _functional("index", _C._index)
+index_put_ = _inplace("index_put_", _C._index_put_, 0)
+scatter_ = _inplace("scatter_", _C._scatter_, 0)
+copy_ = _inplace("copy_", _C._copy_, 0)
+fill_ = _inplace("fill_", _C._fill_, 0)
+clone = _functional("clone", _C.TensorBase.clone)
+contiguous = _functional("contiguous", _C.TensorBase.contiguous)
+to_dtype = _functional("to_dtype", _C.TensorBase._to_dtype)
+
+view = _view("view", _C.TensorBase._view)
+reshape = _view("reshape", _C.TensorBase._reshape)
+transpose = _view("transpose", _C.TensorBase.transpose)
+t = _view("t", _C.TensorBase.t)
+permute = _view("permute", _C.TensorBase._permute)
+expand = _view("expand", _C.TensorBase._expand)
+squeeze = _view("squeeze", _C.TensorBase._squeeze)
+unsqueeze = _view("unsqueeze", _C.TensorBase.unsqueeze)
+narrow = _view("narrow", _C.TensorBase.narrow)
+select = _view("select", _C.TensorBase.select)
+slice = _view("slice", _C.TensorBase._slice)

@@ -1,0 +1,605 @@
+"""Derivative formulas, one per runtime primitive (the `torch._C` kernels every Tensor op
+reduces to). A formula receives the saved context and the output gradients and returns one
+gradient per differentiable input; `Node` bookkeeping (summing over broadcast dims, casting to
+the input's dtype) happens in `record`'s caller, the engine. Formulas are written with Tensor
+ops, so with `create_graph=True` they are recorded too (higher-order gradients)."""
+
+import math
+
+import torch
+from torch import _C
+from torch import _prims
+from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class
+
+
+class Prim:
+    """How one primitive takes part in autograd.
+
+    inputs:  positions of the arguments gradients flow to (a list argument counts per item)
+    saves:   positions whose tensors the formula reads; "out" if it reads the output
+    name:    PyTorch's node name (`MulBackward0`), or a function of the arguments giving it
+    outputs: which outputs are differentiable (max/min/sort also return indices)
+    """
+
+    def __init__(self, inputs, name, backward, saves=(), outputs=(0,)):
+        self.inputs = inputs
+        self.name = name
+        self.backward = backward
+        self.saves = saves
+        self.outputs = outputs
+
+
+PRIMS = {}
+
+
+def prim(key, inputs, name, saves=(), outputs=(0,)):
+    def register(fn):
+        PRIMS[key] = Prim(inputs, name, fn, saves, outputs)
+        return fn
+
+    return register
+
+
+def _zeros(shape, dtype):
+    return _C._full(list(shape), 0, dtype)
+
+
+def _is_tensor(x):
+    return isinstance(x, torch.Tensor)
+
+
+def _sum_to(g, shape):
+    """Sums `g` down to `shape` over the dims broadcasting added or stretched."""
+    shape = tuple(shape)
+    if tuple(g._shape) == shape:
+        return g
+    lead = g.dim() - len(shape)
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1]
+    out = g.sum(dims, keepdim=True) if dims else g
+    return out.reshape(list(shape)) if lead or dims else out
+
+
+def _unsqueeze_dims(g, dims, ndim, keepdim):
+    """Puts back the reduced dims so `g` broadcasts against the reduction's input."""
+    if keepdim or ndim == 0:
+        return g
+    dims = sorted(d % ndim for d in dims) if dims else list(range(ndim))
+    for d in dims:
+        g = g.unsqueeze(d)
+    return g
+
+
+# --- unary ------------------------------------------------------------------------------------
+_UNARY_NAMES = {
+    "neg": "NegBackward0", "abs": "AbsBackward0", "exp": "ExpBackward0", "log": "LogBackward0",
+    "log1p": "Log1PBackward0", "expm1": "Expm1Backward0", "sqrt": "SqrtBackward0",
+    "rsqrt": "RsqrtBackward0", "sin": "SinBackward0", "cos": "CosBackward0", "tan": "TanBackward0",
+    "tanh": "TanhBackward0", "sigmoid": "SigmoidBackward0", "relu": "ReluBackward0",
+    "gelu": "GeluBackward0", "gelu_tanh": "GeluBackward0", "silu": "SiluBackward0",
+    "erf": "ErfBackward0", "floor": "FloorBackward0", "ceil": "CeilBackward0",
+    "round": "RoundBackward0", "trunc": "TruncBackward0", "sign": "SignBackward0",
+    "reciprocal": "ReciprocalBackward0",
+}
+# Formulas that read the output rather than the input.
+_UNARY_FROM_OUT = {"exp", "expm1", "sqrt", "rsqrt", "tanh", "sigmoid", "relu", "reciprocal", "tan"}
+
+
+def _unary_grad(op, x, y, g):
+    if op == "neg":
+        return -g
+    if op == "abs":
+        return g * x.sign()
+    if op == "exp":
+        return g * y
+    if op == "log":
+        return g / x
+    if op == "log1p":
+        return g / (x + 1)
+    if op == "expm1":
+        return g * (y + 1)
+    if op == "sqrt":
+        return g / (2 * y)
+    if op == "rsqrt":
+        return -0.5 * g * y * y * y
+    if op == "sin":
+        return g * x.cos()
+    if op == "cos":
+        return -g * x.sin()
+    if op == "tan":
+        return g * (1 + y * y)
+    if op == "tanh":
+        return g * (1 - y * y)
+    if op == "sigmoid":
+        return g * y * (1 - y)
+    if op == "relu":
+        return g * (y > 0)
+    if op == "gelu":
+        cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+        pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf)
+    if op == "gelu_tanh":
+        k = math.sqrt(2 / math.pi)
+        inner = k * (x + 0.044715 * x * x * x)
+        t = inner.tanh()
+        d_inner = k * (1 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+    if op == "silu":
+        s = x.sigmoid()
+        return g * s * (1 + x * (1 - s))
+    if op == "erf":
+        return g * (2 / math.sqrt(math.pi)) * (-x * x).exp()
+    if op in ("floor", "ceil", "round", "trunc", "sign"):
+        return g * 0
+    if op == "reciprocal":
+        return -g * y * y
+    raise NotImplementedError(f"the derivative of {op} is not implemented")
+
+
+def _unary_saves(args):
+    return ("out",) if args[0] in _UNARY_FROM_OUT else (1,)
+
+
+@prim("unary", inputs=(1,), name=lambda a: _UNARY_NAMES.get(a[0], a[0].capitalize() + "Backward0"), saves=_unary_saves)
+def _unary_backward(ctx, grads):
+    op, x = ctx.args
+    y = ctx.out if op in _UNARY_FROM_OUT else None
+    return [_unary_grad(op, x, y, grads[0])]
+
+
+# --- binary -----------------------------------------------------------------------------------
+_BINARY_NAMES = {
+    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "remainder": "Remainder",
+    "maximum": "Maximum", "minimum": "Minimum", "atan2": "Atan2", "floor_divide": "FloorDivide",
+}
+
+
+def _binary_name(args):
+    # Python numbers become 0-dim tensors, so they get the Tensor overload's node, except
+    # where PyTorch has a Scalar-first overload (`2 - x` is rsub, `2 ** x` is pow.Scalar).
+    op, a, b = args[0], args[1], args[2]
+    if op == "pow":
+        return "PowBackward2" if not _is_tensor(a) else ("PowBackward1" if _is_tensor(b) else "PowBackward0")
+    if op == "sub" and not _is_tensor(a):
+        return "RsubBackward1"
+    return _BINARY_NAMES.get(op, op.capitalize()) + "Backward0"
+
+
+def _binary_saves(args):
+    op = args[0]
+    if op in ("add", "sub", "floor_divide"):
+        return ()
+    if op == "pow":
+        return (1, 2, "out")
+    return (1, 2)
+
+
+def _binary_grads(op, a, b, out, g):
+    if op == "add":
+        return g, g
+    if op == "sub":
+        return g, -g
+    if op == "mul":
+        return g * b, g * a
+    if op == "div":
+        return g / b, -g * a / (b * b)
+    if op == "pow":
+        ga = g * b * a ** (b - 1) if _is_tensor(a) else None
+        if _is_tensor(b):
+            base = a if _is_tensor(a) else torch.tensor(a, dtype=out.dtype)
+            safe_log = _C._where(base > 0, base, 1).log()
+            gb = g * out * safe_log
+            # 0 ** b for b >= 0 contributes nothing (PyTorch masks it the same way).
+            gb = _C._where((base == 0) & (b >= 0), 0.0, gb)
+        else:
+            gb = None
+        return ga, gb
+    if op in ("maximum", "minimum"):
+        wins = (a > b) if op == "maximum" else (a < b)
+        ties = a == b
+        ga = _C._where(ties, g / 2, _C._where(wins, g, 0.0))
+        gb = _C._where(ties, g / 2, _C._where(wins, 0.0, g))
+        return ga, gb
+    if op == "atan2":
+        denom = a * a + b * b
+        return g * b / denom, -g * a / denom
+    if op == "remainder":
+        return g, -g * (a / b).floor()
+    if op == "floor_divide":
+        return g * 0, g * 0
+    raise NotImplementedError(f"the derivative of {op} is not implemented")
+
+
+@prim("binary", inputs=(1, 2), name=_binary_name, saves=_binary_saves)
+def _binary_backward(ctx, grads):
+    op, a, b = ctx.args
+    out = ctx.out if op == "pow" else None
+    ga, gb = _binary_grads(op, a, b, out, grads[0])
+    return [ga if _is_tensor(a) else None, gb if _is_tensor(b) else None]
+
+
+# --- reductions -------------------------------------------------------------------------------
+def _reduce_name(args):
+    op, _, dims = args[0], args[1], args[2]
+    names = {"sum": "Sum", "mean": "Mean", "prod": "Prod", "amax": "Amax", "amin": "Amin"}
+    if op in ("amax", "amin"):
+        return names[op] + "Backward0"
+    return names.get(op, op.capitalize()) + ("Backward0" if dims is None or dims == [] else "Backward1")
+
+
+def _reduce_saves(args):
+    return () if args[0] in ("sum", "mean") else (1, "out")
+
+
+@prim("reduce", inputs=(1,), name=_reduce_name, saves=_reduce_saves)
+def _reduce_backward(ctx, grads):
+    op, x, dims, keepdim = ctx.args
+    g = grads[0]
+    shape = x._shape
+    ndim = len(shape)
+    g = _unsqueeze_dims(g, dims, ndim, keepdim)
+    if op == "sum":
+        return [g.expand(list(shape))]
+    if op == "mean":
+        count = math.prod(shape) if not dims else math.prod(shape[d % ndim] for d in dims)
+        return [g.expand(list(shape)) / count]
+    y = _unsqueeze_dims(ctx.out, dims, ndim, keepdim)
+    if op == "prod":
+        zero = x == 0
+        nonzero_prod = _C._where(zero, 1.0, x).prod(dims, keepdim=True) if dims else _C._where(zero, 1.0, x).prod()
+        zeros_count = zero.sum(dims, keepdim=True) if dims else zero.sum()
+        # With no zero the product of the others is y / x; with exactly one zero only that
+        # element has a non-zero gradient (the product of the rest).
+        others = _C._where(zero, _C._where(zeros_count == 1, nonzero_prod, 0.0), y / _C._where(zero, 1.0, x))
+        return [g * others]
+    if op in ("amax", "amin"):
+        mask = x == y
+        count = mask.sum(dims, keepdim=True) if dims else mask.sum()
+        return [g * mask / count]
+    raise NotImplementedError(f"the derivative of {op} is not implemented")
+
+
+@prim("max_min", inputs=(0,), name=lambda a: "MaxBackward0" if a[3] else "MinBackward0", saves=("out",))
+def _max_min_backward(ctx, grads):
+    x, dim, keepdim, _ = ctx.args
+    g, indices = grads[0], ctx.out[1]
+    if x.dim() == 0:
+        return [g.reshape([])]
+    if not keepdim:
+        g, indices = g.unsqueeze(dim), indices.unsqueeze(dim)
+    return [_zeros(x._shape, g.dtype).scatter(dim, indices, g)]
+
+
+@prim("sort", inputs=(0,), name="SortBackward0", saves=("out",))
+def _sort_backward(ctx, grads):
+    x, dim, _ = ctx.args
+    indices = ctx.out[1]
+    return [_zeros(x._shape, grads[0].dtype).scatter(dim, indices, grads[0])]
+
+
+@prim("cumsum", inputs=(0,), name="CumsumBackward0")
+def _cumsum_backward(ctx, grads):
+    _, dim = ctx.args
+    g = grads[0]
+    # Each input element feeds every later output: a reversed cumulative sum.
+    return [g.sum(dim, keepdim=True) - g.cumsum(dim) + g]
+
+
+# --- matrix products --------------------------------------------------------------------------
+def _matmul_name(args):
+    kind, a, b = args
+    if kind == "mm":
+        return "MmBackward0"
+    if kind == "bmm":
+        return "BmmBackward0"
+    if a.dim() == 1 and b.dim() == 1:
+        return "DotBackward0"
+    if b.dim() == 1:
+        return "MvBackward0"
+    if a.dim() == 2 and b.dim() == 2:
+        return "MmBackward0"
+    return "BmmBackward0" if a.dim() == b.dim() == 3 else "UnsafeViewBackward0"
+
+
+@prim("matmul", inputs=(1, 2), name=_matmul_name, saves=(1, 2))
+def _matmul_backward(ctx, grads):
+    _, a, b = ctx.args
+    g = grads[0]
+    a2 = a if a.dim() > 1 else a.unsqueeze(0)
+    b2 = b if b.dim() > 1 else b.unsqueeze(-1)
+    if a.dim() == 1:
+        g = g.unsqueeze(-2)
+    if b.dim() == 1:
+        g = g.unsqueeze(-1)
+    ga = _sum_to(g.matmul(b2.transpose(-2, -1)), a2._shape).reshape(list(a._shape))
+    gb = _sum_to(a2.transpose(-2, -1).matmul(g), b2._shape).reshape(list(b._shape))
+    return [ga, gb]
+
+
+# --- joining, selecting ------------------------------------------------------------------------
+@prim("cat", inputs=(0,), name="CatBackward0")
+def _cat_backward(ctx, grads):
+    tensors, dim = ctx.args
+    g = grads[0]
+    out, at = [], 0
+    for t in tensors:
+        shape = t._shape
+        if len(shape) == 1 and shape[0] == 0:
+            out.append(None)
+            continue
+        d = dim % len(shape)
+        out.append(g.narrow(d, at, shape[d]))
+        at += shape[d]
+    return out
+
+
+@prim("where", inputs=(1, 2), name="WhereBackward0", saves=(0,))
+def _where_backward(ctx, grads):
+    cond, a, b = ctx.args
+    g = grads[0]
+    return [_C._where(cond, g, 0.0) if _is_tensor(a) or isinstance(a, TensorMeta) else None,
+            _C._where(cond, 0.0, g) if _is_tensor(b) or isinstance(b, TensorMeta) else None]
+
+
+@prim("index_select", inputs=(0,), name="IndexSelectBackward0", saves=(2,))
+def _index_select_backward(ctx, grads):
+    x, dim, index = ctx.args
+    g = grads[0]
+    d = dim % len(x._shape)
+    z = _zeros(x._shape, g.dtype)
+    return [z.index_put([None] * d + [index], g, accumulate=True)]
+
+
+def _full_index(index, dim):
+    """Coordinates for every element of `index` along every dim, `index` itself at `dim`."""
+    coords = []
+    for d in range(index.dim()):
+        if d == dim:
+            coords.append(index)
+        else:
+            shape = [1] * index.dim()
+            shape[d] = index._shape[d]
+            coords.append(_C._arange(0, index._shape[d], 1, index.dtype).reshape(shape).expand(list(index._shape)))
+    return coords
+
+
+@prim("gather", inputs=(0,), name="GatherBackward0", saves=(2,))
+def _gather_backward(ctx, grads):
+    x, dim, index = ctx.args
+    g = grads[0]
+    d = dim % len(x._shape)
+    return [_zeros(x._shape, g.dtype).index_put(_full_index(index, d), g, accumulate=True)]
+
+
+@prim("index", inputs=(0,), name="IndexBackward0", saves=(1,))
+def _index_backward(ctx, grads):
+    x, indices = ctx.args
+    g = grads[0]
+    return [_zeros(x._shape, g.dtype).index_put(indices, g, accumulate=True)]
+
+
+# --- views and copies -------------------------------------------------------------------------
+@prim("view", inputs=(0,), name="ViewBackward0")
+def _view_backward(ctx, grads):
+    return [grads[0].reshape(list(ctx.args[0]._shape))]
+
+
+PRIMS["reshape"] = Prim((0,), lambda a: "ViewBackward0" if a[0].is_contiguous() else "UnsafeViewBackward0", _view_backward)
+PRIMS["squeeze"] = Prim((0,), lambda a: "SqueezeBackward0" if a[1] is None else "SqueezeBackward1", _view_backward)
+PRIMS["flatten_view"] = Prim((0,), "ViewBackward0", _view_backward)
+
+
+@prim("transpose", inputs=(0,), name="TransposeBackward0")
+def _transpose_backward(ctx, grads):
+    _, d0, d1 = ctx.args
+    return [grads[0].transpose(d0, d1)]
+
+
+@prim("t", inputs=(0,), name="TBackward0")
+def _t_backward(ctx, grads):
+    return [grads[0].t()]
+
+
+@prim("permute", inputs=(0,), name="PermuteBackward0")
+def _permute_backward(ctx, grads):
+    x, dims = ctx.args
+    n = len(dims)
+    inverse = [0] * n
+    for i, d in enumerate(dims):
+        inverse[d % n] = i
+    return [grads[0].permute(*inverse)]
+
+
+@prim("expand", inputs=(0,), name="ExpandBackward0")
+def _expand_backward(ctx, grads):
+    return [_sum_to(grads[0], ctx.args[0]._shape)]
+
+
+@prim("unsqueeze", inputs=(0,), name="UnsqueezeBackward0")
+def _unsqueeze_backward(ctx, grads):
+    _, dim = ctx.args
+    return [grads[0].squeeze(dim)]
+
+
+@prim("select", inputs=(0,), name="SelectBackward0")
+def _select_backward(ctx, grads):
+    x, dim, index = ctx.args
+    return [_select_scatter(grads[0], x._shape, dim, index)]
+
+
+@prim("slice", inputs=(0,), name="SliceBackward0")
+def _slice_backward(ctx, grads):
+    x, dim, start, stop, step = ctx.args
+    return [_slice_scatter(grads[0], x._shape, dim, start, stop, step)]
+
+
+@prim("narrow", inputs=(0,), name="SliceBackward0")
+def _narrow_backward(ctx, grads):
+    x, dim, start, length = ctx.args
+    size = x._shape[dim % len(x._shape)]
+    start = start + size if start < 0 else start
+    return [_slice_scatter(grads[0], x._shape, dim, start, start + length, 1)]
+
+
+# select/slice backward are ops of their own so that, recorded, they differentiate again.
+@prim("select_scatter", inputs=(0,), name="SelectBackwardBackward0")
+def _select_scatter_backward(ctx, grads):
+    _, shape, dim, index = ctx.args
+    return [grads[0].select(dim, index)]
+
+
+@prim("slice_scatter", inputs=(0,), name="SliceBackwardBackward0")
+def _slice_scatter_backward(ctx, grads):
+    _, shape, dim, start, stop, step = ctx.args
+    return [grads[0]._slice(dim, start, stop, step)]
+
+
+def _select_scatter(g, shape, dim, index):
+    z = _zeros(shape, g.dtype)
+    with torch.no_grad():
+        z.select(dim, index).copy_(g)
+    return _recorded("select_scatter", (g, shape, dim, index), z)
+
+
+def _slice_scatter(g, shape, dim, start, stop, step):
+    z = _zeros(shape, g.dtype)
+    with torch.no_grad():
+        z._slice(dim, start, stop, step).copy_(g)
+    return _recorded("slice_scatter", (g, shape, dim, start, stop, step), z)
+
+
+def _recorded(key, args, out):
+    if _C.is_grad_enabled():
+        record(key, args, out)
+    return out
+
+
+@prim("clone", inputs=(0,), name="CloneBackward0")
+def _clone_backward(ctx, grads):
+    return [grads[0]]
+
+
+PRIMS["contiguous"] = Prim((0,), "CloneBackward0", _clone_backward)
+
+
+@prim("to_dtype", inputs=(0,), name="ToCopyBackward0")
+def _to_dtype_backward(ctx, grads):
+    return [grads[0].to(ctx.args[0].dtype)]
+
+
+# --- in place ---------------------------------------------------------------------------------
+@prim("copy_", inputs=(0, 1), name="CopyBackwards")
+def _copy_backward(ctx, grads):
+    dst, src = ctx.args
+    g = grads[0]
+    return [g * 0, g if _is_tensor(src) or isinstance(src, TensorMeta) else None]
+
+
+@prim("fill_", inputs=(0,), name="FillBackward0")
+def _fill_backward(ctx, grads):
+    return [grads[0] * 0]
+
+
+@prim("index_put_", inputs=(0, 2), name="IndexPutBackward0", saves=(1,))
+def _index_put_backward(ctx, grads):
+    x, indices, values, accumulate = ctx.args
+    g = grads[0]
+    gx = g if accumulate else g.index_put(indices, _C._full([], 0, g.dtype))
+    return [gx, _prims.index(g, indices)]
+
+
+@prim("scatter_", inputs=(0, 3), name="ScatterBackward0", saves=(2,))
+def _scatter_backward(ctx, grads):
+    x, dim, index, src = ctx.args
+    g = grads[0]
+    d = dim % len(x._shape)
+    return [g.scatter(d, index, 0.0), g.gather(d, index)]
+
+
+def _inplace_binary_name(args):
+    return _binary_name(args)
+
+
+@prim("binary_", inputs=(1, 2), name=_inplace_binary_name, saves=_binary_saves)
+def _binary_inplace_backward(ctx, grads):
+    return _binary_backward(ctx, grads)
+
+
+# --- recording --------------------------------------------------------------------------------
+def _differentiable(t):
+    return _is_tensor(t) and t.requires_grad
+
+
+def _flat_inputs(spec, args):
+    out = []
+    for pos in spec.inputs:
+        a = args[pos]
+        if isinstance(a, (list, tuple)) and not isinstance(a, torch.Size):
+            out.extend(a)
+        else:
+            out.append(a)
+    return out
+
+
+def needs_grad(key, args):
+    spec = PRIMS[key]
+    return any(_differentiable(t) for t in _flat_inputs(spec, args))
+
+
+def _keep(a, keep_tensor):
+    if _is_tensor(a):
+        return a if keep_tensor else TensorMeta(a)
+    if isinstance(a, list):
+        return [_keep(x, keep_tensor) for x in a]
+    return a
+
+
+def record(key, args, out, old_self=None):
+    """Makes `out` (a tensor or a tuple whose first outputs are differentiable) the result of a
+    new node for primitive `key` applied to `args`. `old_self` is the value an in-place op's
+    first argument had before the op, for formulas that read it."""
+    spec = PRIMS[key]
+    inputs = _flat_inputs(spec, args)
+    outs = out if isinstance(out, tuple) else (out,)
+    name = spec.name(args) if callable(spec.name) else spec.name
+    saves = spec.saves(args) if callable(spec.saves) else spec.saves
+    kept_args = list(args)
+    if old_self is not None:
+        kept_args[spec.inputs[0]] = old_self
+    kept_args = tuple(_keep(a, i in saves) for i, a in enumerate(kept_args))
+    versions = []
+    for i in saves:
+        if i == "out":
+            continue
+        a = kept_args[i]
+        for t in (a if isinstance(a, list) else [a]):
+            if _is_tensor(t):
+                versions.append((t, t._version, _describe(t)))
+    kept_out = None
+    edges = [edge_of(t) for t in inputs]
+    meta = [(t._shape, t.dtype) if _is_tensor(t) else None for t in inputs]
+    node = node_class(name)(name, edges, meta, [(o._shape, o.dtype) for o in outs], spec.backward, None)
+    if "out" in saves:
+        kept_out = out
+    for nr in spec.outputs:
+        o = outs[nr]
+        if o.dtype.is_floating_point:
+            o.requires_grad = True
+            o._grad_fn = node
+            o._output_nr = nr
+            if "out" in saves:
+                versions.append((o, o._version, f"output {nr} of {_forward_name(name)}"))
+    node._ctx = SavedContext(kept_args, kept_out, versions, name)
+    return node
+
+
+def _describe(t):
+    # PyTorch names the forward op here: `ExpBackward0` -> `Exp`.
+    fn = t._grad_fn
+    if fn is None:
+        return ""
+    return f"output {t._output_nr} of {_forward_name(fn.name())}"
+
+
+def _forward_name(node_name):
+    head = node_name.rstrip("0123456789")
+    return head[: -len("Backward")] if head.endswith("Backward") else head

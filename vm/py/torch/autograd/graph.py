@@ -1,0 +1,203 @@
+"""The autograd graph: one `Node` per differentiable op run with grad mode on, linked to the
+nodes that made its inputs (`next_functions`). Leaves end in `AccumulateGrad` nodes that add
+into `.grad`. Formulas live in `torch.autograd._derivatives`; `torch.autograd.engine` runs the
+graph backwards."""
+
+import itertools
+
+from torch import _C
+
+_sequence = itertools.count()
+# AccumulateGrad runs as soon as it is ready, before anything created later (PyTorch gives it
+# the highest priority).
+_ACCUMULATE_FIRST = 1 << 62
+
+RELEASED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed when "
+    "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class RemovableHandle:
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """A backward function. `_inputs_meta[i]` is (shape, dtype) of the i-th differentiable input,
+    so gradients can be summed back over broadcast dims and cast to the input's dtype."""
+
+    def __init__(self, name, edges, inputs_meta, outputs_meta):
+        self._name = name
+        self.next_functions = tuple(edges)
+        self._inputs_meta = inputs_meta
+        self._outputs_meta = outputs_meta
+        self._sequence_nr = next(_sequence)
+        self._pre_hooks = {}
+        self._post_hooks = {}
+        # Hooks of non-leaf tensors this node produced, by output number.
+        self._tensor_pre_hooks = {}
+        self._retained = {}
+        self.metadata = {}
+
+    def name(self):
+        return self._name
+
+    def __repr__(self):
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def _register_tensor_hook(self, output_nr, fn):
+        hooks = self._tensor_pre_hooks.setdefault(output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    def _sequence(self):
+        return self._sequence_nr
+
+    def apply(self, *grads):
+        raise NotImplementedError
+
+    def _release(self):
+        pass
+
+
+class FormulaNode(Node):
+    """A node whose backward is a formula over what the forward saved (`ctx`)."""
+
+    def __init__(self, name, edges, inputs_meta, outputs_meta, formula, ctx):
+        super().__init__(name, edges, inputs_meta, outputs_meta)
+        self._formula = formula
+        self._ctx = ctx
+
+    def apply(self, *grads):
+        if self._ctx.released:
+            raise RuntimeError(RELEASED_MESSAGE)
+        return self._formula(self._ctx, grads)
+
+    def _release(self):
+        self._ctx.release()
+
+
+_NODE_CLASSES = {}
+
+
+def node_class(name):
+    """The class a node of this name is an instance of, so `type(t.grad_fn).__name__` reads
+    `MulBackward0` as in PyTorch."""
+    cls = _NODE_CLASSES.get(name)
+    if cls is None:
+        cls = type(name, (FormulaNode,), {"__module__": "torch.autograd.graph"})
+        _NODE_CLASSES[name] = cls
+    return cls
+
+
+class AccumulateGrad(Node):
+    """The end of the graph for a leaf tensor: its gradient goes into `.grad`."""
+
+    def __init__(self, variable):
+        super().__init__("torch::autograd::AccumulateGrad", (), [], [(variable._shape, variable.dtype)])
+        self._sequence_nr = _ACCUMULATE_FIRST
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+
+def edge_of(t):
+    """Where gradient for `t` goes: its grad_fn (and which output of it t is), the leaf's
+    AccumulateGrad, or nowhere."""
+    if not getattr(t, "requires_grad", False):
+        return (None, 0)
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    acc = t._accumulator
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._accumulator = acc
+    return (acc, 0)
+
+
+class SavedContext:
+    """What a forward kept for its backward: the op's arguments (tensors the formula does not
+    read replaced by `TensorMeta`), its output, and the version of every kept tensor, checked
+    when the backward reads them."""
+
+    __slots__ = ("_args", "_out", "_versions", "released", "_node_name")
+
+    def __init__(self, args, out, versions, node_name):
+        self._args = args
+        self._out = out
+        self._versions = versions
+        self.released = False
+        self._node_name = node_name
+
+    @property
+    def args(self):
+        self._check()
+        return self._args
+
+    @property
+    def out(self):
+        self._check()
+        return self._out
+
+    def _check(self):
+        if self.released:
+            raise RuntimeError(RELEASED_MESSAGE)
+        for t, version, which in self._versions:
+            if t._version != version:
+                shape = ", ".join(str(s) for s in t._shape)
+                from torch._tensor import _LEGACY_NAMES
+
+                which = f", which is {which}," if which else ""
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [torch.{_LEGACY_NAMES[t.dtype]}Tensor [{shape}]]{which} "
+                    f"is at version {t._version}; expected version {version} instead. Hint: "
+                    "enable anomaly detection to find the operation that failed to compute its "
+                    "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+                )
+
+    def release(self):
+        self._args = None
+        self._out = None
+        self.released = True
+
+
+class TensorMeta:
+    """Shape and dtype of an argument whose values the backward does not need."""
+
+    __slots__ = ("_shape", "dtype")
+
+    def __init__(self, t):
+        self._shape = t._shape
+        self.dtype = t.dtype
+
+    def dim(self):
+        return len(self._shape)
