@@ -47,6 +47,8 @@ macro_rules! scripts {
 }
 
 scripts!(
+    autograd_basics,
+    autograd_gradcheck,
     eager_basics,
     eager_sweep,
     printing,

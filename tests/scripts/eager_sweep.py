@@ -142,3 +142,12 @@ for name, fn in [("gelu", F.gelu), ("gelu tanh", lambda v: F.gelu(v, approximate
     show(name, lambda: fn(a))
     show(name + " f64", lambda: fn(a.double()))
 show("gelu bad", lambda: F.gelu(a, approximate="x"))
+
+print("== tensor indices into views with an offset")
+v = torch.arange(12.0).reshape(3, 4)[1:, 1:]
+show("v[[1, 0]]", lambda: v[[1, 0]])
+show("v[:, [2, 0]]", lambda: v[:, [2, 0]])
+show("v[v > 7]", lambda: v[v > 7])
+w = torch.zeros(3, 4)
+w[1:, 1:][[0, 1], [2, 0]] = 1
+print(w)

@@ -47,7 +47,8 @@ fn picks(input: &Tensor, indices: &[Option<Tensor>]) -> OpResult<Picks> {
     }
     // Each index tensor, broadcast and bounds-checked, as offsets into input's storage.
     let count = numel(&index_shape);
-    let mut base = vec![input.offset() as isize; count];
+    // Relative to `data_ptr()`, which already points at the first element.
+    let mut base = vec![0isize; count];
     for &d in &indexed {
         let index = indices[d].as_ref().expect("indexed dims hold a tensor");
         let values = index.broadcast_to(&index_shape)?.to_vec::<i64>();

@@ -24,8 +24,8 @@ mod smelt_native {
     use rustpython_vm::{PyObjectRef, PyRef, PyResult, VirtualMachine};
     use smelt_tracer::DType;
 
-    use super::dtype::PyDType;
     use super::GRAD_ENABLED;
+    use super::dtype::PyDType;
     use super::ops;
     use super::tensor::{self, PyTensor};
 

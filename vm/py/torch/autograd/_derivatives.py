@@ -209,12 +209,16 @@ def _binary_grads(op, a, b, out, g):
     raise NotImplementedError(f"the derivative of {op} is not implemented")
 
 
+def _is_input(x):
+    return _is_tensor(x) or isinstance(x, TensorMeta)
+
+
 @prim("binary", inputs=(1, 2), name=_binary_name, saves=_binary_saves)
 def _binary_backward(ctx, grads):
     op, a, b = ctx.args
     out = ctx.out if op == "pow" else None
     ga, gb = _binary_grads(op, a, b, out, grads[0])
-    return [ga if _is_tensor(a) else None, gb if _is_tensor(b) else None]
+    return [ga if _is_input(a) else None, gb if _is_input(b) else None]
 
 
 # --- reductions -------------------------------------------------------------------------------
@@ -304,6 +308,8 @@ def _matmul_name(args):
 def _matmul_backward(ctx, grads):
     _, a, b = ctx.args
     g = grads[0]
+    if a.dim() == 1 and b.dim() == 1:
+        return [g * b, g * a]
     a2 = a if a.dim() > 1 else a.unsqueeze(0)
     b2 = b if b.dim() > 1 else b.unsqueeze(-1)
     if a.dim() == 1:
@@ -336,8 +342,7 @@ def _cat_backward(ctx, grads):
 def _where_backward(ctx, grads):
     cond, a, b = ctx.args
     g = grads[0]
-    return [_C._where(cond, g, 0.0) if _is_tensor(a) or isinstance(a, TensorMeta) else None,
-            _C._where(cond, 0.0, g) if _is_tensor(b) or isinstance(b, TensorMeta) else None]
+    return [_C._where(cond, g, 0.0) if _is_input(a) else None, _C._where(cond, 0.0, g) if _is_input(b) else None]
 
 
 @prim("index_select", inputs=(0,), name="IndexSelectBackward0", saves=(2,))
@@ -491,7 +496,7 @@ def _to_dtype_backward(ctx, grads):
 def _copy_backward(ctx, grads):
     dst, src = ctx.args
     g = grads[0]
-    return [g * 0, g if _is_tensor(src) or isinstance(src, TensorMeta) else None]
+    return [g * 0, g if _is_input(src) else None]
 
 
 @prim("fill_", inputs=(0,), name="FillBackward0")
