@@ -169,18 +169,14 @@ pub fn nonzero(input: &Tensor) -> Tensor {
     let ndim = input.ndim();
     let strides = contiguous_strides(input.shape());
     let mut coords: Vec<i64> = Vec::new();
+    let mut rows = 0;
     for (flat, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+        rows += 1;
         let mut rem = flat as isize;
         for &s in &strides {
             coords.push((rem / s.max(1)) as i64);
             rem %= s.max(1);
         }
     }
-    let rows = coords.len() / ndim.max(1);
-    let rows = if ndim == 0 {
-        flags.iter().filter(|f| **f).count()
-    } else {
-        rows
-    };
     Tensor::from_vec(coords, &[rows, ndim])
 }

@@ -166,13 +166,7 @@ pub fn mm(a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
         return Err(OpError::runtime("mat2 must be a matrix"));
     }
     if a.shape()[1] != b.shape()[0] {
-        return Err(OpError::runtime(format!(
-            "mm: mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-            a.shape()[0],
-            a.shape()[1],
-            b.shape()[0],
-            b.shape()[1]
-        )));
+        return Err(matmul_mismatch(a, b, 2, 2));
     }
     same_dtype(a, b)?;
     Ok(batched(a, b))

@@ -67,9 +67,7 @@ def _inplace(key, kernel, self_pos):
                 "smelt: in-place operations on views of tensors that take part in autograd are not "
                 "supported yet; write the result out of place (e.g. torch.cat, torch.where) instead"
             )
-        saves = d.PRIMS[key].saves
-        saves = saves(args) if callable(saves) else saves
-        old = clone(self) if self_pos in saves else None
+        old = clone(self) if self_pos in d.PRIMS[key].saves_for(args) else None
         out = kernel(*args)
         d.record(key, args, self, old_self=old)
         return out

@@ -28,6 +28,12 @@ class Prim:
         self.saves = saves
         self.outputs = outputs
 
+    def saves_for(self, args):
+        return self.saves(args) if callable(self.saves) else self.saves
+
+    def name_for(self, args):
+        return self.name(args) if callable(self.name) else self.name
+
 
 PRIMS = {}
 
@@ -390,7 +396,6 @@ def _view_backward(ctx, grads):
 
 PRIMS["reshape"] = Prim((0,), lambda a: "ViewBackward0" if a[0].is_contiguous() else "UnsafeViewBackward0", _view_backward)
 PRIMS["squeeze"] = Prim((0,), lambda a: "SqueezeBackward0" if a[1] is None else "SqueezeBackward1", _view_backward)
-PRIMS["flatten_view"] = Prim((0,), "ViewBackward0", _view_backward)
 
 
 @prim("transpose", inputs=(0,), name="TransposeBackward0")
@@ -520,13 +525,8 @@ def _scatter_backward(ctx, grads):
     return [g.scatter(d, index, 0.0), g.gather(d, index)]
 
 
-def _inplace_binary_name(args):
-    return _binary_name(args)
-
-
-@prim("binary_", inputs=(1, 2), name=_inplace_binary_name, saves=_binary_saves)
-def _binary_inplace_backward(ctx, grads):
-    return _binary_backward(ctx, grads)
+# `a.mul_(b)` differentiates like `a * b`, with `a`'s value from before the write.
+PRIMS["binary_"] = Prim((1, 2), _binary_name, _binary_backward, _binary_saves)
 
 
 # --- recording --------------------------------------------------------------------------------
@@ -565,8 +565,8 @@ def record(key, args, out, old_self=None):
     spec = PRIMS[key]
     inputs = _flat_inputs(spec, args)
     outs = out if isinstance(out, tuple) else (out,)
-    name = spec.name(args) if callable(spec.name) else spec.name
-    saves = spec.saves(args) if callable(spec.saves) else spec.saves
+    name = spec.name_for(args)
+    saves = spec.saves_for(args)
     kept_args = list(args)
     if old_self is not None:
         kept_args[spec.inputs[0]] = old_self
@@ -579,21 +579,19 @@ def record(key, args, out, old_self=None):
         for t in (a if isinstance(a, list) else [a]):
             if _is_tensor(t):
                 versions.append((t, t._version, _describe(t)))
-    kept_out = None
+    differentiable = [nr for nr in spec.outputs if outs[nr].dtype.is_floating_point]
+    if "out" in saves:
+        for nr in differentiable:
+            versions.append((outs[nr], outs[nr]._version, f"output {nr} of {_forward_name(name)}"))
+    ctx = SavedContext(kept_args, out if "out" in saves else None, versions, name)
     edges = [edge_of(t) for t in inputs]
     meta = [(t._shape, t.dtype) if _is_tensor(t) else None for t in inputs]
-    node = node_class(name)(name, edges, meta, [(o._shape, o.dtype) for o in outs], spec.backward, None)
-    if "out" in saves:
-        kept_out = out
-    for nr in spec.outputs:
+    node = node_class(name)(name, edges, meta, [(o._shape, o.dtype) for o in outs], spec.backward, ctx)
+    for nr in differentiable:
         o = outs[nr]
-        if o.dtype.is_floating_point:
-            o.requires_grad = True
-            o._grad_fn = node
-            o._output_nr = nr
-            if "out" in saves:
-                versions.append((o, o._version, f"output {nr} of {_forward_name(name)}"))
-    node._ctx = SavedContext(kept_args, kept_out, versions, name)
+        o.requires_grad = True
+        o._grad_fn = node
+        o._output_nr = nr
     return node
 
 

@@ -80,7 +80,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
     def add_grad(fn, nr, g):
         slots = buffers.get(id(fn))
         if slots is None:
-            slots = [None] * builtins_max(len(fn._outputs_meta), nr + 1)
+            slots = [None] * max(len(fn._outputs_meta), nr + 1)
             buffers[id(fn)] = slots
         slots[nr] = g if slots[nr] is None else slots[nr] + g
 
@@ -88,10 +88,11 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
         add_grad(fn, nr, g)
 
     ready = []
+    queued = set()
     for fn, _, _ in root_edges:
-        if deps.get(id(fn), 0) == 0 and id(fn) not in {id(r[2]) for r in ready}:
+        if deps.get(id(fn), 0) == 0 and id(fn) not in queued:
+            queued.add(id(fn))
             heapq.heappush(ready, (-fn._sequence_nr, id(fn), fn))
-    queued = set(r[1] for r in ready)
 
     prev_mode = _C.is_grad_enabled()
     _C._set_grad_enabled(create_graph)
@@ -157,10 +158,6 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
             for fn in executed:
                 fn._release()
     return captured
-
-
-def builtins_max(a, b):
-    return a if a > b else b
 
 
 def _accumulate(var, g, create_graph):

@@ -2,7 +2,7 @@
 
 import torch
 from torch import _C
-from torch.autograd.graph import Node, edge_of, RELEASED_MESSAGE
+from torch.autograd.graph import Node, edge_of, RELEASED_MESSAGE, check_version
 
 
 class FunctionCtx:
@@ -24,12 +24,8 @@ class FunctionCtx:
         if self._released:
             raise RuntimeError(RELEASED_MESSAGE)
         for t, v in zip(self.saved_for_backward, self._saved_versions):
-            if t is not None and t._version != v:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [torch.FloatTensor [{', '.join(str(s) for s in t._shape)}]] is at "
-                    f"version {t._version}; expected version {v} instead."
-                )
+            if t is not None:
+                check_version(t, v)
         return self.saved_for_backward
 
     def save_for_forward(self, *tensors):

@@ -80,7 +80,6 @@ class set_grad_enabled(_GradModeContext):
         self._mode = bool(mode)
         self._prev.append(_C.is_grad_enabled())
         _C._set_grad_enabled(self._mode)
-        self._entered = False
 
     def __enter__(self):
         # Construction already switched the mode; entering only marks the restore point.

@@ -37,20 +37,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     inputs = (inputs,) if isinstance(inputs, torch.Tensor) else tuple(inputs)
     diff = [k for k, x in enumerate(inputs) if isinstance(x, torch.Tensor) and x.requires_grad]
     outputs = _outputs(func(*inputs))
+    # Numerical: one column per input element, for all outputs at once.
+    columns = {
+        (k, j): [c.reshape(-1).tolist() for c in _numerical_jacobian_column(func, inputs, k, j, eps)]
+        for k in diff
+        for j in range(inputs[k].numel())
+    }
     for oi, out in enumerate(outputs):
         if not out.dtype.is_floating_point:
             continue
-        # Numerical: one column per input element; analytical: one row per output element.
-        numerical = {
-            (k, j): _numerical_jacobian_column(func, inputs, k, j, eps)[oi].reshape(-1).tolist()
-            for k in diff
-            for j in range(inputs[k].numel())
-        }
+        # Analytical: one row per output element.
         for i in range(out.numel()):
             rows = _analytical_row(func, inputs, oi, i, diff)
             for k, row in zip(diff, rows):
                 for j in range(inputs[k].numel()):
-                    a, n = row[j], numerical[(k, j)][i]
+                    a, n = row[j], columns[(k, j)][oi][i]
                     if abs(a - n) > atol + rtol * abs(n):
                         msg = (
                             f"Jacobian mismatch for output {oi} with respect to input {k},\n"

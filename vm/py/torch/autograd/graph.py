@@ -76,9 +76,6 @@ class Node:
         hooks[handle.id] = fn
         return handle
 
-    def _sequence(self):
-        return self._sequence_nr
-
     def apply(self, *grads):
         raise NotImplementedError
 
@@ -171,23 +168,30 @@ class SavedContext:
         if self.released:
             raise RuntimeError(RELEASED_MESSAGE)
         for t, version, which in self._versions:
-            if t._version != version:
-                shape = ", ".join(str(s) for s in t._shape)
-                from torch._tensor import _LEGACY_NAMES
-
-                which = f", which is {which}," if which else ""
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [torch.{_LEGACY_NAMES[t.dtype]}Tensor [{shape}]]{which} "
-                    f"is at version {t._version}; expected version {version} instead. Hint: "
-                    "enable anomaly detection to find the operation that failed to compute its "
-                    "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-                )
+            check_version(t, version, which)
 
     def release(self):
         self._args = None
         self._out = None
         self.released = True
+
+
+def check_version(t, version, which=""):
+    """PyTorch's error for a saved tensor written in place after it was saved; `which` names
+    the op that produced it ("output 0 of Exp"), empty for leaves."""
+    if t._version == version:
+        return
+    from torch._tensor import _LEGACY_NAMES
+
+    shape = ", ".join(str(s) for s in t._shape)
+    which = f", which is {which}," if which else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [torch.{_LEGACY_NAMES[t.dtype]}Tensor [{shape}]]{which} "
+        f"is at version {t._version}; expected version {version} instead. Hint: "
+        "enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
 
 
 class TensorMeta:
