@@ -18,12 +18,15 @@ def _derivatives():
 
 
 def _functional(key, kernel):
+    positions = None
+
     def call(*args):
+        nonlocal positions
         out = kernel(*args)
-        if _C.is_grad_enabled():
-            d = _d or _derivatives()
-            if d.needs_grad(key, args):
-                d.record(key, args, out)
+        if positions is None:
+            positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
+        if _needs_grad(args, positions):
+            (_d or _derivatives()).record(key, args, out)
         return out
 
     call.__name__ = key
@@ -42,6 +45,9 @@ def _view(key, kernel):
 
     call.__name__ = key
     return call
+
+
+_needs_grad = _C._needs_grad
 
 
 def _inplace(key, kernel, self_pos):

@@ -18,7 +18,7 @@ pub fn module_def(ctx: &Context) -> &'static PyModuleDef {
 
 #[rustpython_vm::pymodule(name = "_smelt")]
 mod smelt_native {
-    use rustpython_vm::builtins::{PyDictRef, PyStrRef, PyTypeRef};
+    use rustpython_vm::builtins::{PyDictRef, PyStrRef, PyTupleRef, PyTypeRef};
     use rustpython_vm::class::{PyClassImpl, StaticType};
     use rustpython_vm::function::OptionalArg;
     use rustpython_vm::{PyObjectRef, PyRef, PyResult, VirtualMachine};
@@ -284,6 +284,40 @@ mod smelt_native {
     #[pyfunction]
     fn is_grad_enabled() -> bool {
         GRAD_ENABLED.with(|g| g.get())
+    }
+
+    /// Whether an op on `args` must be recorded: grad mode is on and one of the arguments at
+    /// `positions` (a tensor, or a list of tensors) requires grad. One native call, because
+    /// this runs for every op.
+    #[pyfunction]
+    fn _needs_grad(args: PyTupleRef, positions: PyTupleRef, vm: &VirtualMachine) -> PyResult<bool> {
+        if !GRAD_ENABLED.with(|g| g.get()) {
+            return Ok(false);
+        }
+        let requires = |obj: &PyObjectRef| {
+            obj.downcast_ref::<PyTensor>()
+                .is_some_and(|t| t.requires_grad())
+        };
+        for p in positions.as_slice() {
+            let i: usize = p.try_to_value(vm)?;
+            let Some(arg) = args.as_slice().get(i) else {
+                continue;
+            };
+            if requires(arg) {
+                return Ok(true);
+            }
+            if let Some(list) = arg.downcast_ref::<rustpython_vm::builtins::PyList>()
+                && list.borrow_vec().iter().any(requires)
+            {
+                return Ok(true);
+            }
+            if let Some(tuple) = arg.downcast_ref::<rustpython_vm::builtins::PyTuple>()
+                && tuple.as_slice().iter().any(requires)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     #[pyfunction]

@@ -155,7 +155,7 @@ impl PyTensor {
     }
 
     #[pygetset]
-    fn requires_grad(&self) -> bool {
+    pub fn requires_grad(&self) -> bool {
         self.requires_grad.load(Ordering::Relaxed)
     }
 
