@@ -152,7 +152,12 @@ impl Tensor {
     }
 }
 
-fn layout_fits(shape: &[usize], strides: &[isize], offset: usize, storage_len: usize) -> bool {
+pub(crate) fn layout_fits(
+    shape: &[usize],
+    strides: &[isize],
+    offset: usize,
+    storage_len: usize,
+) -> bool {
     if shape::numel(shape) == 0 {
         return true;
     }

@@ -1,7 +1,7 @@
 //! Ops that return a view: same storage, new layout, no data copied.
 
 use smelt_tracer::shape::{self, wrap_dim};
-use smelt_tracer::{OpError, OpResult};
+use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::tensor::Tensor;
 
@@ -237,5 +237,74 @@ impl Tensor {
         shape.remove(d);
         strides.remove(d);
         Ok(self.with_layout(shape, strides, offset))
+    }
+
+    /// `Tensor.as_strided(size, stride, storage_offset)`: any layout over the same storage, as
+    /// long as every element it reaches lies inside the storage.
+    pub fn as_strided(&self, size: &[usize], stride: &[isize], offset: usize) -> OpResult<Tensor> {
+        if size.len() != stride.len() {
+            return Err(OpError::runtime(format!(
+                "mismatch in length of strides and shape: {} vs {}",
+                stride.len(),
+                size.len()
+            )));
+        }
+        if stride.iter().any(|&s| s < 0) {
+            return Err(OpError::runtime(
+                "as_strided: Negative strides are not supported at the moment, got strides: "
+                    .to_string()
+                    + &format!("{stride:?}"),
+            ));
+        }
+        let storage_len = self.storage().nbytes() / self.dtype().itemsize().max(1);
+        if !crate::tensor::layout_fits(size, stride, offset, storage_len) {
+            let needed = size
+                .iter()
+                .zip(stride)
+                .map(|(&n, &s)| (n as isize - 1).max(0) * s)
+                .sum::<isize>() as usize
+                + offset
+                + 1;
+            return Err(OpError::runtime(format!(
+                "setStorage: sizes {}, strides {}, storage offset {offset}, and itemsize {} requiring a storage size of {} are out of bounds for storage of size {}",
+                fmt_shape(size),
+                format_args!(
+                    "[{}]",
+                    stride
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                self.dtype().itemsize(),
+                needed * self.dtype().itemsize(),
+                storage_len * self.dtype().itemsize()
+            )));
+        }
+        Ok(self.with_layout(size.to_vec(), stride.to_vec(), offset))
+    }
+
+    /// The elements in row-major order as raw native-endian bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let src = self.contiguous();
+        let n = src.numel() * src.dtype().itemsize();
+        // SAFETY: a contiguous tensor spans exactly n bytes from its data pointer.
+        unsafe { std::slice::from_raw_parts(src.data_ptr() as *const u8, n).to_vec() }
+    }
+
+    /// A contiguous tensor whose elements are `bytes` read as `dtype`.
+    pub fn from_bytes(bytes: &[u8], shape: &[usize], dtype: DType) -> OpResult<Tensor> {
+        let n = shape::numel(shape) * dtype.itemsize();
+        if bytes.len() != n {
+            return Err(OpError::runtime(format!(
+                "expected {n} bytes for a {dtype:?} tensor of shape {}, got {}",
+                fmt_shape(shape),
+                bytes.len()
+            )));
+        }
+        let t = Tensor::zeros(shape, dtype);
+        // SAFETY: the new storage holds exactly n bytes and nothing else sees it yet.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), t.data_ptr(), n) };
+        Ok(t)
     }
 }

@@ -56,4 +56,10 @@ scripts!(
     reductions_with_indices_and_normalisation,
     seeded_generator_gives_pytorchs_values,
     sorting_joining_and_selecting,
+    nn_modules,
+    nn_functional,
+    training,
+    save_load,
+    load_pytorch_checkpoint,
+    testing_and_checkpoint,
 );

@@ -39,16 +39,27 @@ pub fn build(config: Config) -> Interpreter {
                 .map(|p| p.to_string_lossy().into_owned()),
         );
     }
+    // SMELT_PY_DIR=vm/py makes the `torch` package load from source instead of the frozen copy,
+    // so editing it needs no rebuild while developing.
+    let py_dir = std::env::var_os("SMELT_PY_DIR");
+    if let Some(dir) = &py_dir {
+        settings
+            .path_list
+            .insert(0, dir.to_string_lossy().into_owned());
+    }
     let builder = InterpreterBuilder::new().settings(settings);
     let stdlib = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
     let native = crate::native::module_def(&builder.ctx);
-    builder
+    let builder = builder
         .add_native_modules(&stdlib)
         .add_native_module(native)
-        .add_frozen_modules(rustpython_pylib::FROZEN_STDLIB)
-        .add_frozen_modules(frozen_python())
-        .init_hook(point_stdlib_dir_at_frozen_lib)
-        .build()
+        .add_frozen_modules(rustpython_pylib::FROZEN_STDLIB);
+    let builder = if py_dir.is_none() {
+        builder.add_frozen_modules(frozen_python())
+    } else {
+        builder
+    };
+    builder.init_hook(point_stdlib_dir_at_frozen_lib).build()
 }
 
 fn point_stdlib_dir_at_frozen_lib(vm: &mut VirtualMachine) {

@@ -10,6 +10,7 @@ use crate::element::Element;
 use crate::tensor::Tensor;
 use crate::with_element;
 
+#[derive(Clone)]
 pub struct Generator {
     engine: Mt,
     seed: u64,
@@ -78,6 +79,16 @@ fn with_default<R>(f: impl FnOnce(&mut Generator) -> R) -> R {
 /// `torch.manual_seed(seed)`.
 pub fn manual_seed(seed: u64) {
     with_default(|g| *g = Generator::new(seed));
+}
+
+/// A copy of the default generator's whole state (`torch.get_rng_state()`).
+pub fn get_state() -> Generator {
+    with_default(|g| g.clone())
+}
+
+/// Makes the default generator continue exactly as `state` would (`torch.set_rng_state`).
+pub fn set_state(state: &Generator) {
+    with_default(|g| *g = state.clone());
 }
 
 /// `torch.initial_seed()`.

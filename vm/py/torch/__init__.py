@@ -254,6 +254,16 @@ def stack(tensors, dim=0):
     return _prims.cat([t.unsqueeze(d) for t in tensors], d)
 
 
+def broadcast_tensors(*tensors):
+    from torch._tensor import _broadcast_all
+
+    return tuple(_broadcast_all(list(tensors)))
+
+
+def broadcast_to(input, size):
+    return input.expand(size)
+
+
 def split(tensor, split_size_or_sections, dim=0):
     return tensor.split(split_size_or_sections, dim)
 
@@ -386,6 +396,14 @@ def seed():
     return s
 
 
+def get_rng_state():
+    return _C._get_rng_state()
+
+
+def set_rng_state(new_state):
+    _C._set_rng_state(new_state)
+
+
 def initial_seed():
     return _C.initial_seed()
 
@@ -437,6 +455,63 @@ def randperm(n, *, dtype=None, **_):
     return rand(n, dtype=float64).argsort().to(dtype or int64)
 
 
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", None) or type(obj).__qualname__
+    if not hasattr(obj, "__qualname__"):
+        module = type(obj).__module__
+    if module in ("", "builtins", "__builtin__"):
+        return qualname
+    return module + "." + qualname
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    return input.norm(p, dim, keepdim, dtype)
+
+
+def isnan(input):
+    return input.isnan()
+
+
+def isinf(input):
+    return input.isinf()
+
+
+def isfinite(input):
+    return input.isfinite()
+
+
+def repeat_interleave(input, repeats, dim=None):
+    return input.repeat_interleave(repeats, dim)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    if not input.dtype.is_floating_point:
+        close = input == other
+        if rtol == 0 and atol == 0:
+            return close
+        a, b = input.double(), other.double()
+        return close | ((a - b).abs() <= atol + rtol * b.abs())
+    close = (input == other) | ((input - other).abs() <= atol + rtol * other.abs())
+    if equal_nan:
+        close = close | (input.isnan() & other.isnan())
+    return close
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _builtins.bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def equal(input, other):
+    if input.shape != other.shape:
+        return False
+    return _builtins.bool((input == other).all())
+
+
 def result_type(a, b):
     return (a + b).dtype if isinstance(a, Tensor) or isinstance(b, Tensor) else tensor(a + b).dtype
 
@@ -458,3 +533,12 @@ from torch._C import is_grad_enabled
 def is_inference_mode_enabled():
     return False
 from torch import nn
+from torch import optim
+from torch import utils
+from torch import testing
+from torch.serialization import save, load
+from torch import _utils
+from torch.storage import (
+    UntypedStorage, TypedStorage, FloatStorage, DoubleStorage, HalfStorage, BFloat16Storage, LongStorage,
+    IntStorage, ShortStorage, CharStorage, ByteStorage, BoolStorage,
+)

@@ -50,6 +50,29 @@ def _view(key, kernel):
 _needs_grad = _C._needs_grad
 
 
+def _composite(key, forward):
+    """A primitive written in Python (`torch._composites`): its forward runs untracked and
+    autograd records one node for it."""
+    positions = None
+
+    def call(*args):
+        nonlocal positions
+        if positions is None:
+            positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
+        if not _needs_grad(args, positions):
+            return forward(*args)
+        _C._set_grad_enabled(False)
+        try:
+            out = forward(*args)
+        finally:
+            _C._set_grad_enabled(True)
+        (_d or _derivatives()).record(key, args, out)
+        return out
+
+    call.__name__ = key
+    return call
+
+
 def _inplace(key, kernel, self_pos):
     """An in-place primitive: the mutated tensor's history is replaced by a node whose inputs
     are its previous history and the op's other inputs."""
@@ -114,3 +137,29 @@ unsqueeze = _view("unsqueeze", _C.TensorBase.unsqueeze)
 narrow = _view("narrow", _C.TensorBase.narrow)
 select = _view("select", _C.TensorBase.select)
 slice = _view("slice", _C.TensorBase._slice)
+as_strided = _view("as_strided", _C.TensorBase._as_strided)
+unsafe_view = _view("unsafe_view", _C.TensorBase._view)
+
+from torch import _composites as _k  # noqa: E402
+
+addmm = _composite("addmm", _k.addmm)
+softmax = _composite("softmax", _k.softmax)
+log_softmax = _composite("log_softmax", _k.log_softmax)
+layer_norm = _composite("layer_norm", _k.layer_norm)
+clamp = _composite("clamp", _k.clamp)
+mse_loss = _composite("mse_loss", _k.mse_loss)
+nll_loss = _composite("nll_loss", _k.nll_loss)
+binary_cross_entropy = _composite("binary_cross_entropy", _k.binary_cross_entropy)
+binary_cross_entropy_with_logits = _composite("binary_cross_entropy_with_logits", _k.binary_cross_entropy_with_logits)
+embedding = _composite("embedding", _k.embedding)
+convolution = _composite("convolution", _k.convolution)
+max_pool2d = _composite("max_pool2d", _k.max_pool2d)
+leaky_relu = _composite("leaky_relu", _k.leaky_relu)
+elu = _composite("elu", _k.elu)
+softplus = _composite("softplus", _k.softplus)
+hardtanh = _composite("hardtanh", _k.hardtanh)
+smooth_l1_loss = _composite("smooth_l1_loss", _k.smooth_l1_loss)
+pad = _composite("pad", _k.pad)
+avg_pool2d = _composite("avg_pool2d", _k.avg_pool2d)
+adaptive_avg_pool2d = _composite("adaptive_avg_pool2d", _k.adaptive_avg_pool2d)
+sdpa = _composite("sdpa", _k.sdpa)

@@ -46,6 +46,12 @@ def _dims_arg(dim):
     return list(dim)
 
 
+def _torch():
+    import torch
+
+    return torch
+
+
 class Tensor(_C.TensorBase):
     __module__ = "torch"
 
@@ -292,6 +298,133 @@ class Tensor(_C.TensorBase):
     def copy_(self, src, non_blocking=False):
         return _prims.copy_(self, src)
 
+    def add(self, other, *, alpha=1):
+        return _prims.binary("add", self, other if alpha == 1 else other * alpha)
+
+    def add_(self, other, *, alpha=1):
+        return _prims.binary_("add", self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _prims.binary("sub", self, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return _prims.binary_("sub", self, other if alpha == 1 else other * alpha)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return self + tensor1 * tensor2 * value if value != 1 else self + tensor1 * tensor2
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self.add_(tensor1 * tensor2 * value if value != 1 else tensor1 * tensor2)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return self + tensor1 / tensor2 * value if value != 1 else self + tensor1 / tensor2
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self.add_(tensor1 / tensor2 * value if value != 1 else tensor1 / tensor2)
+
+    def lerp(self, end, weight):
+        return self + (end - self) * weight
+
+    def lerp_(self, end, weight):
+        return self.add_((end - self) * weight)
+
+    def clamp_(self, min=None, max=None):
+        return self.copy_(self.clamp(min, max))
+
+    def clamp_min(self, min):
+        return _prims.clamp(self, min, None, "clamp_min")
+
+    def clamp_max(self, max):
+        return _prims.clamp(self, None, max, "clamp_max")
+
+    clip_ = clamp_
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _torch().zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _torch().ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        return _torch().full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        return _torch().tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        offset = self.storage_offset() if storage_offset is None else storage_offset
+        if self.requires_grad and _C.is_grad_enabled() and not (self.is_contiguous() and self.storage_offset() == 0):
+            raise NotImplementedError("smelt: as_strided of a non-contiguous tensor that requires grad")
+        return _prims.as_strided(self, list(size), list(stride), offset)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return self.copy_(_C._random("uniform", list(self._shape), 0.0, 1.0, _DTYPES["float32"]) < p)
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        out = self.detach().clone()
+        out.requires_grad = self.requires_grad
+        if self.grad is not None:
+            out.grad = self.grad.detach().clone()
+        memo[id(self)] = out
+        return out
+
+    def __reduce_ex__(self, protocol):
+        from torch import _utils
+
+        return (_utils._rebuild_from_bytes, (self._to_bytes(), self.dtype, tuple(self._shape), self.requires_grad))
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if p in ("fro", 2, 2.0):
+            return (x * x).sum(dim, keepdim).sqrt()
+        if p in (1, 1.0):
+            return x.abs().sum(dim, keepdim)
+        if p == math.inf:
+            return x.abs().amax(() if dim is None else dim, keepdim)
+        if p == -math.inf:
+            return x.abs().amin(() if dim is None else dim, keepdim)
+        if p == 0:
+            return (x != 0).to(x.dtype).sum(dim, keepdim)
+        return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def isnan(self):
+        return self != self
+
+    def isinf(self):
+        return self.abs() == math.inf
+
+    def isfinite(self):
+        return (self == self) & (self.abs() != math.inf)
+
+    def unflatten(self, dim, sizes):
+        d = _wrap(dim, self.dim())
+        sizes = list(sizes)
+        if -1 in sizes:
+            known = math.prod(s for s in sizes if s != -1)
+            sizes[sizes.index(-1)] = self._shape[d] // known if known else 0
+        if math.prod(sizes) != self._shape[d]:
+            raise RuntimeError(
+                f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                f"({self._shape[d]}) in the input tensor"
+            )
+        return self.reshape(list(self._shape[:d]) + sizes + list(self._shape[d + 1 :]))
+
+    def repeat_interleave(self, repeats, dim=None):
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else _wrap(dim, x.dim())
+        if isinstance(repeats, Tensor):
+            counts = repeats.tolist()
+            if isinstance(counts, int):
+                counts = [counts] * x._shape[d]
+        else:
+            counts = [repeats] * x._shape[d]
+        index = [i for i, c in enumerate(counts) for _ in range(c)]
+        return x.index_select(d, _C._tensor(index, _DTYPES["int64"]))
+
     # --- indexing -------------------------------------------------------------------------
     def __getitem__(self, index):
         return _index(self, index)
@@ -344,12 +477,9 @@ class Tensor(_C.TensorBase):
         return _prims.unary("round", self * scale) / scale
 
     def clamp(self, min=None, max=None):
-        out = self
-        if min is not None:
-            out = _prims.binary("maximum", out, min)
-        if max is not None:
-            out = _prims.binary("minimum", out, max)
-        return out
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return _prims.clamp(self, min, max, "clamp")
 
     clip = clamp
 
@@ -393,14 +523,12 @@ class Tensor(_C.TensorBase):
     def softmax(self, dim, dtype=None):
         x = self if dtype is None else self.to(dtype)
         _need_float(x, "softmax_lastdim_kernel_impl")
-        e = (x - x.amax(dim, keepdim=True)).exp()
-        return e / e.sum(dim, keepdim=True)
+        return _prims.softmax(x, dim)
 
     def log_softmax(self, dim, dtype=None):
         x = self if dtype is None else self.to(dtype)
         _need_float(x, "log_softmax_lastdim_kernel_impl")
-        shifted = x - x.amax(dim, keepdim=True)
-        return shifted - shifted.exp().sum(dim, keepdim=True).log()
+        return _prims.log_softmax(x, dim)
 
     def logsumexp(self, dim, keepdim=False):
         x = self if self.dtype.is_floating_point else self.float()

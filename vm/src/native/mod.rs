@@ -4,6 +4,7 @@
 
 mod dtype;
 mod ops;
+mod rng_state;
 mod tensor;
 
 use rustpython_vm::{Context, builtins::PyModuleDef};
@@ -40,6 +41,11 @@ mod smelt_native {
     #[pyattr(name = "TensorBase")]
     fn tensor_base(_vm: &VirtualMachine) -> PyTypeRef {
         PyTensor::make_static_type()
+    }
+
+    #[pyattr(name = "RngState")]
+    fn rng_state_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::rng_state::PyRngState::make_static_type()
     }
 
     #[pyattr(name = "dtype")]
@@ -255,6 +261,35 @@ mod smelt_native {
     }
 
     #[pyfunction]
+    fn _make_subclass(
+        cls: rustpython_vm::builtins::PyTypeRef,
+        data: PyRef<super::tensor::PyTensor>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        if !cls.fast_issubclass(
+            <super::tensor::PyTensor as rustpython_vm::class::StaticType>::static_type(),
+        ) {
+            return Err(vm.new_type_error(format!(
+                "_make_subclass: {} is not a subclass of torch.Tensor",
+                cls.name()
+            )));
+        }
+        super::tensor::make_subclass(vm, cls, &data)
+    }
+
+    /// A tensor whose elements are `data` (native-endian bytes) read as `dtype`.
+    #[pyfunction]
+    fn _from_bytes(
+        data: rustpython_vm::builtins::PyBytesRef,
+        shape: Vec<usize>,
+        dtype: PyRef<PyDType>,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        let t = smelt_backends::Tensor::from_bytes(data.as_bytes(), &shape, dtype.dtype);
+        super::tensor::wrap(vm, super::tensor::lift(vm, t)?)
+    }
+
+    #[pyfunction]
     fn _randint(
         shape: Vec<usize>,
         low: i64,
@@ -328,6 +363,16 @@ mod smelt_native {
     #[pyfunction]
     fn manual_seed(seed: i64) {
         smelt_backends::eager::random::manual_seed(seed as u64);
+    }
+
+    #[pyfunction]
+    fn _get_rng_state() -> super::rng_state::PyRngState {
+        super::rng_state::PyRngState(smelt_backends::eager::random::get_state())
+    }
+
+    #[pyfunction]
+    fn _set_rng_state(state: PyRef<super::rng_state::PyRngState>) {
+        smelt_backends::eager::random::set_state(&state.0);
     }
 
     #[pyfunction]

@@ -46,6 +46,16 @@ pub fn wrap(vm: &VirtualMachine, tensor: Tensor) -> PyResult {
     Ok(obj.into_ref_with_type(vm, cls)?.into())
 }
 
+/// A tensor of class `cls` (a `torch.Tensor` subclass such as `nn.Parameter`) sharing `data`'s
+/// storage and layout.
+pub fn make_subclass(vm: &VirtualMachine, cls: PyTypeRef, data: &PyTensor) -> PyResult {
+    let obj = PyTensor {
+        tensor: PyRwLock::new(data.get()),
+        requires_grad: AtomicBool::new(false),
+    };
+    Ok(obj.into_ref_with_type(vm, cls)?.into())
+}
+
 /// The Python exception PyTorch raises for this op error.
 pub fn to_py_err(vm: &VirtualMachine, err: OpError) -> PyBaseExceptionRef {
     let kind = match err.kind {
@@ -282,5 +292,29 @@ impl PyTensor {
     #[pymethod]
     fn _to_dtype(&self, dtype: PyRef<PyDType>, vm: &VirtualMachine) -> PyResult {
         wrap(vm, self.tensor.read().to_dtype(dtype.dtype))
+    }
+
+    #[pymethod]
+    fn _as_strided(
+        &self,
+        size: Vec<usize>,
+        stride: Vec<isize>,
+        offset: usize,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        self.derive(vm, |t| t.as_strided(&size, &stride, offset))
+    }
+
+    /// The elements in row-major order as native-endian bytes (what `torch.save` writes).
+    #[pymethod]
+    fn _to_bytes(&self, vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.new_bytes(self.tensor.read().to_bytes()).into()
+    }
+
+    /// Size of the underlying storage in elements.
+    #[pymethod]
+    fn _storage_numel(&self) -> usize {
+        let t = self.tensor.read();
+        t.storage().nbytes() / t.dtype().itemsize().max(1)
     }
 }

@@ -395,6 +395,7 @@ def _view_backward(ctx, grads):
 
 
 PRIMS["reshape"] = Prim((0,), lambda a: "ViewBackward0" if a[0].is_contiguous() else "UnsafeViewBackward0", _view_backward)
+PRIMS["unsafe_view"] = Prim((0,), "UnsafeViewBackward0", _view_backward)
 PRIMS["squeeze"] = Prim((0,), lambda a: "SqueezeBackward0" if a[1] is None else "SqueezeBackward1", _view_backward)
 
 
@@ -448,6 +449,19 @@ def _narrow_backward(ctx, grads):
     size = x._shape[dim % len(x._shape)]
     start = start + size if start < 0 else start
     return [_slice_scatter(grads[0], x._shape, dim, start, start + length, 1)]
+
+
+@prim("as_strided", inputs=(0,), name="AsStridedBackward0")
+def _as_strided_backward(ctx, grads):
+    # Only recorded for contiguous inputs at storage offset 0, where storage and flat index agree.
+    x, size, stride, offset = ctx.args
+    g = grads[0]
+    n = 1
+    for s in x._shape:
+        n *= s
+    where = _C._arange(0, n, 1, torch.int64)._as_strided(size, stride, offset).reshape(-1)
+    flat = _zeros([n], g.dtype).index_put((where,), g.reshape(-1), accumulate=True)
+    return [flat.reshape(list(x._shape))]
 
 
 # select/slice backward are ops of their own so that, recorded, they differentiate again.
@@ -527,6 +541,127 @@ def _scatter_backward(ctx, grads):
 
 # `a.mul_(b)` differentiates like `a * b`, with `a`'s value from before the write.
 PRIMS["binary_"] = Prim((1, 2), _binary_name, _binary_backward, _binary_saves)
+
+
+# --- primitives written in Python (torch._composites) -----------------------------------------
+@prim("addmm", inputs=(0, 1, 2), name="AddmmBackward0", saves=(1, 2))
+def _addmm_backward(ctx, grads):
+    bias, m1, m2 = ctx.args
+    g = grads[0]
+    return [g if _is_input(bias) else None, g.mm(m2.t()) if _is_input(m1) else None,
+            m1.t().mm(g) if _is_input(m2) else None]
+
+
+@prim("softmax", inputs=(0,), name="SoftmaxBackward0", saves=("out",))
+def _softmax_backward(ctx, grads):
+    _, dim = ctx.args
+    y, g = ctx.out, grads[0]
+    return [y * (g - (g * y).sum(dim, keepdim=True))]
+
+
+@prim("log_softmax", inputs=(0,), name="LogSoftmaxBackward0", saves=("out",))
+def _log_softmax_backward(ctx, grads):
+    _, dim = ctx.args
+    y, g = ctx.out, grads[0]
+    return [g - y.exp() * g.sum(dim, keepdim=True)]
+
+
+@prim("layer_norm", inputs=(0, 2, 3), name="NativeLayerNormBackward0", saves=(0, 2))
+def _layer_norm_backward(ctx, grads):
+    from torch import _composites
+
+    x, shape, w, b, eps = ctx.args
+    g = grads[0]
+    dims = _composites.layer_norm_dims(x, shape)
+    centered, rstd = _composites.layer_norm_stats(x, dims, eps)
+    xhat = centered * rstd
+    gx_hat = g * w if _is_tensor(w) else g
+    gx = rstd * (gx_hat - gx_hat.mean(dims, keepdim=True) - xhat * (gx_hat * xhat).mean(dims, keepdim=True))
+    batch = list(range(x.dim() - len(shape)))
+    gw = (g * xhat).sum(batch) if _is_tensor(w) and batch else (g * xhat if _is_tensor(w) else None)
+    gb = (g.sum(batch) if batch else g) if _is_input(b) else None
+    return [gx, gw, gb]
+
+
+def _clamp_name(args):
+    # `kind` is the method called: clamp, or clamp_min/clamp_max with their own nodes.
+    _, lo, hi, kind = args
+    if kind == "clamp_min":
+        return "ClampMinBackward0" if not _is_tensor(lo) else "ClampMinBackward1"
+    if kind == "clamp_max":
+        return "ClampMaxBackward0" if not _is_tensor(hi) else "ClampMaxBackward1"
+    return "ClampBackward0" if _is_tensor(lo) or _is_tensor(hi) else "ClampBackward1"
+
+
+@prim("clamp", inputs=(0, 1, 2), name=_clamp_name, saves=(0, 1, 2))
+def _clamp_backward(ctx, grads):
+    x, lo, hi, _ = ctx.args
+    g = grads[0]
+    inside = None
+    if lo is not None:
+        inside = x >= lo
+    if hi is not None:
+        inside = (x <= hi) if inside is None else inside & (x <= hi)
+    gx = g if inside is None else _C._where(inside, g, 0.0)
+    glo = _C._where(x < lo, g, 0.0) if _is_tensor(lo) else None
+    ghi = _C._where(x > hi, g, 0.0) if _is_tensor(hi) else None
+    return [gx, glo, ghi]
+
+
+def _by_recomputing(forward, positions):
+    """The backward of a composite by running its forward again with autograd on (fresh
+    leaves in first-order backward; the saved inputs themselves under create_graph, so the
+    gradient stays differentiable)."""
+
+    def backward(ctx, grads):
+        args = list(ctx.args)
+        create = _C.is_grad_enabled()
+        wrt = []
+        for p in positions:
+            a = args[p]
+            if not _is_tensor(a) or not a.dtype.is_floating_point:
+                continue
+            if create:
+                if not a.requires_grad:
+                    continue
+            else:
+                a = a.detach()
+                a.requires_grad = True
+                args[p] = a
+            wrt.append((p, a))
+        with torch.enable_grad():
+            out = forward(*args)
+        out = out[0] if isinstance(out, tuple) else out
+        found = torch.autograd.grad(out, [a for _, a in wrt], grads[0], allow_unused=True, create_graph=create)
+        by_pos = {p: g for (p, _), g in zip(wrt, found)}
+        return [by_pos.get(p) for p in positions]
+
+    return backward
+
+
+def _composite_by_recomputing(key, name, positions, saves):
+    from torch import _composites
+
+    PRIMS[key] = Prim(positions, name, _by_recomputing(getattr(_composites, key), positions), saves)
+
+
+_composite_by_recomputing("mse_loss", "MseLossBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("nll_loss", lambda a: "NllLoss2DBackward0" if a[0].dim() == 4 else "NllLossBackward0", (0,), (0, 1, 2))
+_composite_by_recomputing("binary_cross_entropy", "BinaryCrossEntropyBackward0", (0, 1), (0, 1, 2))
+_composite_by_recomputing("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", (0, 1), (0, 1, 2, 3))
+_composite_by_recomputing("embedding", "EmbeddingBackward0", (0,), (0, 1))
+_composite_by_recomputing("leaky_relu", "LeakyReluBackward0", (0,), (0,))
+_composite_by_recomputing("elu", "EluBackward0", (0,), (0,))
+_composite_by_recomputing("softplus", "SoftplusBackward0", (0,), (0,))
+_composite_by_recomputing("hardtanh", "HardtanhBackward0", (0,), (0,))
+_composite_by_recomputing("pad", lambda a: {"constant": "ConstantPadNdBackward0", "reflect": "ReflectionPad{}DBackward0",
+                                           "replicate": "ReplicationPad{}DBackward0"}[a[2]].format(len(a[1]) // 2), (0,), (0,))
+_composite_by_recomputing("avg_pool2d", "AvgPool2DBackward0", (0,), (0,))
+_composite_by_recomputing("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", (0,), (0,))
+_composite_by_recomputing("sdpa", "ScaledDotProductFlashAttentionForCpuBackward0", (0, 1, 2, 3), (0, 1, 2, 3))
+_composite_by_recomputing("smooth_l1_loss", "SmoothL1LossBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("convolution", "ConvolutionBackward0", (0, 1, 2), (0, 1, 2))
+_composite_by_recomputing("max_pool2d", "MaxPool2DWithIndicesBackward0", (0,), (0,))
 
 
 # --- recording --------------------------------------------------------------------------------

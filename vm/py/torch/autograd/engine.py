@@ -75,6 +75,12 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
                 nodes[id(nxt)] = nxt
                 stack.append(nxt)
 
+    # With `inputs`, only nodes on a path to one of them run (PyTorch prunes the same way), so
+    # asking for a gradient never runs the history above the inputs.
+    runs = None
+    if inputs is not None:
+        runs = _nodes_leading_to(nodes, captures)
+
     buffers = {}
 
     def add_grad(fn, nr, g):
@@ -113,6 +119,14 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
                 if where is not None and grads[nr] is not None:
                     for i in where:
                         captured[i] = grads[nr]
+            if runs is not None and id(fn) not in runs:
+                for nxt, _ in fn.next_functions:
+                    if nxt is not None:
+                        deps[id(nxt)] -= 1
+                        if deps[id(nxt)] == 0 and id(nxt) not in queued:
+                            queued.add(id(nxt))
+                            heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+                continue
             for hook in list(fn._pre_hooks.values()):
                 result = hook(tuple(grads))
                 if result is not None:
@@ -158,6 +172,38 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
             for fn in executed:
                 fn._release()
     return captured
+
+
+def _nodes_leading_to(nodes, captures):
+    """Ids of the nodes whose gradients flow on to a captured input (the capturing node itself
+    only runs if something it feeds is wanted too)."""
+    targets = set(key[0] for key in captures if key is not None)
+    wanted = {}  # id -> whether the node or something below it is a target
+    order = []
+    state = {}
+    for start in nodes.values():
+        if id(start) in state:
+            continue
+        stack = [(start, False)]
+        while stack:
+            fn, done = stack.pop()
+            if done:
+                order.append(fn)
+                continue
+            if id(fn) in state:
+                continue
+            state[id(fn)] = True
+            stack.append((fn, True))
+            for nxt, _ in fn.next_functions:
+                if nxt is not None and id(nxt) not in state:
+                    stack.append((nxt, False))
+    runs = set()
+    for fn in order:  # children before parents
+        below = any(nxt is not None and wanted.get(id(nxt), False) for nxt, _ in fn.next_functions)
+        if below or (isinstance(fn, AccumulateGrad) and id(fn) in targets):
+            runs.add(id(fn))
+        wanted[id(fn)] = below or id(fn) in targets
+    return runs
 
 
 def _accumulate(var, g, create_graph):

@@ -15,9 +15,12 @@ def _numerical_jacobian_column(fn, inputs, k, flat_index, eps):
             raise GradcheckError("gradcheck needs contiguous inputs")
         orig = flat[flat_index].item()
         flat[flat_index] = orig + eps
-        plus = [o.detach().clone() for o in _outputs(fn(*inputs))]
+    # The function runs with grad on: gradgradcheck's function itself calls autograd.grad.
+    plus = [o.detach().clone() for o in _outputs(fn(*inputs))]
+    with torch.no_grad():
         flat[flat_index] = orig - eps
-        minus = [o.detach().clone() for o in _outputs(fn(*inputs))]
+    minus = [o.detach().clone() for o in _outputs(fn(*inputs))]
+    with torch.no_grad():
         flat[flat_index] = orig
     return [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
 

@@ -1,0 +1,4 @@
+"""`torch.utils`: hooks and checkpointing."""
+
+from torch.utils import hooks
+from torch.utils import checkpoint
