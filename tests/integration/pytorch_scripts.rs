@@ -62,4 +62,5 @@ scripts!(
     save_load,
     load_pytorch_checkpoint,
     testing_and_checkpoint,
+    autograd_inplace_views,
 );

@@ -92,10 +92,7 @@ def _inplace(key, kernel, self_pos):
                 raise RuntimeError(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation."
                 )
-            raise NotImplementedError(
-                "smelt: in-place operations on views of tensors that take part in autograd are not "
-                "supported yet; write the result out of place (e.g. torch.cat, torch.where) instead"
-            )
+            return _inplace_on_view(d, key, kernel, args, self_pos, base)
         old = clone(self) if self_pos in d.PRIMS[key].saves_for(args) else None
         out = kernel(*args)
         d.record(key, args, self, old_self=old)
@@ -103,6 +100,69 @@ def _inplace(key, kernel, self_pos):
 
     call.__name__ = key
     return call
+
+
+class _CopySlicesContext:
+    """What a CopySlices node keeps: the in-place op's own node, released with it."""
+
+    def __init__(self, op_node):
+        self.op_node = op_node
+        self.released = False
+
+    def release(self):
+        self.released = True
+        self.op_node._release()
+
+
+def _inplace_on_view(d, key, kernel, args, self_pos, base):
+    """An in-place op on a view: the base's history becomes a CopySlices node (its gradient,
+    with the view's region replaced by the op's gradient for the old values), and the view is
+    re-derived from the updated base, as PyTorch does."""
+    from torch.autograd.engine import _fit
+    from torch.autograd.graph import edge_of, node_class
+
+    view = args[self_pos]
+    if not (base.is_contiguous() and base.storage_offset() == 0):
+        raise NotImplementedError(
+            "smelt: in-place operations on views of a non-contiguous base that takes part in autograd"
+        )
+    spec = d.PRIMS[key]
+    old = _C.TensorBase.clone(view) if self_pos in spec.saves_for(args) else None
+    base_edge = edge_of(base)
+    base_meta = (base._shape, base.dtype)
+    size, stride, offset = list(view._shape), list(view._strides()), view.storage_offset()
+    out = kernel(*args)
+    stand_in = _C.TensorBase._view(view, size)
+    op_node = d.record(key, args, stand_in, old_self=old)
+    mine = list(spec.inputs).index(self_pos)
+
+    def formula(ctx, grads):
+        prev = _C.is_grad_enabled()
+        _C._set_grad_enabled(False)
+        try:
+            g = grads[0].contiguous().clone()
+            region = g._as_strided(size, stride, offset)
+            in_grads = list(op_node.apply(_C.TensorBase.clone(region)))
+            gv = in_grads[mine]
+            if gv is None:
+                region.fill_(0)
+            else:
+                region.copy_(_fit(gv, (region._shape, region.dtype)))
+        finally:
+            _C._set_grad_enabled(prev)
+        others = [_fit(x, m) if x is not None and m is not None else x
+                  for i, (x, m) in enumerate(zip(in_grads, op_node._inputs_meta)) if i != mine]
+        return [g] + others
+
+    edges = [base_edge] + [e for i, e in enumerate(op_node.next_functions) if i != mine]
+    metas = [base_meta] + [m for i, m in enumerate(op_node._inputs_meta) if i != mine]
+    node = node_class("CopySlices")("torch::autograd::CopySlices", edges, metas, [base_meta], formula,
+                                    _CopySlicesContext(op_node))
+    base.requires_grad = True
+    base._grad_fn = node
+    base._output_nr = 0
+    d.record("as_strided", (base, size, stride, offset), view)
+    return out
 
 
 unary = _functional("unary", _C._unary)

@@ -329,7 +329,7 @@ class Tensor(_C.TensorBase):
         return self.add_((end - self) * weight)
 
     def clamp_(self, min=None, max=None):
-        return self.copy_(self.clamp(min, max))
+        return _rewrite(self, lambda src: src.clamp(min, max))
 
     def clamp_min(self, min):
         return _prims.clamp(self, min, None, "clamp_min")
@@ -582,7 +582,7 @@ class Tensor(_C.TensorBase):
         return _prims.where(mask, _C._full([], value, self.dtype), self)
 
     def masked_fill_(self, mask, value):
-        return self.copy_(self.masked_fill(mask, value))
+        return _rewrite(self, lambda src: src.masked_fill(mask, value))
 
     def where(self, condition, other):
         return _prims.where(condition, self, other)
@@ -764,6 +764,13 @@ class Tensor(_C.TensorBase):
         return _prims.binary("ge", self, other)
 
 
+def _rewrite(t, compute):
+    """`t.copy_(compute(t))` for in-place methods built from out-of-place ops: under autograd the
+    op reads a copy, so what it saved is not the tensor the write then changes."""
+    src = t.clone() if t.requires_grad and _C.is_grad_enabled() else t
+    return t.copy_(compute(src))
+
+
 def _arg_extreme(t, dim, keepdim, is_max):
     name = "argmax" if is_max else "argmin"
     if t.dtype is _DTYPES["bool"]:
@@ -912,7 +919,7 @@ for _name in _UNARY:
             return _prims.unary(_op, self)
 
         def _method_(self, _op=_name):
-            return self.copy_(_prims.unary(_op, self))
+            return _rewrite(self, lambda src: _prims.unary(_op, src))
 
         _method.__name__ = _name
         _method_.__name__ = _name + "_"

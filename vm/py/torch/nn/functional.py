@@ -12,12 +12,14 @@ _builtin_min = min
 
 
 # --- activations ------------------------------------------------------------------------------
-def _maybe_inplace(input, out, inplace):
-    return input.copy_(out) if inplace else out
+def _maybe_inplace(input, compute, inplace):
+    from torch._tensor import _rewrite
+
+    return _rewrite(input, compute) if inplace else compute(input)
 
 
 def relu(input, inplace=False):
-    return _maybe_inplace(input, input.relu(), inplace)
+    return _maybe_inplace(input, lambda t: t.relu(), inplace)
 
 
 def relu_(input):
@@ -29,15 +31,15 @@ def relu6(input, inplace=False):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return _maybe_inplace(input, _prims.hardtanh(input, min_val, max_val), inplace)
+    return _maybe_inplace(input, lambda t: _prims.hardtanh(t, min_val, max_val), inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _maybe_inplace(input, _prims.leaky_relu(input, negative_slope), inplace)
+    return _maybe_inplace(input, lambda t: _prims.leaky_relu(t, negative_slope), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _maybe_inplace(input, _prims.elu(input, alpha), inplace)
+    return _maybe_inplace(input, lambda t: _prims.elu(t, alpha), inplace)
 
 
 def gelu(input, approximate="none"):
@@ -45,7 +47,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return _maybe_inplace(input, input.silu(), inplace)
+    return _maybe_inplace(input, lambda t: t.silu(), inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -53,7 +55,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def mish(input, inplace=False):
-    return _maybe_inplace(input, input * softplus(input).tanh(), inplace)
+    return _maybe_inplace(input, lambda t: t * softplus(t).tanh(), inplace)
 
 
 def sigmoid(input):
@@ -115,9 +117,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return _maybe_inplace(input, input * 0, inplace)
+        return _maybe_inplace(input, lambda t: t * 0, inplace)
     keep = torch.rand(input.shape, dtype=input.dtype if input.is_floating_point() else torch.float32) >= p
-    return _maybe_inplace(input, input * keep * (1.0 / (1.0 - p)), inplace)
+    return _maybe_inplace(input, lambda t: t * keep * (1.0 / (1.0 - p)), inplace)
 
 
 def _norm_dims(input, normalized_shape):
