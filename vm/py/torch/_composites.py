@@ -108,7 +108,7 @@ def binary_cross_entropy(input, target, weight, reduction):
 
 def embedding(weight, indices, padding_idx):
     flat = weight.index_select(0, indices.reshape(-1))
-    if padding_idx is not None and weight.requires_grad:
+    if padding_idx is not None and weight.requires_grad and torch.is_grad_enabled():
         # Recomputed in backward with grad on: the padding row's gradient is cut here.
         keep = (indices.reshape(-1) != padding_idx).unsqueeze(1)
         flat = torch.where(keep, flat, flat.detach())

@@ -27,6 +27,7 @@ class _Pickler(pickle._Pickler):
     def __init__(self, file, protocol):
         super().__init__(file, protocol)
         self.storages = {}  # storage identity -> (key, TypedStorage)
+        self.keys = {}  # id of a TypedStorage handed to pickle -> its key
 
     def reducer_override(self, obj):
         if isinstance(obj, torch.nn.Parameter):
@@ -42,18 +43,19 @@ class _Pickler(pickle._Pickler):
         base = t.data_ptr() - t.storage_offset() * t.element_size()
         ident = (base, t.dtype)
         if ident not in self.storages:
-            self.storages[ident] = (str(len(self.storages)), TypedStorage._of(t))
+            key, storage = str(len(self.storages)), TypedStorage._of(t)
+            self.storages[ident] = (key, storage)
+            self.keys[id(storage)] = key
         return self.storages[ident][1]
 
     def persistent_id(self, obj):
-        if isinstance(obj, TypedStorage):
-            for key, storage in self.storages.values():
-                if storage is obj:
-                    return ("storage", legacy_class(obj.dtype), key, "cpu", len(obj))
-        return None
+        key = self.keys.get(id(obj)) if isinstance(obj, TypedStorage) else None
+        if key is None:
+            return None
+        return ("storage", legacy_class(obj.dtype), key, "cpu", len(obj))
 
 
-def _aligned_info(archive, name, offset):
+def _aligned_info(name, offset):
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_STORED
     header = 30 + len(name.encode())
@@ -79,7 +81,7 @@ def _write_zip(fileobj, name, data_pkl, storages):
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED) as z:
         def put(rel, data):
             path = f"{name}/{rel}"
-            z.writestr(_aligned_info(z, path, z.fp.tell()), data)
+            z.writestr(_aligned_info(path, z.fp.tell()), data)
 
         put("data.pkl", data_pkl)
         put(".format_version", b"1")
@@ -196,11 +198,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             data = fh.read()
     else:
         data = f.read()
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    buffer = io.BytesIO(data)
+    if not zipfile.is_zipfile(buffer):
         raise RuntimeError(
             "smelt: only PyTorch's zip checkpoint format (PyTorch >= 1.6, the default) can be loaded"
         )
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    with zipfile.ZipFile(buffer) as archive:
         names = archive.namelist()
         pkl = next((n for n in names if n.endswith("data.pkl") and n.count("/") == 1), None)
         if pkl is None:

@@ -7,10 +7,6 @@ import warnings
 import torch
 from torch import _prims
 
-_builtin_max = max
-_builtin_min = min
-
-
 # --- activations ------------------------------------------------------------------------------
 def _maybe_inplace(input, compute, inplace):
     from torch._tensor import _rewrite
@@ -290,7 +286,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, nam
                                f"Calculated output size: ({input.shape[-3]}x{o}x{o}). Output size is too small")
         out.append(o)
         need = (o - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
-        extra.append(_builtin_max(0, need - size - 2 * padding[i]))
+        extra.append(max(0, need - size - 2 * padding[i]))
     return kernel, stride, padding, dilation, out, extra
 
 
@@ -356,6 +352,11 @@ def _reduction(size_average, reduce, reduction):
     return "mean" if size_average and reduce else ("sum" if reduce else "none")
 
 
+def _check_reduction(reduction):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
 def _reduce(loss, reduction):
     if reduction == "none":
         return loss
@@ -378,8 +379,7 @@ def _warn_size(input, target):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     if weight is not None:
         diff = input - target
         return _reduce(diff * diff * weight, reduction)
@@ -399,8 +399,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     if input.shape != target.shape:
         input, target = torch.broadcast_tensors(input, target)
     return _prims.smooth_l1_loss(input, target, reduction, beta)
@@ -440,8 +439,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         lo, hi = int(safe.min().item()), int(safe.max().item())
         if lo < 0 or hi >= classes:
             raise IndexError(f"Target {hi if hi >= classes else lo} is out of bounds.")
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     loss = _prims.nll_loss(x, t, weight, ignore_index, reduction)
     return loss.reshape(target.shape) if reduction == "none" and input.dim() == 1 else loss
 
@@ -496,8 +494,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         )
     if input.numel() and (float(input.min().item()) < 0 or float(input.max().item()) > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     return _prims.binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -506,8 +503,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(size_average, reduce, reduction)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     return _prims.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 

@@ -26,10 +26,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         with torch.no_grad():
             for group in self.param_groups:
                 beta1, beta2 = group["betas"]

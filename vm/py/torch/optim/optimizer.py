@@ -5,6 +5,7 @@ import copy
 from collections import defaultdict
 
 import torch
+from torch.nn.utils.grads import zero_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -83,14 +84,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        p.grad = p.grad.detach()
-                        p.grad.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def state_dict(self):
         index = {}
@@ -143,3 +137,11 @@ class Optimizer:
 
     def step(self, closure=None):
         raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure):
+        """The loss a step's closure returns (evaluated with grad on), or None without one."""
+        if closure is None:
+            return None
+        with torch.enable_grad():
+            return closure()

@@ -86,13 +86,7 @@ def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_dtype, check
         actual, expected = actual.to(torch.uint8), expected.to(torch.uint8)
     if actual.numel() == 0:
         return
-    if actual.dtype.is_floating_point:
-        close = (actual == expected) | ((actual - expected).abs() <= atol + rtol * expected.abs())
-        if equal_nan:
-            close = close | (actual.isnan() & expected.isnan())
-    else:
-        wide = torch.float64
-        close = (actual == expected) | ((actual.to(wide) - expected.to(wide)).abs() <= atol + rtol * expected.to(wide).abs())
+    close = torch.isclose(actual, expected, rtol, atol, equal_nan)
     if bool(close.all()):
         return
     if actual.dim() == 0:

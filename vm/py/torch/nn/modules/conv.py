@@ -11,17 +11,12 @@ from torch.nn.parameter import Parameter
 __all__ = ["Conv1d", "Conv2d"]
 
 
-def _ntuple(n):
-    def parse(x):
-        if isinstance(x, (tuple, list)):
-            return tuple(x)
-        return (x,) * n
-
-    return parse
+def _single(x):
+    return F._tuple(x, 1)
 
 
-_single = _ntuple(1)
-_pair = _ntuple(2)
+def _pair(x):
+    return F._tuple(x, 2)
 
 
 class _ConvNd(Module):

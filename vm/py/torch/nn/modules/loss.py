@@ -6,23 +6,10 @@ from torch.nn.modules.module import Module
 __all__ = ["L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss"]
 
 
-def _legacy_reduction(size_average, reduce):
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    if reduce:
-        return "sum"
-    return "none"
-
-
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        if size_average is not None or reduce is not None:
-            self.reduction = _legacy_reduction(size_average, reduce)
-        else:
-            self.reduction = reduction
+        self.reduction = F._reduction(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):
