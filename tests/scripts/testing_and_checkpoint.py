@@ -39,6 +39,7 @@ b = torch.tensor([1.0 + 1e-9, 2.1, float("nan")])
 print(torch.isclose(a, b), torch.isclose(a, b, equal_nan=True), torch.isclose(a, b, rtol=0.1))
 print(torch.allclose(a[:2], b[:2]), torch.allclose(a[:2], b[:2], atol=0.2), torch.allclose(a, a, equal_nan=True))
 print(torch.equal(a[:2], a[:2].clone()), torch.equal(a[:2], b[:2]), torch.equal(torch.ones(2), torch.ones(3)))
+report(lambda: torch.isclose(torch.ones(1), torch.ones(1, dtype=torch.float64)))
 
 # Checkpointing recomputes the block in backward and gives the same gradients.
 torch.manual_seed(0)

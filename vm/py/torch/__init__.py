@@ -489,7 +489,9 @@ def repeat_interleave(input, repeats, dim=None):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if input.dtype != other.dtype:
-        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+        from torch._tensor import _LEGACY_NAMES
+
+        raise RuntimeError(f"{_LEGACY_NAMES[input.dtype]} did not match {_LEGACY_NAMES[other.dtype]}")
     if not input.dtype.is_floating_point:
         close = input == other
         if rtol == 0 and atol == 0:
