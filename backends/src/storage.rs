@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub enum Device {
     Cpu,
     Cuda(u32),
+    /// Shape, dtype and strides without data: what fake tensors are. Kernels compute their
+    /// output's metadata and stop before touching memory.
+    Meta,
 }
 
 impl fmt::Display for Device {
@@ -19,6 +22,7 @@ impl fmt::Display for Device {
         match self {
             Device::Cpu => f.write_str("cpu"),
             Device::Cuda(index) => write!(f, "cuda:{index}"),
+            Device::Meta => f.write_str("meta"),
         }
     }
 }
@@ -153,6 +157,8 @@ unsafe impl Sync for HostBuffer {}
 
 pub enum Memory {
     Host(HostBuffer),
+    /// A byte count and no allocation.
+    Meta(usize),
 }
 
 pub struct Storage {
@@ -170,6 +176,13 @@ impl Storage {
         }
     }
 
+    pub fn meta(nbytes: usize) -> Storage {
+        Storage {
+            memory: Memory::Meta(nbytes),
+            version: AtomicU64::new(0),
+        }
+    }
+
     pub fn version(&self) -> u64 {
         self.version.load(Ordering::Relaxed)
     }
@@ -181,19 +194,24 @@ impl Storage {
     pub fn device(&self) -> Device {
         match self.memory {
             Memory::Host(_) => Device::Cpu,
+            Memory::Meta(_) => Device::Meta,
         }
     }
 
     pub fn nbytes(&self) -> usize {
         match &self.memory {
             Memory::Host(buffer) => buffer.nbytes(),
+            Memory::Meta(nbytes) => *nbytes,
         }
     }
 
-    /// The start of host memory. Every caller is a CPU kernel reached through a CPU tensor.
+    /// The start of host memory. Every caller is a CPU kernel reached through a CPU tensor;
+    /// kernels return before this point for meta tensors, so reaching it with one is a bug in
+    /// smelt, and stopping beats reading memory that does not exist.
     pub fn host_ptr(&self) -> *mut u8 {
         match &self.memory {
             Memory::Host(buffer) => buffer.as_ptr(),
+            Memory::Meta(_) => panic!("a kernel tried to access the data of a meta tensor"),
         }
     }
 }

@@ -31,6 +31,45 @@ impl Tensor {
         }
     }
 
+    /// A new contiguous tensor on `device`: zeros on the CPU, no data on meta.
+    pub fn empty_on(shape: &[usize], dtype: DType, device: Device) -> Tensor {
+        match device {
+            Device::Meta => Tensor {
+                storage: Arc::new(Storage::meta(shape::numel(shape) * dtype.itemsize())),
+                dtype,
+                shape: shape.to_vec(),
+                strides: shape::contiguous_strides(shape),
+                offset: 0,
+            },
+            _ => Tensor::zeros(shape, dtype),
+        }
+    }
+
+    /// A new tensor with the given (dense) strides over a storage of exactly numel elements.
+    pub(crate) fn empty_strided(
+        shape: &[usize],
+        strides: &[isize],
+        dtype: DType,
+        device: Device,
+    ) -> Tensor {
+        let fresh = Tensor::empty_on(shape, dtype, device);
+        Tensor {
+            strides: strides.to_vec(),
+            ..fresh
+        }
+    }
+
+    /// The same layout over a meta storage of the same size.
+    pub fn to_meta(&self) -> Tensor {
+        Tensor {
+            storage: Arc::new(Storage::meta(self.storage.nbytes())),
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+            strides: self.strides.clone(),
+            offset: self.offset,
+        }
+    }
+
     /// A contiguous tensor holding `values`.
     pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Tensor {
         assert_eq!(
@@ -72,6 +111,9 @@ impl Tensor {
     }
     pub fn device(&self) -> Device {
         self.storage.device()
+    }
+    pub fn is_meta(&self) -> bool {
+        self.device() == Device::Meta
     }
     pub fn storage(&self) -> &Arc<Storage> {
         &self.storage
@@ -128,6 +170,11 @@ impl Tensor {
 
     /// The single value of a one-element tensor (`Tensor.item()`).
     pub fn item(&self) -> OpResult<Scalar> {
+        if self.is_meta() {
+            return Err(OpError::not_implemented(
+                "Tensor.item() cannot be called on meta tensors",
+            ));
+        }
         if self.numel() != 1 {
             return Err(OpError::runtime(format!(
                 "a Tensor with {} elements cannot be converted to Scalar",
@@ -172,6 +219,16 @@ pub(crate) fn layout_fits(
         }
     }
     lo >= 0 && (hi as usize) < storage_len
+}
+
+/// Where the output of an op over `inputs` lives: meta if any input is meta (an op over
+/// fake values is itself fake), else the CPU.
+pub fn output_device(inputs: &[&Tensor]) -> Device {
+    if inputs.iter().any(|t| t.is_meta()) {
+        Device::Meta
+    } else {
+        Device::Cpu
+    }
 }
 
 impl std::fmt::Debug for Tensor {

@@ -286,6 +286,9 @@ impl Tensor {
 
     /// The elements in row-major order as raw native-endian bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
+        if self.is_meta() {
+            return Vec::new();
+        }
         let src = self.contiguous();
         let n = src.numel() * src.dtype().itemsize();
         // SAFETY: a contiguous tensor spans exactly n bytes from its data pointer.

@@ -240,12 +240,17 @@ fn advanced_index_get_and_put() {
     assert_eq!(index(&x, &[Some(none)]).unwrap().shape(), &[0, 4]);
     // nonzero: one row of coordinates per non-zero element, also for 0-dim and empty inputs.
     let mask = Tensor::from_vec(vec![0i64, 3, 0, 0, 0, 7], &[2, 3]);
-    let coords = nonzero(&mask);
+    let coords = nonzero(&mask).unwrap();
     assert_eq!(coords.shape(), &[2, 2]);
     assert_eq!(coords.to_vec::<i64>(), vec![0, 1, 1, 2]);
-    assert_eq!(nonzero(&Tensor::from_vec(vec![true], &[])).shape(), &[1, 0]);
     assert_eq!(
-        nonzero(&Tensor::zeros(&[0, 3], DType::Bool)).shape(),
+        nonzero(&Tensor::from_vec(vec![true], &[])).unwrap().shape(),
+        &[1, 0]
+    );
+    assert_eq!(
+        nonzero(&Tensor::zeros(&[0, 3], DType::Bool))
+            .unwrap()
+            .shape(),
         &[0, 2]
     );
 }

@@ -5,6 +5,7 @@ mod common;
 mod cli_modes;
 mod errors;
 mod exit_status;
+mod graph_snapshots;
 mod pytorch_scripts;
 mod repl;
 mod stdlib;

@@ -63,4 +63,10 @@ scripts!(
     load_pytorch_checkpoint,
     testing_and_checkpoint,
     autograd_inplace_views,
+    fx_graph,
+    fx_trace,
+    fx_readable,
+    fx_aten_targets,
+    make_fx_aten,
+    fake_propagation,
 );

@@ -6,7 +6,7 @@ use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::Element;
 use crate::strided::for_each_lane;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, output_device};
 use crate::with_element;
 
 /// Reads lane element `i` of a typed pointer.
@@ -25,8 +25,8 @@ pub fn cumsum(input: &Tensor, dim: i64) -> OpResult<Tensor> {
         DType::Int64
     };
     let src = input.to_dtype(out_dtype);
-    let out = Tensor::zeros(input.shape(), out_dtype);
-    if input.ndim() == 0 {
+    let out = Tensor::empty_on(input.shape(), out_dtype, input.device());
+    if input.ndim() == 0 || out.is_meta() {
         out.copy_(&src)?;
         return Ok(out);
     }
@@ -83,31 +83,33 @@ pub fn max_min(
     };
     let mut kept: Vec<usize> = src.shape().to_vec();
     kept[d] = 1;
-    let values = Tensor::zeros(&kept, src.dtype());
-    let indices = Tensor::zeros(&kept, DType::Int64);
-    with_element!(src.dtype(), T => {
-        let (ps, pv, pi) = (src.data_ptr() as *const T, values.data_ptr() as *mut T, indices.data_ptr() as *mut i64);
-        for_each_lane(src.shape(), [src.strides(), values.strides(), indices.strides()], d, |[os, ov, oi], [ss, _, _], n| {
-            let mut best = 0usize;
-            // SAFETY: lanes of valid layouts; the outputs have one slot per lane.
-            unsafe {
-                let mut best_v = at(ps, os, ss, 0).to_f64();
-                for i in 1..n {
-                    let v = at(ps, os, ss, i).to_f64();
-                    if best_v.is_nan() {
-                        break;
+    let values = Tensor::empty_on(&kept, src.dtype(), src.device());
+    let indices = Tensor::empty_on(&kept, DType::Int64, src.device());
+    if !src.is_meta() {
+        with_element!(src.dtype(), T => {
+            let (ps, pv, pi) = (src.data_ptr() as *const T, values.data_ptr() as *mut T, indices.data_ptr() as *mut i64);
+            for_each_lane(src.shape(), [src.strides(), values.strides(), indices.strides()], d, |[os, ov, oi], [ss, _, _], n| {
+                let mut best = 0usize;
+                // SAFETY: lanes of valid layouts; the outputs have one slot per lane.
+                unsafe {
+                    let mut best_v = at(ps, os, ss, 0).to_f64();
+                    for i in 1..n {
+                        let v = at(ps, os, ss, i).to_f64();
+                        if best_v.is_nan() {
+                            break;
+                        }
+                        let better = v.is_nan() || if which == Extreme::Max { v > best_v } else { v < best_v };
+                        if better {
+                            best = i;
+                            best_v = v;
+                        }
                     }
-                    let better = v.is_nan() || if which == Extreme::Max { v > best_v } else { v < best_v };
-                    if better {
-                        best = i;
-                        best_v = v;
-                    }
+                    *pv.offset(ov) = at(ps, os, ss, best);
+                    *pi.offset(oi) = best as i64;
                 }
-                *pv.offset(ov) = at(ps, os, ss, best);
-                *pi.offset(oi) = best as i64;
-            }
+            });
         });
-    });
+    }
     if keepdim && input.ndim() > 0 {
         return Ok((values, indices));
     }
@@ -130,8 +132,11 @@ pub fn sort(input: &Tensor, dim: i64, descending: bool) -> OpResult<(Tensor, Ten
         input.clone()
     };
     let d = wrap_dim(dim, src.ndim())?;
-    let values = Tensor::zeros(src.shape(), src.dtype());
-    let indices = Tensor::zeros(src.shape(), DType::Int64);
+    let values = Tensor::empty_on(src.shape(), src.dtype(), src.device());
+    let indices = Tensor::empty_on(src.shape(), DType::Int64, src.device());
+    if src.is_meta() {
+        return Ok((values, indices));
+    }
     with_element!(src.dtype(), T => {
         let (ps, pv, pi) = (src.data_ptr() as *const T, values.data_ptr() as *mut T, indices.data_ptr() as *mut i64);
         let mut lane_buf: Vec<(f64, usize)> = Vec::new();
@@ -169,13 +174,18 @@ fn check_index(i: i64, size: usize, dim: usize) -> OpResult<usize> {
 }
 
 fn index_values(index: &Tensor) -> OpResult<Vec<i64>> {
+    check_index_dtype(index)?;
+    Ok(index.to_vec::<i64>())
+}
+
+fn check_index_dtype(index: &Tensor) -> OpResult<()> {
     if !matches!(index.dtype(), DType::Int64 | DType::Int32) {
         return Err(OpError::runtime(format!(
             "index_select(): Expected dtype int32/int64 for index but got: {}",
             index.dtype().scalar_type_name()
         )));
     }
-    Ok(index.to_vec::<i64>())
+    Ok(())
 }
 
 /// `torch.index_select(input, dim, index)`: a copy holding the slices `index` names.
@@ -186,7 +196,13 @@ pub fn index_select(input: &Tensor, dim: i64, index: &Tensor) -> OpResult<Tensor
         ));
     }
     let d = wrap_dim(dim, input.ndim())?;
-    let picks = index_values(index)?;
+    let meta = input.is_meta() || index.is_meta();
+    let picks = if meta {
+        check_index_dtype(index)?;
+        vec![0; index.numel()]
+    } else {
+        index_values(index)?
+    };
     let src = if input.ndim() == 0 {
         input.reshape(&[1])?
     } else {
@@ -194,8 +210,8 @@ pub fn index_select(input: &Tensor, dim: i64, index: &Tensor) -> OpResult<Tensor
     };
     let mut shape = src.shape().to_vec();
     shape[d] = picks.len();
-    let out = Tensor::zeros(&shape, input.dtype());
-    for (j, &i) in picks.iter().enumerate() {
+    let out = Tensor::empty_on(&shape, input.dtype(), output_device(&[input, index]));
+    for (j, &i) in picks.iter().enumerate().filter(|_| !meta) {
         let i = check_index(i, src.shape()[d], d)?;
         out.select(d as i64, j as i64)?
             .copy_(&src.select(d as i64, i as i64)?)?;
@@ -214,7 +230,10 @@ pub fn gather(input: &Tensor, dim: i64, index: &Tensor) -> OpResult<Tensor> {
             "Index tensor must have the same number of dimensions as input tensor",
         ));
     }
-    let out = Tensor::zeros(index.shape(), input.dtype());
+    let out = Tensor::empty_on(index.shape(), input.dtype(), output_device(&[input, index]));
+    if out.is_meta() {
+        return Ok(out);
+    }
     with_element!(input.dtype(), T => {
         let (pin, po) = (input.data_ptr() as *const T, out.data_ptr() as *mut T);
         // SAFETY: walk_index hands out in-bounds offsets of `out` and `input`.
@@ -274,6 +293,9 @@ pub fn scatter_(target: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> OpRe
     target.storage().bump_version();
     let d = wrap_dim(dim, target.ndim())?;
     let src = src.to_dtype(target.dtype());
+    if target.is_meta() || src.is_meta() || index.is_meta() {
+        return Ok(());
+    }
     with_element!(target.dtype(), T => {
         let (pt, ps) = (target.data_ptr() as *mut T, src.data_ptr() as *const T);
         // SAFETY: walk_index hands out in-bounds offsets of `src` and `target`.
@@ -327,7 +349,8 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> OpResult<Tensor> {
         }
         shape[d] += t.shape()[d];
     }
-    let out = Tensor::zeros(&shape, dtype);
+    let refs: Vec<&Tensor> = tensors.iter().collect();
+    let out = Tensor::empty_on(&shape, dtype, output_device(&refs));
     let mut at_row = 0usize;
     for t in tensors {
         if t.ndim() == 1 && t.numel() == 0 {
@@ -355,7 +378,10 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> OpResult<Tensor> {
         a.broadcast_to(&shape)?,
         b.broadcast_to(&shape)?,
     );
-    let out = Tensor::zeros(&shape, a.dtype());
+    let out = Tensor::empty_on(&shape, a.dtype(), output_device(&[cond, a, b]));
+    if out.is_meta() {
+        return Ok(out);
+    }
     with_element!(a.dtype(), T => {
         let (pc, px, py, po) = (c.data_ptr() as *const bool, x.data_ptr() as *const T, y.data_ptr() as *const T, out.data_ptr() as *mut T);
         crate::strided::for_each_row(&shape, [c.strides(), x.strides(), y.strides(), out.strides()], |[oc, ox, oy, oo], [sc, sx, sy, so], n| {

@@ -9,7 +9,7 @@ use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::{Element, Scalar};
 use crate::strided::for_each_row;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, output_device};
 use crate::with_element;
 
 /// One side of a binary op: a tensor, or a Python number (which promotes more weakly).
@@ -311,7 +311,10 @@ fn prepare(
 /// `torch.<op>(a, b)` into a new tensor.
 pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> OpResult<Tensor> {
     let (compute, out_dtype, shape, ta, tb) = prepare(op, a, b)?;
-    let out = Tensor::zeros(&shape, out_dtype);
+    let out = Tensor::empty_on(&shape, out_dtype, output_device(&[&ta, &tb]));
+    if out.is_meta() {
+        return Ok(out);
+    }
     with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, &out)));
     Ok(out)
 }
@@ -334,6 +337,14 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
             out_dtype.scalar_type_name(),
             a.dtype().scalar_type_name()
         )));
+    }
+    if a.is_meta() {
+        return Ok(());
+    }
+    if tb.is_meta() {
+        return Err(OpError::not_implemented(
+            "Cannot copy out of meta tensor; no data!",
+        ));
     }
     // Computing straight into `a` is safe only when nothing read later aliases what is written.
     let direct = out_dtype == a.dtype()

@@ -9,6 +9,9 @@ use crate::with_element;
 
 /// Writes `src` (broadcast to `dst`'s shape) into `dst`, converting dtypes.
 fn copy_into(dst: &Tensor, src: &Tensor) {
+    if dst.is_meta() || src.is_meta() {
+        return;
+    }
     with_element!(dst.dtype(), D => with_element!(src.dtype(), S => copy_typed::<D, S>(dst, src)))
 }
 
@@ -35,6 +38,26 @@ fn copy_typed<D: Element, S: Element>(dst: &Tensor, src: &Tensor) {
     );
 }
 
+/// Whether the elements exactly tile `numel` consecutive slots in some dim order (PyTorch's
+/// "non-overlapping and dense").
+fn is_dense(shape: &[usize], strides: &[isize]) -> bool {
+    let mut dims: Vec<(isize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|&(&size, _)| size != 1)
+        .map(|(&size, &stride)| (stride, size))
+        .collect();
+    dims.sort_unstable();
+    let mut expected = 1isize;
+    for (stride, size) in dims {
+        if stride != expected {
+            return false;
+        }
+        expected *= size as isize;
+    }
+    true
+}
+
 /// Element conversion with C++ cast semantics, going through the widest exact path.
 #[inline(always)]
 pub(crate) fn convert<S: Element, D: Element>(v: S) -> D {
@@ -54,13 +77,21 @@ impl Tensor {
         if self.is_contiguous() {
             self.clone()
         } else {
-            self.clone_data()
+            let out = Tensor::empty_on(self.shape(), self.dtype(), self.device());
+            copy_into(&out, self);
+            out
         }
     }
 
-    /// `Tensor.clone()`: new storage, contiguous layout, same values.
+    /// `Tensor.clone()`: new storage, same values. A dense layout keeps its strides (a
+    /// transposed matrix clones to a transposed matrix, as in PyTorch); any other layout
+    /// becomes contiguous.
     pub fn clone_data(&self) -> Tensor {
-        let out = Tensor::zeros(self.shape(), self.dtype());
+        let out = if is_dense(self.shape(), self.strides()) {
+            Tensor::empty_strided(self.shape(), self.strides(), self.dtype(), self.device())
+        } else {
+            Tensor::empty_on(self.shape(), self.dtype(), self.device())
+        };
         copy_into(&out, self);
         out
     }
@@ -70,13 +101,18 @@ impl Tensor {
         if dtype == self.dtype() {
             return self.clone();
         }
-        let out = Tensor::zeros(self.shape(), dtype);
+        let out = Tensor::empty_on(self.shape(), dtype, self.device());
         copy_into(&out, self);
         out
     }
 
     /// `Tensor.copy_(src)`: broadcasts and converts `src` into `self`'s elements.
     pub fn copy_(&self, src: &Tensor) -> OpResult<()> {
+        if src.is_meta() && !self.is_meta() {
+            return Err(OpError::not_implemented(
+                "Cannot copy out of meta tensor; no data!",
+            ));
+        }
         self.storage().bump_version();
         let src = src.broadcast_to(self.shape()).map_err(|_| {
             OpError::runtime(format!(

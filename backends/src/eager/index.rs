@@ -7,6 +7,7 @@ use smelt_tracer::shape::{broadcast_shapes, contiguous_strides, numel};
 use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::Element;
+use crate::storage::Device;
 use crate::tensor::Tensor;
 use crate::with_element;
 
@@ -45,11 +46,13 @@ fn picks(input: &Tensor, indices: &[Option<Tensor>]) -> OpResult<Picks> {
             "an advanced index needs at least one index tensor",
         ));
     }
-    // Each index tensor, broadcast and bounds-checked, as offsets into input's storage.
-    let count = numel(&index_shape);
+    // Each index tensor, broadcast and bounds-checked, as offsets into input's storage. Meta
+    // tensors have no values to check: only the shape is worked out.
+    let meta = input.is_meta() || indices.iter().flatten().any(|t| t.is_meta());
+    let count = if meta { 0 } else { numel(&index_shape) };
     // Relative to `data_ptr()`, which already points at the first element.
     let mut base = vec![0isize; count];
-    for &d in &indexed {
+    for &d in indexed.iter().filter(|_| !meta) {
         let index = indices[d].as_ref().expect("indexed dims hold a tensor");
         let values = index.broadcast_to(&index_shape)?.to_vec::<i64>();
         let size = input.shape()[d] as i64;
@@ -78,6 +81,9 @@ fn picks(input: &Tensor, indices: &[Option<Tensor>]) -> OpResult<Picks> {
     shape.extend(dims_shape(&after));
 
     let mut offsets = Vec::with_capacity(numel(&shape));
+    if meta {
+        return Ok(Picks { shape, offsets });
+    }
     let before_offsets = dim_offsets(input, &before);
     let after_offsets = dim_offsets(input, &after);
     for &o1 in &before_offsets {
@@ -106,7 +112,11 @@ fn dim_offsets(input: &Tensor, dims: &[usize]) -> Vec<isize> {
 /// `x[indices]` with tensor indices: always a copy.
 pub fn index(input: &Tensor, indices: &[Option<Tensor>]) -> OpResult<Tensor> {
     let Picks { shape, offsets } = picks(input, indices)?;
-    let out = Tensor::zeros(&shape, input.dtype());
+    let meta = input.is_meta() || indices.iter().flatten().any(|t| t.is_meta());
+    let out = Tensor::empty_on(&shape, input.dtype(), input.device());
+    if meta {
+        return Ok(Tensor::empty_on(&shape, input.dtype(), Device::Meta));
+    }
     with_element!(input.dtype(), T => {
         let (src, dst) = (input.data_ptr() as *const T, out.data_ptr() as *mut T);
         for (i, &o) in offsets.iter().enumerate() {
@@ -140,6 +150,9 @@ pub fn index_put_(
             ))
         })?
         .contiguous();
+    if target.is_meta() || values.is_meta() || indices.iter().flatten().any(|t| t.is_meta()) {
+        return Ok(());
+    }
     let is_float = target.dtype().is_floating_point();
     with_element!(target.dtype(), T => {
         let (src, dst) = (values.data_ptr() as *const T, target.data_ptr() as *mut T);
@@ -164,7 +177,12 @@ pub fn index_put_(
 }
 
 /// `torch.nonzero`: the coordinates of every non-zero element, one row each (int64, n × ndim).
-pub fn nonzero(input: &Tensor) -> Tensor {
+pub fn nonzero(input: &Tensor) -> OpResult<Tensor> {
+    if input.is_meta() {
+        return Err(OpError::not_implemented(
+            "aten::nonzero: its output shape depends on the data, which a meta tensor does not have",
+        ));
+    }
     let flags = input.to_vec::<bool>();
     let ndim = input.ndim();
     let strides = contiguous_strides(input.shape());
@@ -178,5 +196,5 @@ pub fn nonzero(input: &Tensor) -> Tensor {
             rem %= s.max(1);
         }
     }
-    Tensor::from_vec(coords, &[rows, ndim])
+    Ok(Tensor::from_vec(coords, &[rows, ndim]))
 }

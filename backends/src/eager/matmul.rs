@@ -7,7 +7,7 @@ use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::Element;
 use crate::strided::for_each_row;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, output_device};
 
 fn dtype_name(d: DType) -> &'static str {
     match d {
@@ -132,8 +132,8 @@ fn batched(a: &Tensor, b: &Tensor) -> Tensor {
     let batch = &a.shape()[..nd - 2];
     let mut shape = batch.to_vec();
     shape.extend([n, m]);
-    let out = Tensor::zeros(&shape, a.dtype());
-    if out.numel() == 0 {
+    let out = Tensor::empty_on(&shape, a.dtype(), output_device(&[a, b]));
+    if out.numel() == 0 || out.is_meta() {
         return out;
     }
     let mat = |t: &Tensor, offset: isize| Mat {

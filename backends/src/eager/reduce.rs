@@ -132,8 +132,10 @@ pub fn reduce(
         .map(|d| input.shape()[d])
         .product::<usize>();
 
-    let out = Tensor::zeros(&kept_shape, out_dtype);
-    if input.dtype().is_floating_point() {
+    let out = Tensor::empty_on(&kept_shape, out_dtype, input.device());
+    if out.is_meta() {
+        // Shape and dtype only.
+    } else if input.dtype().is_floating_point() {
         let mut acc = vec![f64::start(op); out_numel];
         with_element!(input.dtype(), T => accumulate::<T, f64>(op, input, &out_strides, &mut acc, |x| x.to_f64()));
         if op == ReduceOp::Mean {

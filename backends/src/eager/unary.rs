@@ -120,7 +120,10 @@ fn run<I: Element, O: Element>(op: UnaryOp, input: &Tensor, out: &Tensor) {
 /// `torch.<op>(input)` into a new tensor.
 pub fn unary(op: UnaryOp, input: &Tensor) -> OpResult<Tensor> {
     let out_dtype = op.result_dtype(input.dtype())?;
-    let out = Tensor::zeros(input.shape(), out_dtype);
+    let out = Tensor::empty_on(input.shape(), out_dtype, input.device());
+    if out.is_meta() {
+        return Ok(out);
+    }
     // Integer inputs of float-valued ops compute on a float copy.
     let source = if out_dtype.is_floating_point() && !input.dtype().is_floating_point() {
         input.to_dtype(out_dtype)

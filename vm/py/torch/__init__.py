@@ -15,6 +15,7 @@ from torch._tensor import Tensor, _UNARY, _BINARY, _shape_args, _dims_arg
 from torch._tensor_str import set_printoptions, get_printoptions
 from torch import return_types
 from torch._finfo import finfo, iinfo
+from torch._ops import ops
 
 dtype = _C.dtype
 globals().update(_C._dtypes())
@@ -40,8 +41,13 @@ def numel(t):
 
 
 def _check_device(device_arg):
-    if device_arg is not None and device(device_arg).type != "cpu":
+    """Whether the tensor is to be made on the meta device (shape and dtype, no data)."""
+    if device_arg is None:
+        return False
+    kind = device(device_arg).type
+    if kind not in ("cpu", "meta"):
         raise RuntimeError(f"smelt: tensors on device '{device_arg}' are not supported yet")
+    return kind == "meta"
 
 
 def _finish(t, requires_grad):
@@ -62,40 +68,77 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
-    _check_device(device)
+    meta = _check_device(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    if dtype is None and isinstance(fill_value, float):
+    given = dtype is not None
+    if dtype is None and isinstance(fill_value, _builtins.float):
         dtype = _default_dtype
-    return _finish(_C._full(_shape_args((size,)), fill_value, dtype), requires_grad)
+    if dtype is None:
+        dtype = _C._full([], fill_value, None).dtype
+    return _finish(_prims.full(_shape_args((size,)), fill_value, dtype, meta, "full", given), requires_grad)
+
+
+def _filled(name, value, size, dtype, device, requires_grad):
+    meta = _check_device(device)
+    out = _prims.full(_shape_args(size), value, dtype or _default_dtype, meta, name, dtype is not None)
+    return _finish(out, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **_):
-    _check_device(device)
-    return _finish(_C._full(_shape_args(size), 0.0, dtype or _default_dtype), requires_grad)
+    return _filled("zeros", 0.0, size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **_):
-    _check_device(device)
-    return _finish(_C._full(_shape_args(size), 1.0, dtype or _default_dtype), requires_grad)
+    return _filled("ones", 1.0, size, dtype, device, requires_grad)
 
 
-empty = zeros
+def empty(*size, dtype=None, device=None, requires_grad=False, **_):
+    return _filled("empty", 0.0, size, dtype, device, requires_grad)
+
+
+class memory_format:
+    """`torch.contiguous_format` and friends: smelt's tensors are strided, so these only name a
+    layout request (printed in graphs as PyTorch prints them)."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return "torch." + self._name
+
+    def __reduce__(self):
+        return self._name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
+def _filled_like(name, t, value, dtype, device, requires_grad):
+    meta = _check_device(t._device if device is None else device)
+    if isinstance(value, Tensor):
+        value = value.item()
+    out = _prims.full_like(t, value, dtype or t.dtype, meta, name, dtype is not None)
+    return _finish(out, requires_grad)
 
 
 def zeros_like(t, *, dtype=None, device=None, requires_grad=False, **_):
-    return zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _filled_like("zeros_like", t, 0, dtype, device, requires_grad)
 
 
 def ones_like(t, *, dtype=None, device=None, requires_grad=False, **_):
-    return ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return _filled_like("ones_like", t, 1, dtype, device, requires_grad)
+
+
+def empty_like(t, *, dtype=None, device=None, requires_grad=False, **_):
+    return _filled_like("empty_like", t, 0, dtype, device, requires_grad)
 
 
 def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False, **_):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
-
-
-empty_like = zeros_like
+    return _filled_like("full_like", t, fill_value, dtype, device, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **_):
@@ -544,3 +587,13 @@ from torch.storage import (
     UntypedStorage, TypedStorage, FloatStorage, DoubleStorage, HalfStorage, BFloat16Storage, LongStorage,
     IntStorage, ShortStorage, CharStorage, ByteStorage, BoolStorage,
 )
+
+
+# Submodules PyTorch makes reachable from `import torch` alone, imported on first use so that
+# start-up does not pay for them.
+def __getattr__(name):
+    if name in ("fx", "_subclasses"):
+        import importlib
+
+        return importlib.import_module("torch." + name)
+    raise AttributeError(f"module 'torch' has no attribute '{name}'")

@@ -177,7 +177,7 @@ def convolution(input, weight, bias, stride, dilation, groups, out_sizes):
         out = torch.cat(parts, 2)
     if bias is not None:
         out = out + bias
-    return out.transpose(1, 2).reshape([n, o] + list(out_sizes))
+    return out.transpose(1, 2).contiguous().reshape([n, o] + list(out_sizes))
 
 
 def max_pool2d(padded, kernel, stride, dilation, out_sizes):

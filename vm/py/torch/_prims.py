@@ -17,11 +17,44 @@ def _derivatives():
     return _d
 
 
+# Active dispatch modes, innermost last (PyTorch's TorchDispatchMode stack): make_fx's proxy
+# mode and FakeTensorMode. A mode sees every primitive call as `mode._prim_call(key, call,
+# args)` and runs it by calling `call(*args)`, which goes on to the next mode or the kernel.
+_modes = []
+
+# Every primitive by name, for `torch.ops.smelt` (see torch/_aten.py).
+PRIMITIVES = []
+
+
+class _no_dispatch:
+    """Runs a block with no dispatch mode active: checks that PyTorch does inside a kernel
+    (reading an index tensor's values) are not part of the traced program."""
+
+    def __enter__(self):
+        global _modes
+        self.saved, _modes = _modes, []
+
+    def __exit__(self, *exc):
+        global _modes
+        _modes = self.saved
+        return False
+
+
+def _dispatch(key, call, args):
+    mode = _modes.pop()
+    try:
+        return mode._prim_call(key, call, args)
+    finally:
+        _modes.append(mode)
+
+
 def _functional(key, kernel):
     positions = None
 
     def call(*args):
         nonlocal positions
+        if _modes:
+            return _dispatch(key, call, args)
         out = kernel(*args)
         if positions is None:
             positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
@@ -30,6 +63,7 @@ def _functional(key, kernel):
         return out
 
     call.__name__ = key
+    PRIMITIVES.append(key)
     return call
 
 
@@ -37,6 +71,8 @@ def _view(key, kernel):
     """A view primitive: the result also remembers its base, for in-place checks."""
 
     def call(self, *args):
+        if _modes:
+            return _dispatch(key, call, (self,) + args)
         out = kernel(self, *args)
         out._base = self._base if self._base is not None else self
         if _C.is_grad_enabled() and self.requires_grad:
@@ -44,6 +80,7 @@ def _view(key, kernel):
         return out
 
     call.__name__ = key
+    PRIMITIVES.append(key)
     return call
 
 
@@ -57,6 +94,8 @@ def _composite(key, forward):
 
     def call(*args):
         nonlocal positions
+        if _modes:
+            return _dispatch(key, call, args)
         if positions is None:
             positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
         if not _needs_grad(args, positions):
@@ -70,6 +109,7 @@ def _composite(key, forward):
         return out
 
     call.__name__ = key
+    PRIMITIVES.append(key)
     return call
 
 
@@ -78,6 +118,8 @@ def _inplace(key, kernel, self_pos):
     are its previous history and the op's other inputs."""
 
     def call(*args):
+        if _modes:
+            return _dispatch(key, call, args)
         if not _C.is_grad_enabled():
             return kernel(*args)
         d = _d or _derivatives()
@@ -99,6 +141,7 @@ def _inplace(key, kernel, self_pos):
         return out
 
     call.__name__ = key
+    PRIMITIVES.append(key)
     return call
 
 
@@ -198,7 +241,30 @@ narrow = _view("narrow", _C.TensorBase.narrow)
 select = _view("select", _C.TensorBase.select)
 slice = _view("slice", _C.TensorBase._slice)
 as_strided = _view("as_strided", _C.TensorBase._as_strided)
-unsafe_view = _view("unsafe_view", _C.TensorBase._view)
+# Not a view in PyTorch: the result owns its (fresh) storage.
+unsafe_view = _functional("unsafe_view", _C.TensorBase._view)
+
+
+def _factory(key, kernel):
+    """A creation primitive: nothing to differentiate, but modes see it (fake tensors make
+    fake results, make_fx records `aten.zeros`)."""
+
+    def call(*args):
+        if _modes:
+            return _dispatch(key, call, args)
+        return kernel(*args)
+
+    call.__name__ = key
+    PRIMITIVES.append(key)
+    return call
+
+
+# The trailing arguments say what the user called (`zeros`, `ones_like` ...) and whether they
+# named a dtype: make_fx records `aten.zeros.default([2], dtype=torch.int64, ...)` only then.
+full = _factory("full", lambda size, value, dtype, meta, name="full", dtype_given=True:
+                _C._full(size, value, dtype, meta))
+full_like = _factory("full_like", lambda like, value, dtype, meta, name="full_like", dtype_given=True:
+                     _C._full(list(like._shape), value, dtype, meta))
 
 from torch import _composites as _k  # noqa: E402
 

@@ -208,7 +208,7 @@ class Tensor(_C.TensorBase):
         return self._view(_shape_args(shape))
 
     def reshape(self, *shape):
-        return self._reshape(_shape_args(shape))
+        return _reshape(self, _shape_args(shape))
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -252,9 +252,14 @@ class Tensor(_C.TensorBase):
             elif isinstance(a, Tensor):
                 dtype = a.dtype
         dev = kwargs.get("device", next((a for a in args if isinstance(a, (str, _device_cls))), None))
-        if dev is not None and _device_cls(dev).type != "cpu":
-            raise RuntimeError(f"smelt: tensors on device '{dev}' are not supported yet")
-        return self if dtype is None else self._to_dtype(dtype)
+        out = self if dtype is None else self._to_dtype(dtype)
+        if dev is not None:
+            kind = _device_cls(dev).type
+            if kind == "meta":
+                return out if out.is_meta else out._to_meta()
+            if kind != "cpu" or self.is_meta:
+                raise RuntimeError(f"smelt: tensors on device '{dev}' are not supported yet")
+        return out
 
     def type(self, dtype=None):
         if dtype is None:
@@ -263,6 +268,10 @@ class Tensor(_C.TensorBase):
 
     def cpu(self):
         return self
+
+    @property
+    def is_meta(self):
+        return self._device == "meta"
 
     def numpy(self):
         raise RuntimeError("smelt has no numpy")
@@ -431,6 +440,9 @@ class Tensor(_C.TensorBase):
 
     def __setitem__(self, index, value):
         view, indices = _split_index(self, index)
+        if indices is None and not isinstance(value, Tensor):
+            _prims.fill_(view, value)
+            return
         if not isinstance(value, Tensor):
             value = _C._full([], value, self.dtype)
         if indices is None:
@@ -600,7 +612,7 @@ class Tensor(_C.TensorBase):
         return tuple(coords.select(1, k) for k in range(coords._shape[1]))
 
     def matmul(self, other):
-        return _prims.matmul("matmul", self, other)
+        return _matmul(self, other)
 
     def mm(self, mat2):
         return _prims.matmul("mm", self, mat2)
@@ -609,7 +621,7 @@ class Tensor(_C.TensorBase):
         return _prims.matmul("bmm", self, mat2)
 
     def __matmul__(self, other):
-        return _prims.matmul("matmul", self, other)
+        return _matmul(self, other)
 
     def __rmatmul__(self, other):
         return _prims.matmul("matmul", other, self)
@@ -686,7 +698,10 @@ class Tensor(_C.TensorBase):
         return _prims.binary("div", self, other)
 
     def __rtruediv__(self, other):
-        return _prims.binary("div", other, self)
+        # As PyTorch: a number over a tensor is the tensor's reciprocal times the number.
+        if isinstance(other, Tensor):
+            return _prims.binary("div", other, self)
+        return self.reciprocal() * other
 
     def __itruediv__(self, other):
         return _prims.binary_("div", self, other)
@@ -805,6 +820,32 @@ def _need_float(x, kernel):
         raise RuntimeError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x.dtype]}\'')
 
 
+def _reshape(t, shape):
+    """A view when the layout allows one, else a contiguous copy viewed (PyTorch's
+    `clone` + `_unsafe_view`)."""
+    if t.is_contiguous():
+        return _prims.view(t, shape)
+    try:
+        return _prims.view(t, shape)
+    except RuntimeError:
+        return _prims.unsafe_view(_prims.contiguous(t), shape)
+
+
+def _matmul(a, b):
+    """As PyTorch folds matmul: two matrices are `mm`, a batch of rows times a matrix is one
+    `mm` over the rows viewed flat, two equal batches are `bmm`."""
+    if isinstance(b, Tensor) and b.dim() == 2:
+        if a.dim() == 2:
+            return _prims.matmul("mm", a, b)
+        if a.dim() >= 3 and a._shape[-1] == b._shape[0]:
+            lead = list(a._shape[:-1])
+            rows = _reshape(a, [math.prod(lead), a._shape[-1]])
+            return _prims.unsafe_view(_prims.matmul("mm", rows, b), lead + [b._shape[1]])
+    if isinstance(b, Tensor) and a.dim() == 3 and b.dim() == 3 and a._shape[0] == b._shape[0]:
+        return _prims.matmul("bmm", a, b)
+    return _prims.matmul("matmul", a, b)
+
+
 def _band(t, diagonal, lower):
     if t.dim() < 2:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
@@ -832,7 +873,8 @@ def _split_index(t, index):
     """Applies the basic part of an index as a view and returns it with the advanced part: one
     entry per leading dim of the view (an integer tensor, or None to keep the dim), or None
     when the index has no tensors. Bool masks become the coordinates of their True elements."""
-    items = list(index) if isinstance(index, tuple) else [index]
+    in_tuple = isinstance(index, tuple)
+    items = list(index) if in_tuple else [index]
     expanded = []
     for item in items:
         if isinstance(item, list):
@@ -887,7 +929,9 @@ def _split_index(t, index):
             dim += 1
         elif isinstance(item, slice):
             step = 1 if item.step is None else item.step
-            out = out._slice(dim, item.start, item.stop, step)
+            # Inside a tuple a whole-dim slice is the tensor itself (PyTorch records nothing).
+            if not (in_tuple and item.start in (None, 0) and item.stop is None and step == 1):
+                out = out._slice(dim, item.start, item.stop, step)
             dim += 1
         elif isinstance(item, int) or hasattr(item, "__index__") and not isinstance(item, float):
             item = item.__index__()

@@ -156,14 +156,19 @@ def _with_suffixes(text, suffixes, indent):
     return "".join(pieces)
 
 
-def _str(t, tensor_contents=None):
-    prefix = "tensor("
+def _str(t, tensor_contents=None, prefix="tensor("):
     indent = len(prefix)
     suffixes = []
     if str(t.device) != "cpu":
         suffixes.append(f"device='{t.device}'")
     default_dtypes = (torch.get_default_dtype(), torch.int64, torch.bool)
-    if t.numel() == 0:
+    if t._device == "meta":
+        # No values to show.
+        suffixes.append("size=" + str(tuple(t.shape)))
+        if t.dtype != torch.get_default_dtype():
+            suffixes.append("dtype=" + str(t.dtype))
+        body = "..."
+    elif t.numel() == 0:
         if t.dim() != 1:
             suffixes.append("size=" + str(tuple(t.shape)))
         if t.dtype != torch.get_default_dtype():

@@ -92,9 +92,10 @@ mod smelt_native {
         shape: Vec<usize>,
         value: PyObjectRef,
         dtype: Option<PyRef<PyDType>>,
+        meta: rustpython_vm::function::OptionalArg<bool>,
         vm: &VirtualMachine,
     ) -> PyResult {
-        ops::full(shape, value, dtype, vm)
+        ops::full(shape, value, dtype, meta.unwrap_or(false), vm)
     }
 
     #[pyfunction]
@@ -247,7 +248,8 @@ mod smelt_native {
 
     #[pyfunction]
     fn _nonzero(t: PyRef<PyTensor>, vm: &VirtualMachine) -> PyResult {
-        super::tensor::wrap(vm, smelt_backends::eager::nonzero(&t.get()))
+        let out = super::tensor::lift(vm, smelt_backends::eager::nonzero(&t.get()))?;
+        super::tensor::wrap(vm, out)
     }
 
     #[pyfunction]

@@ -4,7 +4,7 @@
 use rustpython_vm::builtins::{PyFloat, PyInt, PyList, PyTuple};
 use rustpython_vm::{AsObject, PyObjectRef, PyRef, PyResult, VirtualMachine};
 use smelt_backends::eager::{self, Operand};
-use smelt_backends::{Scalar, Tensor};
+use smelt_backends::{Device, Scalar, Tensor};
 use smelt_tracer::DType;
 use smelt_tracer::dtype::{Category, default_for};
 use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
@@ -141,12 +141,14 @@ pub fn full(
     shape: Vec<usize>,
     value: PyObjectRef,
     dtype: Option<PyRef<PyDType>>,
+    meta: bool,
     vm: &VirtualMachine,
 ) -> PyResult {
     let value = py_scalar(&value, vm)?
         .ok_or_else(|| vm.new_type_error("full(): fill_value must be a number"))?;
     let dtype = dtype.map_or_else(|| default_for(value.category()), |d| d.dtype);
-    let t = Tensor::zeros(&shape, dtype);
+    let device = if meta { Device::Meta } else { Device::Cpu };
+    let t = Tensor::empty_on(&shape, dtype, device);
     eager::fill_(&t, value);
     wrap(vm, t)
 }

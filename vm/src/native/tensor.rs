@@ -140,7 +140,20 @@ impl PyTensor {
 
     #[pymethod]
     fn data_ptr(&self) -> usize {
-        self.tensor.read().data_ptr() as usize
+        let t = self.tensor.read();
+        // PyTorch's meta tensors report address 0.
+        if t.is_meta() {
+            0
+        } else {
+            t.data_ptr() as usize
+        }
+    }
+
+    /// A meta tensor with this tensor's layout (shape, strides, offset, storage size) and no
+    /// data: how a real tensor becomes a fake one.
+    #[pymethod]
+    fn _to_meta(&self, vm: &VirtualMachine) -> PyResult {
+        wrap(vm, self.tensor.read().to_meta())
     }
 
     #[pymethod]
@@ -181,8 +194,13 @@ impl PyTensor {
     }
 
     #[pymethod]
-    fn tolist(&self, vm: &VirtualMachine) -> PyObjectRef {
+    fn tolist(&self, vm: &VirtualMachine) -> PyResult {
         let t = self.get();
+        if t.is_meta() {
+            return Err(
+                vm.new_not_implemented_error("Tensor.tolist() cannot be called on meta tensors")
+            );
+        }
         fn build(vm: &VirtualMachine, t: &Tensor, index: &mut Vec<usize>) -> PyObjectRef {
             let d = index.len();
             if d == t.ndim() {
@@ -198,7 +216,7 @@ impl PyTensor {
                 .collect();
             vm.ctx.new_list(items).into()
         }
-        build(vm, &t, &mut Vec::new())
+        Ok(build(vm, &t, &mut Vec::new()))
     }
 
     #[pymethod]

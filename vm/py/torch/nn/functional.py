@@ -433,10 +433,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         )
     x, t = _class_first(input, target)
     classes = x.shape[1]
-    keep = t != ignore_index
-    safe = torch.where(keep, t, torch.zeros((), dtype=torch.int64))
-    if safe.numel():
-        lo, hi = int(safe.min().item()), int(safe.max().item())
+    # PyTorch checks the targets inside its kernel: no part of a traced program. Fake targets
+    # have no values to check.
+    if t.numel() and not t.is_meta:
+        with _prims._no_dispatch():
+            safe = torch.where(t != ignore_index, t, torch.zeros((), dtype=torch.int64))
+            lo, hi = int(safe.min().item()), int(safe.max().item())
         if lo < 0 or hi >= classes:
             raise IndexError(f"Target {hi if hi >= classes else lo} is out of bounds.")
     _check_reduction(reduction)

@@ -1,0 +1,117 @@
+"""Fake tensors: tensors with a shape, dtype, strides and device but no data, used to run a
+program for its metadata only (graph capture, `node.meta["val"]`).
+
+A FakeTensor is a meta tensor (smelt's kernels compute a meta tensor's output metadata and
+stop before touching memory) that reports the device it stands for. Inside a FakeTensorMode
+every primitive sees fake inputs only (real ones are converted) and returns fake outputs;
+creation functions make fake tensors too."""
+
+from torch import _C, _prims
+from torch._tensor import Tensor
+
+
+class UnsupportedFakeTensorException(RuntimeError):
+    pass
+
+
+class DataDependentOutputException(RuntimeError):
+    def __init__(self, func):
+        super().__init__(func)
+        self.func = func
+
+
+class FakeTensor(Tensor):
+    __module__ = "torch._subclasses.fake_tensor"
+
+    @property
+    def device(self):
+        return self.fake_device
+
+    def __repr__(self, *, tensor_contents=None):
+        from torch import _tensor_str
+
+        return _tensor_str._str(self, prefix="FakeTensor(")
+
+    __str__ = __repr__
+
+    def item(self):
+        raise DataDependentOutputException("aten._local_scalar_dense.default")
+
+    def tolist(self):
+        raise DataDependentOutputException("aten._local_scalar_dense.default")
+
+
+def _become_fake(t, device, mode):
+    """Turns a meta tensor into a FakeTensor in place, keeping its autograd history."""
+    t.__class__ = FakeTensor
+    t.fake_device = device
+    t.fake_mode = mode
+    return t
+
+
+class FakeTensorMode:
+    def __init__(self, *, allow_fallback_kernels=True, allow_non_fake_inputs=False, shape_env=None,
+                 static_shapes=None, export=False):
+        self.allow_non_fake_inputs = allow_non_fake_inputs
+        self.shape_env = shape_env
+        self._memo = {}
+
+    def __enter__(self):
+        _prims._modes.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _prims._modes.remove(self)
+        return False
+
+    def from_tensor(self, t, static_shapes=None, source=None, symbolic_context=None, trace=True):
+        """The fake counterpart of real tensor `t` (one per tensor for this mode)."""
+        if isinstance(t, FakeTensor):
+            return t
+        hit = self._memo.get(id(t))
+        if hit is not None and hit[0] is t:
+            return hit[1]
+        fake = _become_fake(t._to_meta(), t.device, self)
+        if t.requires_grad:
+            fake.requires_grad = True
+        self._memo[id(t)] = (t, fake)
+        return fake
+
+    def _fakeify(self, value):
+        if isinstance(value, FakeTensor):
+            return value
+        if isinstance(value, _C.TensorBase):
+            if value.is_meta:
+                return _become_fake(value, value.device, self)
+            return self.from_tensor(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._fakeify(v) for v in value)
+        return value
+
+    def _wrap(self, value, device):
+        if isinstance(value, FakeTensor):
+            return value
+        if isinstance(value, _C.TensorBase):
+            if not value.is_meta:
+                value = value._to_meta()
+            return _become_fake(value, device, self)
+        if isinstance(value, tuple):
+            return tuple(self._wrap(v, device) for v in value)
+        return value
+
+    def _prim_call(self, key, call, args):
+        args = tuple(self._fakeify(a) for a in args)
+        return self._wrap(call(*args), _device_of(args))
+
+
+def _device_of(args):
+    from torch._device import device
+
+    for a in args:
+        if isinstance(a, FakeTensor):
+            return a.fake_device
+        if isinstance(a, (list, tuple)):
+            for b in a:
+                if isinstance(b, FakeTensor):
+                    return b.fake_device
+    return device("cpu")

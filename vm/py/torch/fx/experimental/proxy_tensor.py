@@ -1,0 +1,161 @@
+"""make_fx: aten-level tracing. The function runs on real (or fake) tensors while a dispatch
+mode sees every primitive call (`torch/_prims.py`), writes it into a graph as the aten call it
+is (`torch/_aten.py`), and remembers which node produced each tensor."""
+
+import inspect
+import operator
+
+import torch
+from torch import _C, _prims
+from torch import _aten
+
+
+def _set_val(node, value):
+    """`node.meta["val"]` (metadata-only copies) and, for a tensor, `tensor_meta`."""
+    from torch.fx.passes.shape_prop import _extract_tensor_metadata
+
+    node.meta["val"] = val = _snapshot(value)
+    if isinstance(val, _C.TensorBase):
+        node.meta["tensor_meta"] = _extract_tensor_metadata(val)
+
+
+def _snapshot(value):
+    """What `node.meta["val"]` holds: metadata-only copies (FakeTensors) of the values."""
+    from torch._subclasses.fake_tensor import FakeTensor, _become_fake
+
+    if isinstance(value, FakeTensor):
+        return value
+    if isinstance(value, _C.TensorBase):
+        fake = _become_fake(value._to_meta(), value.device, None)
+        if value.requires_grad:
+            fake.requires_grad = True
+        return fake
+    if isinstance(value, (tuple, list)):
+        return type(value)(_snapshot(v) for v in value)
+    return value
+
+
+class _ProxyMode:
+    def __init__(self, graph, root, decomposition_table):
+        self.graph = graph
+        self.root = root
+        self.decompositions = decomposition_table or {}
+        self.nodes = {}  # id(tensor) -> (tensor, node); the tensor is kept so ids stay unique
+        self.constants = {}  # per name prefix: parameters and other tensors count apart
+
+    def track(self, tensor, node):
+        self.nodes[id(tensor)] = (tensor, node)
+
+    def node_of(self, value):
+        if isinstance(value, _C.TensorBase):
+            hit = self.nodes.get(id(value))
+            if hit is not None and hit[0] is value:
+                return hit[1]
+            return self.constant(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.node_of(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.node_of(v) for k, v in value.items()}
+        return value
+
+    def constant(self, tensor):
+        """A tensor the graph did not make (a constant of the traced code): an attribute of
+        the module, read with get_attr."""
+        kind = "_param_constant" if isinstance(tensor, torch.nn.Parameter) else "_tensor_constant"
+        count = self.constants.get(kind, 0)
+        self.constants[kind] = count + 1
+        name = f"{kind}{count}"
+        setattr(self.root, name, tensor)
+        node = self.graph.get_attr(name)
+        _set_val(node, tensor)
+        self.track(tensor, node)
+        return node
+
+    def _prim_call(self, key, call, args):
+        lowered = _aten.lower(key, args)
+        decomposition = self.decompositions.get(lowered.op)
+        if decomposition is not None:
+            # Run the decomposition with this mode on: its pieces are recorded instead.
+            _prims._modes.append(self)
+            try:
+                return decomposition(*lowered.args, **lowered.kwargs)
+            finally:
+                _prims._modes.pop()
+        out = call(*args)
+        # Named by the operator, not the overload (`sum_1`, not `sum_dim_int_list`), as PyTorch.
+        name = self.graph._target_to_str(lowered.op.overloadpacket.__name__)
+        node = self.graph.call_function(lowered.op, self.node_of(lowered.args), self.node_of(lowered.kwargs),
+                                        name=name)
+        if lowered.index is not None:
+            outputs = lowered.fake_outputs(out)
+            _set_val(node, tuple(outputs))
+            for i, value in enumerate(outputs):
+                item = self.graph.call_function(operator.getitem, (node, i))
+                _set_val(item, value)
+                if i == lowered.index:
+                    self.track(out, item)
+        elif isinstance(out, tuple):
+            _set_val(node, out)
+            for i, value in enumerate(out):
+                item = self.graph.call_function(operator.getitem, (node, i))
+                _set_val(item, value)
+                self.track(value, item)
+        else:
+            _set_val(node, out)
+            self.track(out, node)
+        return out
+
+
+def _placeholder_names(f, count):
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        else:
+            break
+    if len(names) < count or any(p.kind == p.VAR_POSITIONAL for p in params):
+        return [f"arg{i}" for i in range(count)]
+    return names[:count]
+
+
+def make_fx(f, decomposition_table=None, tracing_mode="real", _allow_non_fake_inputs=False,
+            *, pre_dispatch=False, record_module_stack=False, _allow_fake_constant=False,
+            _error_on_data_dependent_ops=True, record_stack_traces=False, **_):
+    if tracing_mode not in ("real", "fake", "symbolic"):
+        raise AssertionError(f"Unexpected tracing type: {tracing_mode}")
+    if tracing_mode == "symbolic":
+        raise NotImplementedError("smelt: make_fx(tracing_mode='symbolic') needs symbolic shapes, not built yet")
+
+    def wrapped(*args):
+        from torch.fx import Graph, GraphModule
+        from torch._subclasses.fake_tensor import FakeTensorMode
+
+        graph = Graph()
+        root = torch.nn.Module()
+        mode = _ProxyMode(graph, root, decomposition_table)
+        fake_mode = FakeTensorMode(allow_non_fake_inputs=_allow_non_fake_inputs) if tracing_mode == "fake" else None
+        inputs = [fake_mode.from_tensor(a) if fake_mode is not None and isinstance(a, _C.TensorBase) else a
+                  for a in args]
+        for name, value in zip(_placeholder_names(f, len(inputs)), inputs):
+            node = graph.placeholder(f"{name}_1")
+            if isinstance(value, _C.TensorBase):
+                _set_val(node, value)
+                mode.track(value, node)
+        if fake_mode is not None:
+            fake_mode.__enter__()
+        _prims._modes.append(mode)
+        try:
+            out = f(*inputs)
+        finally:
+            _prims._modes.remove(mode)
+            if fake_mode is not None:
+                fake_mode.__exit__(None, None, None)
+        graph.output(mode.node_of(out))
+        name = getattr(f, "__name__", None) or type(f).__name__
+        return GraphModule(root, graph, name)
+
+    return wrapped
