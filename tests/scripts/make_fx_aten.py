@@ -139,3 +139,10 @@ try:
     torch.fx.Interpreter(torch.fx.GraphModule(torch.nn.Module(), graph)).run(torch.randn(2))
 except (TypeError, RuntimeError) as e:
     print("wrong arity:", [line for line in str(e).splitlines() if "While executing" in line])
+
+# normalize_gm: what PyTorch's tests compare printed graphs with.
+from torch._dynamo.testing import normalize_gm
+
+gm = make_fx(f)(x, y)
+print(normalize_gm(gm.print_readable(print_output=False)))
+print(repr(normalize_gm("a  \n\n\n  # note\nb\t\n")))
