@@ -524,12 +524,14 @@ _TRACED_THROUGH = {
     "torch.nn.functional": {"sigmoid", "tanh", "upsample", "upsample_bilinear", "upsample_nearest"},
 }
 
-def _make_torch_wrapper(orig, spec=None):
+def _proxy_aware(orig, on_proxy):
+    """`orig`, except that a call with a proxy among its arguments goes to
+    `on_proxy(proxy, args, kwargs)`."""
+
     def wrapped(*args, **kwargs):
         proxy = _find_proxy(args, kwargs)
         if proxy is not None:
-            args, kwargs = recorded_arguments(orig, spec, args, kwargs)
-            return type(proxy).__torch_function__(orig, (), args, kwargs)
+            return on_proxy(proxy, args, kwargs)
         return orig(*args, **kwargs)
 
     try:
@@ -538,6 +540,14 @@ def _make_torch_wrapper(orig, spec=None):
         pass
     wrapped._fx_original = orig
     return wrapped
+
+
+def _make_torch_wrapper(orig, spec=None):
+    def record(proxy, args, kwargs):
+        args, kwargs = recorded_arguments(orig, spec, args, kwargs)
+        return type(proxy).__torch_function__(orig, (), args, kwargs)
+
+    return _proxy_aware(orig, record)
 
 
 _ARGUMENT_LAYOUTS = {
@@ -606,18 +616,8 @@ _TENSOR_OPERATOR_METHODS = {
 
 
 def _make_tensor_method_wrapper(orig, method_name):
-    def wrapped(*args, **kwargs):
-        proxy = _find_proxy(args, kwargs)
-        if proxy is not None:
-            return proxy.tracer.create_proxy("call_method", method_name, args, kwargs)
-        return orig(*args, **kwargs)
-
-    try:
-        functools.update_wrapper(wrapped, orig)
-    except (AttributeError, TypeError):
-        pass
-    wrapped._fx_original = orig
-    return wrapped
+    return _proxy_aware(
+        orig, lambda proxy, args, kwargs: proxy.tracer.create_proxy("call_method", method_name, args, kwargs))
 
 
 def _patch_tensor_methods(patcher):
