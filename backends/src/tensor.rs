@@ -231,6 +231,11 @@ pub fn output_device(inputs: &[&Tensor]) -> Device {
     }
 }
 
+/// PyTorch's error for copying values out of a meta tensor into real memory.
+pub(crate) fn meta_has_no_data() -> OpError {
+    OpError::not_implemented("Cannot copy out of meta tensor; no data!")
+}
+
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tensor")

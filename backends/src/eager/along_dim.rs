@@ -173,11 +173,6 @@ fn check_index(i: i64, size: usize, dim: usize) -> OpResult<usize> {
     Ok(if i < 0 { (i + s) as usize } else { i as usize })
 }
 
-fn index_values(index: &Tensor) -> OpResult<Vec<i64>> {
-    check_index_dtype(index)?;
-    Ok(index.to_vec::<i64>())
-}
-
 fn check_index_dtype(index: &Tensor) -> OpResult<()> {
     if !matches!(index.dtype(), DType::Int64 | DType::Int32) {
         return Err(OpError::runtime(format!(
@@ -196,25 +191,21 @@ pub fn index_select(input: &Tensor, dim: i64, index: &Tensor) -> OpResult<Tensor
         ));
     }
     let d = wrap_dim(dim, input.ndim())?;
-    let meta = input.is_meta() || index.is_meta();
-    let picks = if meta {
-        check_index_dtype(index)?;
-        vec![0; index.numel()]
-    } else {
-        index_values(index)?
-    };
+    check_index_dtype(index)?;
     let src = if input.ndim() == 0 {
         input.reshape(&[1])?
     } else {
         input.clone()
     };
     let mut shape = src.shape().to_vec();
-    shape[d] = picks.len();
+    shape[d] = index.numel();
     let out = Tensor::empty_on(&shape, input.dtype(), output_device(&[input, index]));
-    for (j, &i) in picks.iter().enumerate().filter(|_| !meta) {
-        let i = check_index(i, src.shape()[d], d)?;
-        out.select(d as i64, j as i64)?
-            .copy_(&src.select(d as i64, i as i64)?)?;
+    if !out.is_meta() {
+        for (j, i) in index.to_vec::<i64>().into_iter().enumerate() {
+            let i = check_index(i, src.shape()[d], d)?;
+            out.select(d as i64, j as i64)?
+                .copy_(&src.select(d as i64, i as i64)?)?;
+        }
     }
     if input.ndim() == 0 {
         return out.reshape(&[]);

@@ -9,7 +9,7 @@ use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::{Element, Scalar};
 use crate::strided::for_each_row;
-use crate::tensor::{Tensor, output_device};
+use crate::tensor::{Tensor, meta_has_no_data, output_device};
 use crate::with_element;
 
 /// One side of a binary op: a tensor, or a Python number (which promotes more weakly).
@@ -342,9 +342,7 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
         return Ok(());
     }
     if tb.is_meta() {
-        return Err(OpError::not_implemented(
-            "Cannot copy out of meta tensor; no data!",
-        ));
+        return Err(meta_has_no_data());
     }
     // Computing straight into `a` is safe only when nothing read later aliases what is written.
     let direct = out_dtype == a.dtype()

@@ -4,7 +4,7 @@ use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::Element;
 use crate::strided::for_each_row;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, meta_has_no_data};
 use crate::with_element;
 
 /// Writes `src` (broadcast to `dst`'s shape) into `dst`, converting dtypes.
@@ -109,9 +109,7 @@ impl Tensor {
     /// `Tensor.copy_(src)`: broadcasts and converts `src` into `self`'s elements.
     pub fn copy_(&self, src: &Tensor) -> OpResult<()> {
         if src.is_meta() && !self.is_meta() {
-            return Err(OpError::not_implemented(
-                "Cannot copy out of meta tensor; no data!",
-            ));
+            return Err(meta_has_no_data());
         }
         self.storage().bump_version();
         let src = src.broadcast_to(self.shape()).map_err(|_| {

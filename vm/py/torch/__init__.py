@@ -74,8 +74,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, **_)
     given = dtype is not None
     if dtype is None and isinstance(fill_value, _builtins.float):
         dtype = _default_dtype
-    if dtype is None:
-        dtype = _C._full([], fill_value, None).dtype
+    # Left None, the kernel infers bool/int64 from the value.
     return _finish(_prims.full(_shape_args((size,)), fill_value, dtype, meta, "full", given), requires_grad)
 
 

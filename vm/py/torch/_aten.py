@@ -12,7 +12,8 @@ Primitives whose arguments have no exact aten counterpart (pooling over precompu
 circular padding) are `torch.ops.smelt.<primitive>.default` taking the primitive's own
 arguments."""
 
-from torch import _C, _prims
+import torch
+from torch import _C, _composites, _prims
 from torch._ops import define, ops
 
 aten = ops.aten
@@ -223,12 +224,6 @@ define("aten", "_to_copy", "default", lambda x, *, dtype=None, layout=None, devi
        non_blocking=False, memory_format=None: _prims.to_dtype(x, x.dtype if dtype is None else dtype))
 
 
-def _contiguous_format():
-    import torch
-
-    return torch.contiguous_format
-
-
 _VIEW_LOWERING = {
     "view": lambda x, size: Lowered(aten.view.default, (x, list(size))),
     "unsafe_view": lambda x, size: Lowered(aten._unsafe_view.default, (x, list(size))),
@@ -247,7 +242,7 @@ _VIEW_LOWERING = {
     "as_strided": lambda x, size, stride, offset: Lowered(
         aten.as_strided.default, _trim((x, list(size), list(stride), offset), (0,))),
     "clone": lambda x: Lowered(aten.clone.default, (x,)),
-    "contiguous": lambda x: Lowered(aten.clone.default, (x,), {"memory_format": _contiguous_format()}),
+    "contiguous": lambda x: Lowered(aten.clone.default, (x,), {"memory_format": torch.contiguous_format}),
     "to_dtype": lambda x, dtype: Lowered(aten._to_copy.default, (x,), {"dtype": dtype}),
 }
 
@@ -291,8 +286,6 @@ _ALONG_LOWERING = {
 
 def _factory(fill):
     def impl(size, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-        import torch
-
         return _prims.full(list(size), fill, dtype or torch.get_default_dtype(), _is_meta(device))
 
     return impl
@@ -333,8 +326,6 @@ def _lower_full_like(like, value, dtype, meta, name="full_like", dtype_given=Tru
 
 
 def _lower_full(size, value, dtype, meta, name="full", dtype_given=True):
-    import torch
-
     kwargs = {"dtype": dtype} if dtype_given else {}
     kwargs["device"] = torch.device("meta" if meta else "cpu")
     kwargs["pin_memory"] = False
@@ -350,15 +341,11 @@ define("aten", "_log_softmax", "default", lambda x, dim, half_to_float=False: _p
 
 
 def _native_layer_norm(x, normalized_shape, weight, bias, eps):
-    from torch import _composites
-
     out = _prims.layer_norm(x, list(normalized_shape), weight, bias, eps)
     return (out,) + _layer_norm_stats(x, normalized_shape, eps)
 
 
 def _layer_norm_stats(x, normalized_shape, eps):
-    from torch import _composites
-
     dims = _composites.layer_norm_dims(x, normalized_shape)
     mean = x.mean(dims, keepdim=True)
     centered = x - mean
@@ -374,8 +361,6 @@ define("aten", "mse_loss", "default",
 
 
 def _nll_loss_forward(x, t, weight, reduction, ignore_index):
-    import torch
-
     out = _prims.nll_loss(x, t, weight, ignore_index, _REDUCTION_NAMES[reduction])
     return out, torch.zeros((), dtype=x.dtype)
 
@@ -406,15 +391,9 @@ define("aten", "_adaptive_avg_pool2d", "default",
 def _convolution(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
     if transposed:
         raise NotImplementedError("smelt: transposed convolution")
-    if any(padding):
-        pads = []
-        for p in reversed(list(padding)):
-            pads += [p, p]
-        x = _prims.pad(x, pads, "constant", 0.0)
-    spatial = x.shape[2:]
-    k = weight.shape[2:]
-    out = [(spatial[i] - dilation[i] * (k[i] - 1) - 1) // stride[i] + 1 for i in range(len(k))]
-    return _prims.convolution(x, weight, bias, list(stride), list(dilation), groups, out)
+    from torch.nn.functional import _conv
+
+    return _conv(x, weight, bias, tuple(stride), tuple(padding), tuple(dilation), groups, len(stride), "convolution")
 
 
 define("aten", "convolution", "default", _convolution)
@@ -429,7 +408,7 @@ def _sdpa_logsumexp_meta(q):
     # PyTorch's CPU kernel lays logsumexp out as (batch, length, heads) and returns it viewed
     # as (batch, heads, length).
     b, h, n = q.shape[0], q.shape[1], q.shape[2]
-    return _prims.full([b, n, h], 0.0, _float32(), q.is_meta, "empty", True).transpose(1, 2)
+    return _prims.full([b, n, h], 0.0, torch.float32, q.is_meta, "empty", True).transpose(1, 2)
 
 
 define("aten", "_scaled_dot_product_flash_attention_for_cpu", "default", _sdpa_cpu)
@@ -487,12 +466,6 @@ def _lower_sdpa(q, k, v, mask, is_causal, scale):
     args = _trim((q, k, v, 0.0, is_causal), (0.0, False))
     return Lowered(aten._scaled_dot_product_flash_attention_for_cpu.default, args, kwargs, index=0,
                    fake_outputs=lambda out: (out, _sdpa_logsumexp_meta(q._to_meta())))
-
-
-def _float32():
-    import torch
-
-    return torch.float32
 
 
 _COMPOSITE_LOWERING = {

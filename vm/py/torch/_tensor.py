@@ -823,11 +823,11 @@ def _need_float(x, kernel):
 def _reshape(t, shape):
     """A view when the layout allows one, else a contiguous copy viewed (PyTorch's
     `clone` + `_unsafe_view`)."""
-    if t.is_contiguous():
-        return _prims.view(t, shape)
     try:
         return _prims.view(t, shape)
     except RuntimeError:
+        if t.is_contiguous():
+            raise  # the shape itself is wrong; a copy would not help
         return _prims.unsafe_view(_prims.contiguous(t), shape)
 
 

@@ -49,6 +49,14 @@ def _become_fake(t, device, mode):
     return t
 
 
+def _fake_copy(t, mode):
+    """A FakeTensor with real (or meta) tensor `t`'s layout, device and requires_grad."""
+    fake = _become_fake(t._to_meta(), t.device, mode)
+    if t.requires_grad:
+        fake.requires_grad = True
+    return fake
+
+
 class FakeTensorMode:
     def __init__(self, *, allow_fallback_kernels=True, allow_non_fake_inputs=False, shape_env=None,
                  static_shapes=None, export=False):
@@ -71,9 +79,7 @@ class FakeTensorMode:
         hit = self._memo.get(id(t))
         if hit is not None and hit[0] is t:
             return hit[1]
-        fake = _become_fake(t._to_meta(), t.device, self)
-        if t.requires_grad:
-            fake.requires_grad = True
+        fake = _fake_copy(t, self)
         self._memo[id(t)] = (t, fake)
         return fake
 

@@ -21,15 +21,12 @@ def _set_val(node, value):
 
 def _snapshot(value):
     """What `node.meta["val"]` holds: metadata-only copies (FakeTensors) of the values."""
-    from torch._subclasses.fake_tensor import FakeTensor, _become_fake
+    from torch._subclasses.fake_tensor import FakeTensor, _fake_copy
 
     if isinstance(value, FakeTensor):
         return value
     if isinstance(value, _C.TensorBase):
-        fake = _become_fake(value._to_meta(), value.device, None)
-        if value.requires_grad:
-            fake.requires_grad = True
-        return fake
+        return _fake_copy(value, None)
     if isinstance(value, (tuple, list)):
         return type(value)(_snapshot(v) for v in value)
     return value
