@@ -236,3 +236,13 @@ with mode:
     ]
 for o in outs:
     print(type(o).__name__, list(o.shape), o.dtype, o.device)
+
+# Meta tensors: no values to copy out, and a fake mode leaves the caller's tensor as it was.
+m = torch.zeros(2, 3, device="meta")
+try:
+    m.to("cpu")
+except NotImplementedError as e:
+    print("NotImplementedError:", e)
+with FakeTensorMode(allow_non_fake_inputs=True):
+    out = m + 1
+print(type(m).__name__, type(out).__name__, list(out.shape))

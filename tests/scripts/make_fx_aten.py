@@ -146,3 +146,11 @@ from torch._dynamo.testing import normalize_gm
 gm = make_fx(f)(x, y)
 print(normalize_gm(gm.print_readable(print_output=False)))
 print(repr(normalize_gm("a  \n\n\n  # note\nb\t\n")))
+
+# nll_loss_forward's second output is the total weight the mean divides by.
+logp = F.log_softmax(torch.randn(3, 4), 1)
+targets = torch.tensor([0, -100, 2])
+w = torch.tensor([1.0, 2.0, 3.0, 4.0])
+for reduction in (0, 1, 2):
+    print(reduction, aten.nll_loss_forward.default(logp, targets, None, reduction, -100)[1],
+          aten.nll_loss_forward.default(logp, targets, w, reduction, -100)[1])

@@ -362,7 +362,15 @@ define("aten", "mse_loss", "default",
 
 def _nll_loss_forward(x, t, weight, reduction, ignore_index):
     out = _prims.nll_loss(x, t, weight, ignore_index, _REDUCTION_NAMES[reduction])
-    return out, torch.zeros((), dtype=x.dtype)
+    if reduction == _REDUCTIONS["none"]:
+        return out, torch.zeros((), dtype=x.dtype)
+    # The weight the reduction divides by: each counted target's class weight (or 1).
+    keep = t != ignore_index
+    if weight is None:
+        return out, keep.to(x.dtype).sum()
+    safe = torch.where(keep, t, torch.zeros((), dtype=t.dtype))
+    picked = weight.index_select(0, safe.reshape(-1)).reshape(t.shape)
+    return out, torch.where(keep, picked, torch.zeros((), dtype=x.dtype)).sum()
 
 
 define("aten", "nll_loss_forward", "default", _nll_loss_forward)

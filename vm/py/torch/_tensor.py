@@ -257,7 +257,9 @@ class Tensor(_C.TensorBase):
             kind = _device_cls(dev).type
             if kind == "meta":
                 return out if out.is_meta else out._to_meta()
-            if kind != "cpu" or self.is_meta:
+            if kind == "cpu" and self.is_meta:
+                raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+            if kind != "cpu":
                 raise RuntimeError(f"smelt: tensors on device '{dev}' are not supported yet")
         return out
 

@@ -87,8 +87,7 @@ class FakeTensorMode:
         if isinstance(value, FakeTensor):
             return value
         if isinstance(value, _C.TensorBase):
-            if value.is_meta:
-                return _become_fake(value, value.device, self)
+            # A copy (memoized), real or meta: the caller's tensor keeps its class.
             return self.from_tensor(value)
         if isinstance(value, (list, tuple)):
             return type(value)(self._fakeify(v) for v in value)
