@@ -69,4 +69,10 @@ scripts!(
     fx_aten_targets,
     make_fx_aten,
     fake_propagation,
+    dynamo_config,
+    dynamo_callbacks_and_compile_ids,
+    testing_common_utils,
+    torch_compiler_api,
+    nn_module_pickle_drops_compiled_forward,
+    dynamo_test_case,
 );

@@ -58,6 +58,16 @@ def _finish(t, requires_grad):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     _check_device(device)
+    if isinstance(data, Tensor):
+        import warnings
+
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning, stacklevel=2,
+        )
+        copy = data.detach().clone()
+        return _finish(copy if dtype is None else copy.to(dtype), requires_grad)
     return _finish(_C._tensor(data, dtype), requires_grad)
 
 
@@ -588,10 +598,30 @@ from torch.storage import (
 )
 
 
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
+            disable=False):
+    """Compiles `model` (a function, bound method or nn.Module) with the bytecode tracer; without
+    `model`, returns a decorator. `dynamic` and `mode` are accepted; smelt compiles static shapes."""
+    if model is None:
+
+        def decorator(fn):
+            return compile(fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                           options=options, disable=disable)
+
+        return decorator
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
+    import torch._dynamo
+
+    if disable:
+        return model
+    return torch._dynamo.optimize(backend, nopython=fullgraph, dynamic=dynamic)(model)
+
+
 # Submodules PyTorch makes reachable from `import torch` alone, imported on first use so that
 # start-up does not pay for them.
 def __getattr__(name):
-    if name in ("fx", "_subclasses"):
+    if name in ("fx", "_subclasses", "compiler", "_dynamo", "_guards", "_inductor"):
         import importlib
 
         return importlib.import_module("torch." + name)

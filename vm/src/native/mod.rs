@@ -3,6 +3,7 @@
 //! `dtype` — with the primitives the Python layer builds PyTorch's API from.
 
 mod dtype;
+mod guards;
 mod ops;
 mod rng_state;
 mod tensor;
@@ -41,6 +42,22 @@ mod smelt_native {
     #[pyattr(name = "TensorBase")]
     fn tensor_base(_vm: &VirtualMachine) -> PyTypeRef {
         PyTensor::make_static_type()
+    }
+
+    #[pyattr(name = "GuardManager")]
+    fn guard_manager_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::guards::PyGuardManager::make_static_type()
+    }
+
+    /// Builds the native guard checker from the tracer's description (see guards.rs).
+    #[pyfunction]
+    fn _make_guard_manager(
+        nodes: rustpython_vm::builtins::PyListRef,
+        checks: rustpython_vm::builtins::PyListRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<super::guards::PyGuardManager>> {
+        use rustpython_vm::PyPayload;
+        Ok(super::guards::PyGuardManager::build(vm, nodes, checks)?.into_ref(&vm.ctx))
     }
 
     #[pyattr(name = "RngState")]

@@ -95,6 +95,8 @@ def _is_from_torch(obj):
     if isinstance(getattr(obj, "_fx_qualified_name", None), str):
         return True
     module = getattr(obj, "__module__", None)
+    if module == "_smelt":
+        return True  # smelt's native module is torch._C
     if module is not None:
         return _torch_but_not_dynamo.fullmatch(module) is not None
     name = getattr(obj, "__name__", None)

@@ -102,6 +102,8 @@ def _device_annotation(device):
 
 def _find_module_of_method(fn):
     module = getattr(fn, "__module__", None)
+    if module == "_smelt":
+        return "torch._C"  # smelt's native module stands for torch._C
     if module is not None:
         return module
     name = fn.__name__

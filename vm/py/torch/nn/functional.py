@@ -524,3 +524,19 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     num = (x1 * x2).sum(dim)
     den = (x1 * x1).sum(dim).sqrt().clamp_min(eps) * (x2 * x2).sum(dim).sqrt().clamp_min(eps)
     return num / den
+
+
+def _bind_as(qualified, fn):
+    """PyTorch binds these F functions straight from C++: graphs name them by that binding
+    (`torch._C._nn.linear`, `torch.conv2d`), and the binding must resolve when a graph runs."""
+    fn._fx_qualified_name = qualified
+    owner, _, name = qualified.rpartition(".")
+    target = torch._C._nn if owner == "torch._C._nn" else torch
+    setattr(target, name, fn)
+
+
+for _fn in (linear, gelu, softplus, one_hot, scaled_dot_product_attention, pad, avg_pool2d):
+    _bind_as("torch._C._nn." + _fn.__name__, _fn)
+for _fn in (conv1d, conv2d):
+    _bind_as("torch." + _fn.__name__, _fn)
+del _fn

@@ -267,6 +267,13 @@ class Module:
         keys += list(self._parameters) + list(self._buffers) + list(self._modules)
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
+    def __getstate__(self):
+        # A compiled forward (from `compile()`) holds code and caches that cannot be pickled;
+        # the unpickled module reads the class default None and runs uncompiled.
+        state = self.__dict__.copy()
+        state.pop("_compiled_call_impl", None)
+        return state
+
     def __setstate__(self, state):
         self.__dict__.update(state)
 
@@ -308,6 +315,12 @@ class Module:
         return self._call_impl(*args, **kwargs)
 
     __call__ = _wrapped_call_impl
+
+    def compile(self, *args, **kwargs) -> None:
+        """Compiles this module's forward in place with torch.compile(*args, **kwargs): calls
+        of the module go through the compiled `_call_impl` (hooks included), while the module
+        object and its class stay the same, unlike `torch.compile(module)`."""
+        self._compiled_call_impl = torch.compile(self._call_impl, *args, **kwargs)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)

@@ -1,0 +1,1 @@
+"""Dynamo backends: the registry (`registry.py`) and the built-in ones (`debugging.py`)."""

@@ -1,0 +1,31 @@
+"""Backends that run the captured graph as it is."""
+
+from torch._dynamo.backends.registry import register_backend
+
+
+@register_backend
+def eager(gm, fake_tensor_inputs, **kwargs):
+    if kwargs:
+        import warnings
+
+        warnings.warn(f"eager backend ignoring extra kwargs {kwargs}")
+    return gm.forward
+
+
+def _inductor(gm, example_inputs, **kwargs):
+    # smelt's JIT is not built yet: the default backend runs the graph as "eager" does.
+    return gm.forward
+
+
+register_backend(_inductor, name="inductor")
+
+
+@register_backend(tags=("debug",))
+def eager_noexcept(gm, fake_tensor_inputs, **kwargs):
+    def inner(*args):
+        try:
+            return gm(*args)
+        except Exception as e:
+            raise RuntimeError("Unexpected exception when running generated GraphModule") from e
+
+    return inner

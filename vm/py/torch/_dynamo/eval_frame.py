@@ -1,0 +1,228 @@
+"""torch.compile's entry points: the wrapper that stands in for a compiled function, the
+OptimizedModule around a compiled nn.Module, `optimize` and `disable`.
+
+RustPython has no frame-evaluation hook, so interception happens here, at the call: the wrapper
+binds the call's arguments to the function's locals, looks the code object's cache up (guards),
+and either runs a cached entry, compiles a new one, or runs the original function.
+"""
+
+import functools
+import inspect
+import types
+
+import torch
+from torch._dynamo import config, convert_frame
+from torch._dynamo.backends.registry import lookup_backend
+from torch._dynamo.exc import FailOnRecompileLimitHit
+
+_skip_codes = set()
+_compiling = [0]
+
+
+def _bind_locals(fn, args, kwargs):
+    """The frame's locals at entry (parameters, then free variables) as CPython would bind them;
+    raises TypeError for a bad call, as the call itself would."""
+    code = fn.__code__
+    nargs = code.co_argcount
+    flags = code.co_flags
+    if not kwargs and not flags & 0x0C and not code.co_kwonlyargcount and len(args) == nargs:
+        f_locals = dict(zip(code.co_varnames, args))
+    else:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        f_locals = dict(bound.arguments)
+    if len(args) < nargs and not kwargs and fn.__defaults__:
+        pass
+    closure = {}
+    if code.co_freevars:
+        for name, cell in zip(code.co_freevars, fn.__closure__):
+            closure[name] = cell
+            f_locals[name] = cell.cell_contents
+    return f_locals, closure
+
+
+def _run_with_cache(fn, args, kwargs, backend, fullgraph):
+    code = fn.__code__
+    if code in _skip_codes or _compiling[0]:
+        return fn(*args, **kwargs)
+    try:
+        f_locals, closure = _bind_locals(fn, args, kwargs)
+    except (TypeError, ValueError):
+        return fn(*args, **kwargs)  # raises the real error
+    cache = convert_frame.cache_for(code)
+    f_globals = fn.__globals__
+    entries = cache.entries
+    for i, entry in enumerate(entries):
+        if entry.guard_manager.check(f_locals, f_globals):
+            if i:
+                entries.insert(0, entries.pop(i))
+            if entry.run_eagerly:
+                return fn(*args, **kwargs)
+            return entry.fn(f_locals, f_globals)
+    if entries and len([e for e in entries]) >= config.recompile_limit:
+        if fullgraph:
+            raise FailOnRecompileLimitHit("Hard failure due to fullgraph=True")
+        if not cache.limit_warned:
+            cache.limit_warned = True
+            reason = entries[0].guard_manager.failure_reason(f_locals, f_globals)
+            convert_frame.warn_limit_hit(code, reason)
+        return fn(*args, **kwargs)
+    _compiling[0] += 1
+    try:
+        entry = convert_frame.compile_frame(fn, f_locals, closure, backend, fullgraph, cache)
+    finally:
+        _compiling[0] -= 1
+    if entry is None:
+        return fn(*args, **kwargs)
+    entries.insert(0, entry)
+    if entry.run_eagerly:
+        return fn(*args, **kwargs)
+    return entry.fn(f_locals, f_globals)
+
+
+def innermost_fn(fn):
+    while hasattr(fn, "_torchdynamo_orig_callable"):
+        fn = fn._torchdynamo_orig_callable
+    return fn
+
+
+def _is_builtin_module(mod):
+    return type(mod).__module__.startswith("torch.nn.")
+
+
+def _wrap_inline(fn):
+    """The frame PyTorch compiles for a torch.nn module: its locals are `fn` and `args`."""
+
+    def inner(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return inner
+
+
+class _TorchDynamoContext:
+    def __init__(self, backend, fullgraph=False, options=None):
+        self.backend = backend
+        self.fullgraph = fullgraph
+        self.options = options
+
+    def __call__(self, fn):
+        if isinstance(fn, torch.nn.Module):
+            return OptimizedModule(fn, self)
+        if isinstance(fn, type):
+            raise TypeError("torch.compile of a class is not supported; compile an instance or function")
+        if not callable(fn):
+            raise RuntimeError(f"torch.compile of a non-callable {type(fn).__name__}")
+        return self._wrap_function(fn)
+
+    def _wrap_function(self, fn):
+        ctx = self
+        target = fn
+        bound_self = None
+        if isinstance(fn, types.MethodType):
+            target, bound_self = fn.__func__, fn.__self__
+        if not isinstance(target, types.FunctionType):
+            # A builtin or C callable: nothing to trace; call it as is.
+            @functools.wraps(fn)
+            def passthrough(*args, **kwargs):
+                return fn(*args, **kwargs)
+
+            passthrough._torchdynamo_orig_callable = fn
+            return passthrough
+        if target is torch.nn.Module._call_impl and bound_self is not None:
+            return _compiled_call_impl(bound_self, ctx)
+
+        @functools.wraps(fn)
+        def compile_wrapper(*args, **kwargs):
+            if bound_self is not None:
+                args = (bound_self, *args)
+            return _run_with_cache(target, args, kwargs, ctx.resolved_backend(), ctx.fullgraph)
+
+        compile_wrapper._torchdynamo_orig_callable = fn
+        compile_wrapper._torchdynamo_inline = fn
+        return compile_wrapper
+
+    def resolved_backend(self):
+        backend = self.backend
+        return lookup_backend(backend) if isinstance(backend, str) else backend
+
+
+def _compiled_call_impl(module, ctx):
+    """`module._call_impl`, compiled: hooks run as they would, forward goes through the tracer
+    (for torch.nn modules, through the `fn(*args)` frame PyTorch compiles for them)."""
+    forward = ctx._wrap_function(_wrap_inline(module) if _is_builtin_module(module) else module.forward)
+
+    def call(*args, **kwargs):
+        from torch.nn.modules import module as module_mod
+
+        if not (module._forward_hooks or module._forward_pre_hooks or module_mod._global_forward_hooks
+                or module_mod._global_forward_pre_hooks) or _is_builtin_module(module):
+            return forward(*args, **kwargs)
+        module.__dict__["forward"] = forward
+        try:
+            return module._call_impl(*args, **kwargs)
+        finally:
+            del module.__dict__["forward"]
+
+    call._torchdynamo_orig_callable = module._call_impl
+    return call
+
+
+class OptimizedModule(torch.nn.Module):
+    """What torch.compile returns for an nn.Module: calls run the compiled module; attributes,
+    parameters and state_dict are the original's (`_orig_mod`)."""
+
+    _torchdynamo_orig_callable = None
+
+    def __init__(self, mod, dynamo_ctx):
+        super().__init__()
+        self._orig_mod = mod
+        self.dynamo_ctx = dynamo_ctx
+        self.__dict__["_compiled"] = _compiled_call_impl(mod, dynamo_ctx)
+        self.__dict__["_torchdynamo_orig_callable"] = mod
+
+    def __call__(self, *args, **kwargs):
+        return self.__dict__["_compiled"](*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        return self.__dict__["_compiled"](*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name == "_orig_mod":
+            return self._modules["_orig_mod"]
+        return getattr(self._modules["_orig_mod"], name)
+
+    def __reduce__(self):
+        return (self.__class__, (self._orig_mod, self.dynamo_ctx))
+
+    def _get_name(self):
+        return "OptimizedModule"
+
+
+def optimize(backend="inductor", *, nopython=False, guard_export_fn=None, guard_fail_fn=None,
+             guard_filter_fn=None, disable=False, dynamic=None, rebuild_ctx=None, package=None):
+    """The decorator behind torch.compile: `optimize(backend)(fn)`."""
+    if disable:
+        return lambda fn: fn
+    return _TorchDynamoContext(backend, fullgraph=nopython)
+
+
+class DisableContext:
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def disabled(*args, **kwargs):
+            return fn(*args, **kwargs)
+
+        disabled._torchdynamo_disable = True
+        disabled._torchdynamo_orig_callable = fn
+        return disabled
+
+
+def disable(fn=None, recursive=True, *, reason=None, wrapping=True):
+    """Runs `fn` eagerly, never compiled (decorator or call)."""
+    if fn is None:
+        return DisableContext()
+    if isinstance(fn, torch.nn.Module):
+        mod = fn
+        mod._compiled_call_impl = None
+        return mod
+    return DisableContext()(fn)

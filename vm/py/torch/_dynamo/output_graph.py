@@ -1,0 +1,163 @@
+"""The graph being built for one frame: its inputs (with the sources they are read from), its
+nodes (each run on fake tensors as it is added), and its guards."""
+
+import linecache
+import operator
+
+import torch
+import torch.fx
+from torch._dynamo.exc import ObservedException, TorchRuntimeError, Unsupported
+from torch._dynamo.guards import GuardBuilder
+from torch._dynamo.source import graph_input_name
+from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
+
+
+class GraphArg:
+    __slots__ = ("source", "example", "node")
+
+    def __init__(self, source, example, node):
+        self.source = source
+        self.example = example
+        self.node = node
+
+
+def _format_frame(filename, lineno, name):
+    line = linecache.getline(filename, lineno).strip()
+    return f'  File "{filename}", line {lineno}, in {name}\n    {line}\n'
+
+
+class OutputGraph:
+    def __init__(self, f_globals, compile_id):
+        self.graph = torch.fx.Graph()
+        self.fake_mode = FakeTensorMode()
+        self.guards = GuardBuilder()
+        self.f_globals = f_globals
+        self.compile_id = compile_id
+        self.graphargs = []
+        self.input_source_to_var = {}
+        self._tensor_inputs_by_id = {}
+        self.current_tx = None  # the innermost translator, for stack traces
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def wrap_graph_input(self, value, source):
+        from torch._dynamo.variables.tensor import TensorVariable
+
+        self.guards.add(source, "TENSOR_MATCH", value)
+        known = self._tensor_inputs_by_id.get(id(value))
+        if known is not None and known[0] is value:
+            # The same tensor reached through a second path (tied weights): one input.
+            return known[1]
+        name = graph_input_name(source)
+        last_placeholder = None
+        for node in self.graph.nodes:
+            if node.op != "placeholder":
+                break
+            last_placeholder = node
+        if last_placeholder is None:
+            ctx = self.graph.inserting_before(next(iter(self.graph.nodes), None))
+        else:
+            ctx = self.graph.inserting_after(last_placeholder)
+        with ctx:
+            node = self.graph.placeholder(name)
+        fake = self.fake_mode.from_tensor(value)
+        node.meta["example_value"] = fake
+        node.meta["grapharg"] = GraphArg(source, value, node)
+        self.graphargs.append(node.meta["grapharg"])
+        vt = TensorVariable(node, fake, source, class_type=type(value))
+        self._tensor_inputs_by_id[id(value)] = (value, vt)
+        return vt
+
+    # -- nodes ----------------------------------------------------------------------------------
+    def stack_trace(self):
+        frames = []
+        tx = self.current_tx
+        while tx is not None:
+            # As PyTorch: frames inside torch.nn modules are left out, so nodes point at user code.
+            if not _is_nn_modules_file(tx.f_code.co_filename):
+                frames.append(_format_frame(tx.f_code.co_filename, tx.lineno, tx.f_code.co_name))
+            tx = tx.parent
+        return "".join(reversed(frames))
+
+    def create_node(self, kind, target, args, kwargs, name=None):
+        node = self.graph.create_node(kind, target, args, kwargs, name=name)
+        node.meta["stack_trace"] = self.stack_trace()
+        return node
+
+    def create_proxy(self, kind, target, args, kwargs, example_value=None):
+        """Adds a node whose arguments are variable trackers (or raw nodes/values); runs it on
+        fake tensors unless `example_value` is given."""
+        node_args = tuple(_as_proxy(a) for a in args)
+        node_kwargs = {k: _as_proxy(v) for k, v in kwargs.items()}
+        if example_value is None:
+            fake_args = tuple(_example(a) for a in args)
+            fake_kwargs = {k: _example(v) for k, v in kwargs.items()}
+            example_value = self.run_fake(kind, target, fake_args, fake_kwargs)
+        node = self.create_node(kind, target, node_args, node_kwargs)
+        node.meta["example_value"] = example_value
+        return node
+
+    def run_fake(self, kind, target, args, kwargs):
+        try:
+            with self.fake_mode:
+                if kind == "call_function":
+                    return target(*args, **kwargs)
+                if kind == "call_method":
+                    return getattr(args[0], target)(*args[1:], **kwargs)
+        except (DataDependentOutputException, NotImplementedError) as e:
+            raise Unsupported(f"data-dependent operation {_describe(kind, target)}: {e}")
+        except (TypeError, AttributeError, IndexError, KeyError, ValueError) as e:
+            raise ObservedException(type(e), str(e))
+        except RuntimeError as e:
+            raise TorchRuntimeError(
+                f"Dynamo failed to run FX node with fake tensors: {kind} {_describe(kind, target)}"
+                f"(*{args}, **{kwargs}): got {type(e).__name__}({str(e)!r})"
+            ) from e
+        raise AssertionError(kind)
+
+    # -- finishing ------------------------------------------------------------------------------
+    def remove_unused_nodes(self):
+        """PyTorch's small clean-up before compiling: getitem and get_attr nodes nobody uses, then
+        inputs nobody uses (their guards stay)."""
+        for node in reversed(list(self.graph.nodes)):
+            if not node.users and node.op == "call_function" and node.target is operator.getitem:
+                self.graph.erase_node(node)
+            elif not node.users and node.op == "get_attr":
+                self.graph.erase_node(node)
+        for node in list(self.graph.nodes):
+            if node.op == "placeholder" and not node.users:
+                self.graph.erase_node(node)
+        live = {n for n in self.graph.nodes if n.op == "placeholder"}
+        self.graphargs = [a for a in self.graphargs if a.node in live]
+
+
+def _is_nn_modules_file(filename):
+    # Frozen modules are named by module ("torch.nn.modules.linear"); from source, by path.
+    return filename.startswith("torch.nn.modules") or "torch/nn/modules/" in filename
+
+
+def _describe(kind, target):
+    if kind == "call_method":
+        return repr(target)
+    return getattr(target, "__name__", repr(target))
+
+
+def _as_proxy(value):
+    from torch._dynamo.variables.base import VariableTracker
+
+    if isinstance(value, VariableTracker):
+        return value.as_proxy()
+    if isinstance(value, (list, tuple)) and not isinstance(value, torch.Size):
+        return type(value)(_as_proxy(v) for v in value)
+    return value
+
+
+def _example(value):
+    from torch._dynamo.variables.base import VariableTracker
+
+    if isinstance(value, VariableTracker):
+        return value.example()
+    if isinstance(value, torch.fx.Node):
+        return value.meta["example_value"]
+    if isinstance(value, (list, tuple)) and not isinstance(value, torch.Size):
+        return type(value)(_example(v) for v in value)
+    return value

@@ -1,0 +1,167 @@
+"""Python objects the tracer reads but does not model in detail: modules, classes, instances of
+user classes, opaque builtin callables, and bound methods of variable trackers."""
+
+import types
+
+from torch._dynamo.exc import ObservedException, unimplemented
+from torch._dynamo.source import AttrSource
+from torch._dynamo.variables.base import VariableTracker
+from torch._dynamo.variables.constant import ConstantVariable
+
+
+def _wrap_attr(tx, value, source):
+    from torch._dynamo.variables.builder import VariableBuilder, wrap_constant_like
+
+    if source is not None:
+        return VariableBuilder(tx, source)(value)
+    return wrap_constant_like(tx, value)
+
+
+class PythonModuleVariable(VariableTracker):
+    """An imported module (`torch`, `math`, a user module): attribute reads are constants of the
+    module, which is guarded by identity."""
+
+    def __init__(self, value, source=None):
+        super().__init__(source)
+        self.value = value
+
+    def as_python_constant(self):
+        return self.value
+
+    def var_getattr(self, tx, name):
+        try:
+            attr = getattr(self.value, name)
+        except AttributeError as e:
+            raise ObservedException(AttributeError, str(e))
+        from torch._dynamo.variables.builder import wrap_constant_like
+
+        # Attributes of torch's own modules are fixed; a user module's are guarded.
+        if self.source is not None and not self.value.__name__.startswith(("torch", "math", "operator")):
+            return _wrap_attr(tx, attr, AttrSource(self.source, name))
+        return wrap_constant_like(tx, attr)
+
+
+class UserDefinedClassVariable(VariableTracker):
+    def __init__(self, value, source=None):
+        super().__init__(source)
+        self.value = value
+
+    def as_python_constant(self):
+        return self.value
+
+    def var_getattr(self, tx, name):
+        try:
+            attr = getattr(self.value, name)
+        except AttributeError as e:
+            raise ObservedException(AttributeError, str(e))
+        source = AttrSource(self.source, name) if self.source is not None else None
+        return _wrap_attr(tx, attr, source)
+
+    def call_function(self, tx, args, kwargs):
+        from torch._dynamo.variables.builtin import BuiltinVariable
+
+        if self.value in BuiltinVariable.CONSTRUCTORS:
+            return BuiltinVariable(self.value).call_function(tx, args, kwargs)
+        if all(a.is_python_constant() for a in args) and all(v.is_python_constant() for v in kwargs.values()) \
+                and getattr(self.value, "__module__", "") in ("builtins", "enum", "collections"):
+            from torch._dynamo.variables.builder import wrap_constant_like
+
+            try:
+                result = self.value(*[a.as_python_constant() for a in args],
+                                    **{k: v.as_python_constant() for k, v in kwargs.items()})
+            except Exception as e:
+                raise ObservedException(type(e), str(e))
+            return wrap_constant_like(tx, result)
+        if issubclass(self.value, tuple) and hasattr(self.value, "_fields"):
+            from torch._dynamo.variables.lists import NamedTupleVariable
+
+            fields = self.value._fields
+            items = list(args) + [kwargs[f] for f in fields[len(args):] if f in kwargs]
+            if len(items) != len(fields):
+                unimplemented("namedtuple construction with defaults")
+            return NamedTupleVariable(items, self.value)
+        unimplemented(f"constructing an instance of {self.value.__name__} inside a compiled frame")
+
+
+class UserDefinedObjectVariable(VariableTracker):
+    """An instance of a user class: attribute reads come from the real object (guarded through
+    their sources); methods defined in Python are inlined."""
+
+    def __init__(self, value, source=None):
+        super().__init__(source)
+        self.value = value
+
+    def python_type(self):
+        return type(self.value)
+
+    def var_getattr(self, tx, name):
+        from torch._dynamo.variables.functions import UserFunctionVariable, UserMethodVariable
+
+        obj = self.value
+        cls_attr = None
+        for klass in type(obj).__mro__:
+            if name in klass.__dict__:
+                cls_attr = klass.__dict__[name]
+                break
+        inst_dict = getattr(obj, "__dict__", {})
+        if isinstance(cls_attr, property) and cls_attr.fget is not None:
+            fget = UserFunctionVariable(cls_attr.fget)
+            return fget.call_function(tx, [self], {})
+        if name in inst_dict:
+            source = AttrSource(self.source, name) if self.source is not None else None
+            return _wrap_attr(tx, inst_dict[name], source)
+        if isinstance(cls_attr, types.FunctionType):
+            return UserMethodVariable(UserFunctionVariable(cls_attr), self)
+        if isinstance(cls_attr, staticmethod):
+            return UserFunctionVariable(cls_attr.__func__)
+        if isinstance(cls_attr, classmethod):
+            from torch._dynamo.variables.builder import wrap_constant_like
+
+            return UserMethodVariable(UserFunctionVariable(cls_attr.__func__), wrap_constant_like(tx, type(obj)))
+        if cls_attr is not None:
+            source = AttrSource(self.source, name) if self.source is not None else None
+            return _wrap_attr(tx, getattr(obj, name), source)
+        getattr_fn = getattr(type(obj), "__getattr__", None)
+        if isinstance(getattr_fn, types.FunctionType):
+            return UserFunctionVariable(getattr_fn).call_function(tx, [self, ConstantVariable(name)], {})
+        raise ObservedException(AttributeError, f"'{type(obj).__name__}' object has no attribute '{name}'")
+
+    def call_function(self, tx, args, kwargs):
+        call = getattr(type(self.value), "__call__", None)
+        if isinstance(call, types.FunctionType):
+            from torch._dynamo.variables.functions import UserFunctionVariable
+
+            return UserFunctionVariable(call).call_function(tx, [self, *args], kwargs)
+        unimplemented(f"calling an object of type {type(self.value).__name__}")
+
+    def reconstruct(self, codegen):
+        if self.source is not None:
+            return codegen.source_expr(self.source)
+        return codegen.const(self.value)
+
+
+class OpaqueCallableVariable(VariableTracker):
+    """A builtin the tracer has no rule for: it cannot be called at trace time."""
+
+    def __init__(self, value, source=None):
+        super().__init__(source)
+        self.value = value
+
+    def as_python_constant(self):
+        return self.value
+
+    def call_function(self, tx, args, kwargs):
+        name = getattr(self.value, "__qualname__", None) or getattr(self.value, "__name__", repr(self.value))
+        unimplemented(f"call to a builtin the tracer does not know: {name}", gb_type="Attempted to call function marked as skipped")
+
+
+class BoundBuiltinMethod(VariableTracker):
+    """`obj.method` for a variable tracker that implements the method in call_method."""
+
+    def __init__(self, obj, name):
+        super().__init__()
+        self.obj = obj
+        self.name = name
+
+    def call_function(self, tx, args, kwargs):
+        return self.obj.call_method(tx, self.name, args, kwargs)

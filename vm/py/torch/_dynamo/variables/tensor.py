@@ -1,0 +1,127 @@
+"""Tensors in the graph: a node plus the fake tensor that says its shape, dtype and device."""
+
+import operator
+
+import torch
+from torch._dynamo.exc import ObservedException, unimplemented
+from torch._dynamo.variables.base import VariableTracker
+from torch._dynamo.variables.constant import ConstantVariable
+
+# Metadata that is fixed under the frame's guards (shapes are static): read off the fake tensor.
+_CONSTANT_ATTRS = frozenset(
+    {"dtype", "device", "ndim", "is_cuda", "is_sparse", "is_meta", "is_quantized", "is_leaf", "layout",
+     "is_nested", "requires_grad", "is_complex_attr", "itemsize"}
+)
+_CONSTANT_METHODS = frozenset(
+    {"dim", "ndimension", "numel", "nelement", "is_floating_point", "is_complex", "is_contiguous",
+     "element_size", "get_device", "is_signed", "stride", "storage_offset", "is_inference"}
+)
+# Methods whose result depends on the data: the tracer cannot see values.
+_DATA_DEPENDENT = frozenset({"item", "tolist", "numpy", "__bool__", "__int__", "__float__", "__index__",
+                             "nonzero_static", "data_ptr", "untyped_storage", "storage"})
+
+
+class TensorVariable(VariableTracker):
+    def __init__(self, proxy, example_value, source=None, class_type=torch.Tensor):
+        super().__init__(source)
+        self.class_type = class_type  # the real input's class (nn.Parameter ...), for isinstance
+        self.proxy = proxy  # the fx.Node
+        self.example_value = example_value
+        # A placeholder keeps its input name; any other node takes the first local it is stored in.
+        self._is_name_set = proxy.op == "placeholder"
+
+    def __repr__(self):
+        return f"TensorVariable({self.proxy.name})"
+
+    def as_proxy(self):
+        return self.proxy
+
+    def example(self):
+        return self.example_value
+
+    def python_type(self):
+        return self.class_type
+
+    def tensor_vars(self):
+        return [self]
+
+    def set_name_hint(self, name):
+        if not self._is_name_set:
+            self.proxy._rename(name)
+            self._is_name_set = True
+
+    def truth(self, tx):
+        unimplemented("data-dependent branching: the truth value of a tensor", gb_type="Data-dependent branching")
+
+    def reconstruct(self, codegen):
+        return codegen.graph_output(self)
+
+    def unpack_var_sequence(self, tx):
+        shape = self.example_value.shape
+        if len(shape) == 0:
+            raise ObservedException(TypeError, "iteration over a 0-d tensor")
+        from torch._dynamo.variables.builder import wrap_fx_proxy
+
+        return [
+            wrap_fx_proxy(tx, tx.output.create_proxy("call_function", operator.getitem, (self, ConstantVariable(i)), {}))
+            for i in range(shape[0])
+        ]
+
+    def var_getattr(self, tx, name):
+        fake = self.example_value
+        if name == "shape":
+            from torch._dynamo.variables.lists import SizeVariable
+
+            return SizeVariable(tuple(fake.shape))
+        if name in _CONSTANT_ATTRS:
+            return ConstantVariable(getattr(fake, name))
+        if name in ("T", "mT", "H", "mH", "real", "imag", "data"):
+            from torch._dynamo.variables.builder import wrap_fx_proxy
+
+            return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", getattr, (self, ConstantVariable(name)), {}))
+        if name == "grad":
+            unimplemented("reading .grad of a tensor inside a compiled frame")
+        if name in _DATA_DEPENDENT:
+            return TensorMethodVariable(self, name)
+        if not hasattr(fake, name):
+            raise ObservedException(AttributeError, f"'Tensor' object has no attribute '{name}'")
+        if callable(getattr(type(fake), name, None)):
+            return TensorMethodVariable(self, name)
+        unimplemented(f"tensor attribute {name!r}")
+
+    def call_method(self, tx, name, args, kwargs):
+        from torch._dynamo.variables.builder import wrap_constant_like, wrap_fx_proxy
+
+        fake = self.example_value
+        if name in _DATA_DEPENDENT:
+            unimplemented(f"Tensor.{name}() needs the tensor's data", gb_type="Unsupported Tensor.item() call")
+        if name in ("size", "stride") or name in _CONSTANT_METHODS:
+            const_args = [a.as_python_constant() for a in args]
+            const_kwargs = {k: v.as_python_constant() for k, v in kwargs.items()}
+            result = getattr(fake, name)(*const_args, **const_kwargs)
+            if name == "size" and not const_args and not const_kwargs:
+                from torch._dynamo.variables.lists import SizeVariable
+
+                return SizeVariable(tuple(result))
+            return wrap_constant_like(tx, result)
+        if name == "__len__":
+            return ConstantVariable(len(fake))
+        if not hasattr(fake, name):
+            raise ObservedException(AttributeError, f"'Tensor' object has no attribute '{name}'")
+        if name == "type" and not args and not kwargs:
+            return ConstantVariable(fake.type())
+        if name in ("__setitem__",):
+            return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", operator.setitem, (self, *args), kwargs))
+        return wrap_fx_proxy(tx, tx.output.create_proxy("call_method", name, (self, *args), kwargs))
+
+
+class TensorMethodVariable(VariableTracker):
+    """`x.sin` before it is called."""
+
+    def __init__(self, tensor, name):
+        super().__init__()
+        self.tensor = tensor
+        self.name = name
+
+    def call_function(self, tx, args, kwargs):
+        return self.tensor.call_method(tx, self.name, args, kwargs)

@@ -1,0 +1,1 @@
+"""Helpers PyTorch's own test suite is written with (torch.testing._internal)."""
