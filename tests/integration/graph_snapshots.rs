@@ -92,3 +92,32 @@ print(gm.print_readable(print_output=False, include_stride=True, include_device=
 "#,
     );
 }
+
+#[test]
+fn dynamo_toy_model_graph() {
+    snapshot(
+        "dynamo_toy_model_graph",
+        r#"
+import torch
+from torch._dynamo.testing import EagerAndRecordGraphs
+
+class ToyModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(10, 10)
+        self.relu = torch.nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.linear(x)) * 2
+
+backend = EagerAndRecordGraphs()
+model = ToyModel()
+model.compile(backend=backend)
+model(torch.randn(4, 10))
+gm = backend.graphs[0]
+print(gm.print_readable(print_output=False, include_stride=True))
+print(gm.graph)
+print(gm.code)
+"#,
+    );
+}

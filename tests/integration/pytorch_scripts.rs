@@ -75,4 +75,8 @@ scripts!(
     torch_compiler_api,
     nn_module_pickle_drops_compiled_forward,
     dynamo_test_case,
+    dynamo_graphs,
+    dynamo_recompiles,
+    dynamo_user_errors,
+    dynamo_constructs,
 );

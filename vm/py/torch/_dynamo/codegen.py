@@ -9,7 +9,8 @@ from torch._dynamo.source import ChainedSource, GetItemSource, GlobalSource, Loc
 
 
 class PyCodegen:
-    def __init__(self):
+    def __init__(self, inputs_from_sources=True):
+        self.inputs_from_sources = inputs_from_sources
         self.consts = []
         self._const_index = {}
         self.graph_outputs = {}  # id(node) -> position in the graph's output tuple

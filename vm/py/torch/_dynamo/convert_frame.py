@@ -100,7 +100,9 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
 
 
 def _finish(output, return_vt, backend, compile_id, code):
-    codegen = PyCodegen()
+    from torch._dynamo.variables.tensor import TensorVariable
+
+    codegen = PyCodegen(inputs_from_sources=not isinstance(return_vt, TensorVariable))
     return_expr = codegen.reconstruct(return_vt)
     graph = output.graph
     graph.output(tuple(codegen.output_nodes))
@@ -136,5 +138,5 @@ def warn_limit_hit(code, reason):
         "To diagnose recompilation issues, see %s",
         "recompile_limit", config.recompile_limit,
         f"'{code.co_name}' ({code.co_filename}:{code.co_firstlineno})", reason,
-        "https://pytorch.org/docs/main/torch.compiler_troubleshooting.html",
+        "https://docs.pytorch.org/docs/main/user_guide/torch_compiler/compile/programming_model.recompilation.html",
     )

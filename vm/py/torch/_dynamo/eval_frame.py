@@ -64,7 +64,7 @@ def _run_with_cache(fn, args, kwargs, backend, fullgraph):
             raise FailOnRecompileLimitHit("Hard failure due to fullgraph=True")
         if not cache.limit_warned:
             cache.limit_warned = True
-            reason = entries[0].guard_manager.failure_reason(f_locals, f_globals)
+            reason = f"{entries[0].compile_id}: {entries[0].guard_manager.failure_reason(f_locals, f_globals)}"
             convert_frame.warn_limit_hit(code, reason)
         return fn(*args, **kwargs)
     _compiling[0] += 1

@@ -95,7 +95,9 @@ class Guard:
         except Exception:
             return f"{name} cannot be read"
         if kind == "TENSOR_MATCH":
-            return self.expected.mismatch(value, name)
+            # PyTorch names a local tensor by its variable: "tensor 'x' size mismatch ..."
+            shown = self.source.local_name if hasattr(self.source, "local_name") else name
+            return self.expected.mismatch(value, f"tensor '{shown}'")
         if kind == "CONSTANT_MATCH":
             ok = type(value) is type(self.expected) and value == self.expected
             return None if ok else f"{name} == {self.expected!r}"

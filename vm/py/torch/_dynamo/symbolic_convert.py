@@ -172,6 +172,11 @@ class InstructionTranslatorBase:
 
     # -- loads and stores -----------------------------------------------------------------------
     def _load_local(self, name):
+        cell = self.cells.get(name)
+        if cell is not None:
+            # CPython 3.13+ builds closures by loading the cell itself from its slot.
+            self.push(cell)
+            return
         try:
             vt = self.symbolic_locals[name]
         except KeyError:
@@ -390,7 +395,7 @@ class InstructionTranslatorBase:
         value = self.pop()
         flag = inst.arg
         if flag == 1:
-            fn.defaults = value
+            fn.defaults = TupleVariable(self.unpack_iterable(value))
         elif flag == 2:
             fn.kwdefaults = value
         elif flag == 8:
@@ -618,8 +623,9 @@ class InstructionTranslatorBase:
     def RETURN_VALUE(self, inst):
         value = self.pop()
         if self.parent is None:
-            # The frame's result: inputs returned as they are become graph outputs, as in PyTorch.
-            value = lazy.realize_all(value, self)
+            # A frame returning an input tensor as its whole result returns it from the graph,
+            # as PyTorch does; inside a container, inputs are read back from their sources.
+            value = realize(value, self)
         self.return_value = value
         self.done = True
 

@@ -535,7 +535,7 @@ def _bind_as(qualified, fn):
     setattr(target, name, fn)
 
 
-for _fn in (linear, gelu, softplus, one_hot, scaled_dot_product_attention, pad, avg_pool2d):
+for _fn in (linear, gelu, softplus, one_hot, scaled_dot_product_attention, avg_pool2d):
     _bind_as("torch._C._nn." + _fn.__name__, _fn)
 for _fn in (conv1d, conv2d):
     _bind_as("torch." + _fn.__name__, _fn)

@@ -226,6 +226,11 @@ class BuiltinVariable(VariableTracker):
 
         start = _const(kwargs.get("start", args[1] if len(args) > 1 else ConstantVariable(0)))
         items = tx.unpack_iterable(args[0])
+        for v in items:
+            # PyTorch runs enumerate as a Python generator that stores each item in `x` first.
+            hint = getattr(v, "set_name_hint", None)
+            if hint is not None:
+                hint("x")
         return ListIteratorVariable([TupleVariable([ConstantVariable(start + i), v]) for i, v in enumerate(items)])
 
     def _call_zip(self, tx, args, kwargs):
@@ -308,11 +313,17 @@ class BuiltinVariable(VariableTracker):
         return self._minmax(tx, args, kwargs, min)
 
     def _call_sum(self, tx, args, kwargs):
-        items = tx.unpack_iterable(args[0])
-        total = args[1] if len(args) > 1 else ConstantVariable(0)
-        for item in items:
-            total = binary_op(tx, operator.add, total, item)
-        return total
+        items = [realize(i, tx) for i in tx.unpack_iterable(args[0])]
+        start = args[1] if len(args) > 1 else kwargs.get("start", ConstantVariable(0))
+        if all(i.is_python_constant() for i in items) and realize(start, tx).is_python_constant():
+            return self._fold(tx, [ConstantVariable([i.as_python_constant() for i in items]), start], {})
+        # Over traced values, run the same Python loop PyTorch runs (its locals name the nodes).
+        from torch._dynamo import polyfills
+        from torch._dynamo.variables.functions import UserFunctionVariable
+        from torch._dynamo.variables.lists import ListIteratorVariable
+
+        return UserFunctionVariable(polyfills.builtin_sum).call_function(
+            tx, [ListIteratorVariable(items), start], {})
 
     def _call_abs(self, tx, args, kwargs):
         return unary_op(tx, operator.abs, args[0])

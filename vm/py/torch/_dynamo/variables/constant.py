@@ -26,6 +26,13 @@ class ConstantVariable(VariableTracker):
             return [ConstantVariable(v) for v in self.value]
         raise NotImplementedError
 
+    def var_getattr(self, tx, name):
+        if not isinstance(self.value, type) and callable(getattr(self.value, name, None)):
+            from torch._dynamo.variables.misc import BoundBuiltinMethod
+
+            return BoundBuiltinMethod(self, name)
+        return super().var_getattr(tx, name)
+
     def call_method(self, tx, name, args, kwargs):
         if all(a.is_python_constant() for a in args) and all(v.is_python_constant() for v in kwargs.values()):
             try:

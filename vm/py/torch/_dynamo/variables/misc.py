@@ -60,6 +60,17 @@ class UserDefinedClassVariable(VariableTracker):
     def call_function(self, tx, args, kwargs):
         from torch._dynamo.variables.builtin import BuiltinVariable
 
+        import functools
+
+        import torch
+
+        if self.value is torch.Size:
+            from torch._dynamo.variables.lists import SizeVariable
+
+            items = tx.unpack_iterable(args[0]) if args else []
+            return SizeVariable([i.as_python_constant() for i in items])
+        if self.value is functools.partial:
+            return PartialVariable(args[0], list(args[1:]), dict(kwargs))
         if self.value in BuiltinVariable.CONSTRUCTORS:
             return BuiltinVariable(self.value).call_function(tx, args, kwargs)
         if all(a.is_python_constant() for a in args) and all(v.is_python_constant() for v in kwargs.values()) \
@@ -165,3 +176,28 @@ class BoundBuiltinMethod(VariableTracker):
 
     def call_function(self, tx, args, kwargs):
         return self.obj.call_method(tx, self.name, args, kwargs)
+
+
+class PartialVariable(VariableTracker):
+    """`functools.partial(fn, *args, **kwargs)` made inside the traced code."""
+
+    def __init__(self, fn, args, kwargs):
+        super().__init__()
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+
+    def call_function(self, tx, args, kwargs):
+        return tx.call_function(self.fn, [*self.args, *args], {**self.kwargs, **kwargs})
+
+    def var_getattr(self, tx, name):
+        from torch._dynamo.variables.lists import TupleVariable
+        from torch._dynamo.variables.dicts import ConstDictVariable
+
+        if name == "func":
+            return self.fn
+        if name == "args":
+            return TupleVariable(self.args)
+        if name == "keywords":
+            return ConstDictVariable(self.kwargs, mutable_local=True)
+        return super().var_getattr(tx, name)

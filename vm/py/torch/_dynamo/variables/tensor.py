@@ -54,6 +54,8 @@ class TensorVariable(VariableTracker):
         unimplemented("data-dependent branching: the truth value of a tensor", gb_type="Data-dependent branching")
 
     def reconstruct(self, codegen):
+        if self.source is not None and codegen.inputs_from_sources:
+            return codegen.source_expr(self.source)
         return codegen.graph_output(self)
 
     def unpack_var_sequence(self, tx):
