@@ -79,4 +79,5 @@ scripts!(
     dynamo_recompiles,
     dynamo_user_errors,
     dynamo_constructs,
+    dynamo_decorators,
 );

@@ -31,8 +31,6 @@ def _bind_locals(fn, args, kwargs):
         bound = inspect.signature(fn).bind(*args, **kwargs)
         bound.apply_defaults()
         f_locals = dict(bound.arguments)
-    if len(args) < nargs and not kwargs and fn.__defaults__:
-        pass
     closure = {}
     if code.co_freevars:
         for name, cell in zip(code.co_freevars, fn.__closure__):
@@ -49,7 +47,7 @@ def _run_with_cache(fn, args, kwargs, backend, fullgraph):
         f_locals, closure = _bind_locals(fn, args, kwargs)
     except (TypeError, ValueError):
         return fn(*args, **kwargs)  # raises the real error
-    cache = convert_frame.cache_for(code)
+    cache = convert_frame._caches.get(code) or convert_frame.cache_for(code)
     f_globals = fn.__globals__
     entries = cache.entries
     for i, entry in enumerate(entries):
@@ -59,7 +57,7 @@ def _run_with_cache(fn, args, kwargs, backend, fullgraph):
             if entry.run_eagerly:
                 return fn(*args, **kwargs)
             return entry.fn(f_locals, f_globals)
-    if entries and len([e for e in entries]) >= config.recompile_limit:
+    if len(entries) >= config.recompile_limit:
         if fullgraph:
             raise FailOnRecompileLimitHit("Hard failure due to fullgraph=True")
         if not cache.limit_warned:
@@ -142,8 +140,11 @@ class _TorchDynamoContext:
         return compile_wrapper
 
     def resolved_backend(self):
-        backend = self.backend
-        return lookup_backend(backend) if isinstance(backend, str) else backend
+        resolved = self.__dict__.get("_resolved")
+        if resolved is None:
+            backend = self.backend
+            resolved = self._resolved = lookup_backend(backend) if isinstance(backend, str) else backend
+        return resolved
 
 
 def _compiled_call_impl(module, ctx):

@@ -23,6 +23,10 @@ class GraphArg:
 
 def _format_frame(filename, lineno, name):
     line = linecache.getline(filename, lineno).strip()
+    if not line and filename.startswith("torch."):
+        # smelt's own frozen modules (named by module) carry no source text, where PyTorch's
+        # files do: a placeholder keeps the frame parseable, as PyTorch's would be.
+        line = "<source not available>"
     return f'  File "{filename}", line {lineno}, in {name}\n    {line}\n'
 
 
@@ -58,7 +62,7 @@ class OutputGraph:
         else:
             ctx = self.graph.inserting_after(last_placeholder)
         with ctx:
-            node = self.graph.placeholder(name)
+            node = self.graph.placeholder(name, type_expr=type(value))
         fake = self.fake_mode.from_tensor(value)
         node.meta["example_value"] = fake
         node.meta["grapharg"] = GraphArg(source, value, node)

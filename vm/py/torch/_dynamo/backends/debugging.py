@@ -3,7 +3,7 @@
 from torch._dynamo.backends.registry import register_backend
 
 
-@register_backend
+@register_backend(name="eager", tags=("debug",))
 def eager(gm, fake_tensor_inputs, **kwargs):
     if kwargs:
         import warnings

@@ -86,6 +86,16 @@ class VariableBuilder:
         if rule is not None:
             self.install("ID_MATCH", value)
             return rule(value, source=source)
+        if getattr(value, "_dynamo_marked_constant", False):
+            self.install("ID_MATCH", value)
+            return functions.ConstantResultFunctionVariable(value, source)
+        if hasattr(value, "_torchdynamo_orig_callable") and not isinstance(value, torch.nn.Module):
+            # A torch.compile'd function called from traced code is traced as the original.
+            self.install("ID_MATCH", value)
+            orig = value._torchdynamo_orig_callable
+            if getattr(value, "_torchdynamo_disable", False):
+                return misc.OpaqueCallableVariable(value, source)
+            return wrap_constant_like(self.tx, orig)
         if isinstance(value, types.FunctionType):
             self.install("ID_MATCH", value)
             return functions.UserFunctionVariable(value, source)

@@ -188,6 +188,28 @@ class UserMethodVariable(VariableTracker):
         return self.fn.call_function(tx, [self.obj, *args], kwargs)
 
 
+class ConstantResultFunctionVariable(VariableTracker):
+    """A function marked with `assume_constant_result`: called once at trace time, its result
+    is a constant of the graph."""
+
+    def __init__(self, fn, source=None):
+        super().__init__(source)
+        self.fn = fn
+
+    def as_python_constant(self):
+        return self.fn
+
+    def call_function(self, tx, args, kwargs):
+        from torch._dynamo.variables.builder import wrap_constant_like
+
+        if not all(a.is_python_constant() for a in args) or \
+                not all(v.is_python_constant() for v in kwargs.values()):
+            unimplemented(f"assume_constant_result function {self.fn.__name__} called with traced values")
+        result = self.fn(*[a.as_python_constant() for a in args],
+                         **{k: v.as_python_constant() for k, v in kwargs.items()})
+        return wrap_constant_like(tx, result)
+
+
 def is_user_function(value):
     return isinstance(value, types.FunctionType)
 
