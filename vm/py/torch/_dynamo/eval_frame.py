@@ -19,32 +19,45 @@ _skip_codes = set()
 _compiling = [0]
 
 
-def _bind_locals(fn, args, kwargs):
-    """The frame's locals at entry (parameters, then free variables) as CPython would bind them;
-    raises TypeError for a bad call, as the call itself would."""
-    code = fn.__code__
-    nargs = code.co_argcount
-    flags = code.co_flags
-    if not kwargs and not flags & 0x0C and not code.co_kwonlyargcount and len(args) == nargs:
-        f_locals = dict(zip(code.co_varnames, args))
-    else:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-        bound.apply_defaults()
-        f_locals = dict(bound.arguments)
-    closure = {}
-    if code.co_freevars:
-        for name, cell in zip(code.co_freevars, fn.__closure__):
-            closure[name] = cell
-            f_locals[name] = cell.cell_contents
-    return f_locals, closure
+class _Binder:
+    """Binds a call's arguments to the frame's locals (parameters, then free variables) as
+    CPython would. What the code object says is read once, here: the common call (positional
+    arguments only, no defaults used) is one `dict(zip(...))`."""
+
+    __slots__ = ("fn", "code", "nargs", "argnames", "simple", "freevars")
+
+    def __init__(self, fn):
+        code = fn.__code__
+        self.fn = fn
+        self.code = code
+        self.nargs = code.co_argcount
+        self.argnames = code.co_varnames[:code.co_argcount]
+        self.simple = not code.co_flags & 0x0C and not code.co_kwonlyargcount
+        self.freevars = code.co_freevars
+
+    def bind(self, args, kwargs):
+        """(f_locals, closure cells); TypeError for a bad call, as the call itself raises."""
+        if self.simple and not kwargs and len(args) == self.nargs:
+            f_locals = dict(zip(self.argnames, args))
+        else:
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+            bound.apply_defaults()
+            f_locals = dict(bound.arguments)
+        closure = {}
+        if self.freevars:
+            for name, cell in zip(self.freevars, self.fn.__closure__):
+                closure[name] = cell
+                f_locals[name] = cell.cell_contents
+        return f_locals, closure
 
 
-def _run_with_cache(fn, args, kwargs, backend, fullgraph):
-    code = fn.__code__
-    if code in _skip_codes or _compiling[0]:
+def _run_with_cache(binder, args, kwargs, backend, fullgraph):
+    fn = binder.fn
+    code = binder.code
+    if _compiling[0] or code in _skip_codes or fn.__code__ is not code:
         return fn(*args, **kwargs)
     try:
-        f_locals, closure = _bind_locals(fn, args, kwargs)
+        f_locals, closure = binder.bind(args, kwargs)
     except (TypeError, ValueError):
         return fn(*args, **kwargs)  # raises the real error
     cache = convert_frame._caches.get(code) or convert_frame.cache_for(code)
@@ -129,11 +142,17 @@ class _TorchDynamoContext:
         if target is torch.nn.Module._call_impl and bound_self is not None:
             return _compiled_call_impl(bound_self, ctx)
 
-        @functools.wraps(fn)
-        def compile_wrapper(*args, **kwargs):
-            if bound_self is not None:
-                args = (bound_self, *args)
-            return _run_with_cache(target, args, kwargs, ctx.resolved_backend(), ctx.fullgraph)
+        binder = _Binder(target)
+        fullgraph = ctx.fullgraph
+
+        if bound_self is None:
+            @functools.wraps(fn)
+            def compile_wrapper(*args, **kwargs):
+                return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph)
+        else:
+            @functools.wraps(fn)
+            def compile_wrapper(*args, **kwargs):
+                return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph)
 
         compile_wrapper._torchdynamo_orig_callable = fn
         compile_wrapper._torchdynamo_inline = fn
