@@ -96,6 +96,25 @@ class VariableTracker:
         return f"{type(self).__name__}()"
 
 
+class ValueVariable(VariableTracker):
+    """A tracker standing for one known Python object (a module, a class, a function)."""
+
+    def __init__(self, value, source=None):
+        super().__init__(source)
+        self.value = value
+
+    def as_python_constant(self):
+        return self.value
+
+
+def getattr_or_observed(obj, name):
+    """getattr at trace time; a missing attribute is the AttributeError the code would raise."""
+    try:
+        return getattr(obj, name)
+    except AttributeError as e:
+        raise ObservedException(AttributeError, str(e))
+
+
 class NullVariable(VariableTracker):
     """CPython's NULL stack entry (pushed before/after a callable by LOAD_GLOBAL, PUSH_NULL)."""
 

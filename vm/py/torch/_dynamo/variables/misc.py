@@ -5,7 +5,7 @@ import types
 
 from torch._dynamo.exc import ObservedException, unimplemented
 from torch._dynamo.source import AttrSource
-from torch._dynamo.variables.base import VariableTracker
+from torch._dynamo.variables.base import ValueVariable, VariableTracker, getattr_or_observed
 from torch._dynamo.variables.constant import ConstantVariable
 
 
@@ -17,22 +17,12 @@ def _wrap_attr(tx, value, source):
     return wrap_constant_like(tx, value)
 
 
-class PythonModuleVariable(VariableTracker):
+class PythonModuleVariable(ValueVariable):
     """An imported module (`torch`, `math`, a user module): attribute reads are constants of the
     module, which is guarded by identity."""
 
-    def __init__(self, value, source=None):
-        super().__init__(source)
-        self.value = value
-
-    def as_python_constant(self):
-        return self.value
-
     def var_getattr(self, tx, name):
-        try:
-            attr = getattr(self.value, name)
-        except AttributeError as e:
-            raise ObservedException(AttributeError, str(e))
+        attr = getattr_or_observed(self.value, name)
         from torch._dynamo.variables.builder import wrap_constant_like
 
         # Attributes of torch's own modules are fixed; a user module's are guarded.
@@ -41,19 +31,9 @@ class PythonModuleVariable(VariableTracker):
         return wrap_constant_like(tx, attr)
 
 
-class UserDefinedClassVariable(VariableTracker):
-    def __init__(self, value, source=None):
-        super().__init__(source)
-        self.value = value
-
-    def as_python_constant(self):
-        return self.value
-
+class UserDefinedClassVariable(ValueVariable):
     def var_getattr(self, tx, name):
-        try:
-            attr = getattr(self.value, name)
-        except AttributeError as e:
-            raise ObservedException(AttributeError, str(e))
+        attr = getattr_or_observed(self.value, name)
         source = AttrSource(self.source, name) if self.source is not None else None
         return _wrap_attr(tx, attr, source)
 
@@ -151,15 +131,8 @@ class UserDefinedObjectVariable(VariableTracker):
         return codegen.const(self.value)
 
 
-class OpaqueCallableVariable(VariableTracker):
+class OpaqueCallableVariable(ValueVariable):
     """A builtin the tracer has no rule for: it cannot be called at trace time."""
-
-    def __init__(self, value, source=None):
-        super().__init__(source)
-        self.value = value
-
-    def as_python_constant(self):
-        return self.value
 
     def call_function(self, tx, args, kwargs):
         name = getattr(self.value, "__qualname__", None) or getattr(self.value, "__name__", repr(self.value))

@@ -3,22 +3,15 @@ time, and the grad-mode context managers."""
 
 import torch
 from torch._dynamo.exc import unimplemented
-from torch._dynamo.variables.base import VariableTracker
+from torch._dynamo.variables.base import ValueVariable, VariableTracker
 from torch._dynamo.variables.constant import ConstantVariable
 
 
-class TorchInGraphFunctionVariable(VariableTracker):
+class TorchInGraphFunctionVariable(ValueVariable):
     """`torch.sin`, `torch._C._nn.linear`, `torch.nn.functional.relu`: one call_function node."""
-
-    def __init__(self, value, source=None):
-        super().__init__(source)
-        self.value = value
 
     def __repr__(self):
         return f"TorchInGraphFunctionVariable({getattr(self.value, '__name__', self.value)})"
-
-    def as_python_constant(self):
-        return self.value
 
     def as_proxy(self):
         return self.value
@@ -29,15 +22,8 @@ class TorchInGraphFunctionVariable(VariableTracker):
         return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", self.value, args, kwargs))
 
 
-class TorchConstantFunctionVariable(VariableTracker):
+class TorchConstantFunctionVariable(ValueVariable):
     """Functions whose result is fixed under the guards (`torch.is_tensor`, `get_default_dtype`)."""
-
-    def __init__(self, value, source=None):
-        super().__init__(source)
-        self.value = value
-
-    def as_python_constant(self):
-        return self.value
 
     def call_function(self, tx, args, kwargs):
         from torch._dynamo.variables.builder import wrap_constant_like
@@ -85,15 +71,8 @@ class GradModeVariable(VariableTracker):
         return super().call_method(tx, name, args, kwargs)
 
 
-class GradModeClassVariable(VariableTracker):
+class GradModeClassVariable(ValueVariable):
     """`torch.no_grad` itself: calling it makes the context manager."""
-
-    def __init__(self, value, source=None):
-        super().__init__(source)
-        self.value = value
-
-    def as_python_constant(self):
-        return self.value
 
     def call_function(self, tx, args, kwargs):
         if self.value is torch.no_grad:
