@@ -80,4 +80,5 @@ scripts!(
     dynamo_user_errors,
     dynamo_constructs,
     dynamo_decorators,
+    accelerator_absent,
 );

@@ -621,7 +621,7 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
 # Submodules PyTorch makes reachable from `import torch` alone, imported on first use so that
 # start-up does not pay for them.
 def __getattr__(name):
-    if name in ("fx", "_subclasses", "compiler", "_dynamo", "_guards", "_inductor"):
+    if name in ("fx", "_subclasses", "compiler", "_dynamo", "_guards", "_inductor", "accelerator"):
         import importlib
 
         return importlib.import_module("torch." + name)
