@@ -102,3 +102,23 @@ torch._dynamo.on_compile_start(lambda args: ids.append(args.compile_id))
 compiled = torch.compile(pointwise, backend=cnt, dynamic=False)
 compiled(torch.randn(3))
 print("after reset the ids start again:", ids)
+
+
+class Greeter:
+    def add_one(self, x):
+        return x + 1
+
+
+bound_method = Greeter().add_one
+
+
+def calls_global_method(x):
+    return bound_method(x)
+
+
+torch._dynamo.reset()
+cnt = CompileCounter()
+compiled = torch.compile(calls_global_method, backend=cnt, dynamic=False)
+for _ in range(3):
+    compiled(torch.ones(2))
+print("a bound method held in a global is guarded by its function and object:", cnt.frame_count)

@@ -24,7 +24,6 @@ enum Access {
     Const(PyObjectRef),
     Attr(usize, PyStrRef),
     Item(usize, PyObjectRef),
-    Type(usize),
 }
 
 #[derive(Debug)]
@@ -64,7 +63,7 @@ fn index_arg(vm: &VirtualMachine, obj: &PyObjectRef, bound: usize) -> PyResult<u
 
 impl PyGuardManager {
     /// `nodes`: tuples `(kind, parent, arg)`; kinds "L", "G", "C" (roots: parent ignored) and
-    /// "attr", "item", "type". `checks`: tuples `(node or None, kind, *payload)`.
+    /// "attr", "item". `checks`: tuples `(node or None, kind, *payload)`.
     pub fn build(vm: &VirtualMachine, nodes: PyListRef, checks: PyListRef) -> PyResult<Self> {
         let mut built = Vec::new();
         for spec in nodes.borrow_vec().iter() {
@@ -80,7 +79,6 @@ impl PyGuardManager {
                 "C" => Access::Const(arg),
                 "attr" => Access::Attr(index_arg(vm, &t[1], built.len())?, arg.try_into_value(vm)?),
                 "item" => Access::Item(index_arg(vm, &t[1], built.len())?, arg),
-                "type" => Access::Type(index_arg(vm, &t[1], built.len())?),
                 other => {
                     return Err(vm.new_value_error(format!("unknown guard node kind {other:?}")));
                 }
@@ -196,10 +194,6 @@ impl PyGuardManager {
             Access::Item(parent, key) => {
                 let base = self.value(vm, *parent, memo, f_locals, f_globals)?;
                 base.get_item(key.as_object(), vm).ok()?
-            }
-            Access::Type(parent) => {
-                let base = self.value(vm, *parent, memo, f_locals, f_globals)?;
-                base.class().to_owned().into()
             }
         };
         memo[i] = Some(v.clone());

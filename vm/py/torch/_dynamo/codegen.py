@@ -5,8 +5,6 @@ It is written as Python source and compiled once per cache entry, so a call cost
 call plus the graph itself.
 """
 
-from torch._dynamo.source import ChainedSource, GetItemSource, GlobalSource, LocalSource
-
 
 class PyCodegen:
     def __init__(self, inputs_from_sources=True):
@@ -28,23 +26,19 @@ class PyCodegen:
         return f"__c[{self._const_index[key]}]"
 
     def source_expr(self, source):
-        if isinstance(source, LocalSource):
-            return f"L[{source.local_name!r}]"
-        if isinstance(source, GlobalSource):
-            return f"G[{source.global_name!r}]"
-        if isinstance(source, ChainedSource):
-            base = self.source_expr(source.base)
-            kind = type(source).__name__
-            if kind == "AttrSource":
-                return f"{base}.{source.member}"
-            if kind == "NNModuleSource":
-                return f"{base}.{source.kind}[{source.key!r}]"
-            if kind == "TypeSource":
-                return f"type({base})"
-            if isinstance(source, GetItemSource):
-                return f"{base}[{self.const(source.index)}]"
-        # Any other root (the globals dict of another module): its value is a constant.
-        return self.const(source.get(None, None))
+        """The Python expression reading `source` from the frame's `L` and `G`, written from
+        the same access path the guards walk."""
+        (root, arg), steps = source.steps()
+        # A fixed root (another module's globals) is a constant of the function.
+        expr = f"{root}[{arg!r}]" if root in ("L", "G") else self.const(arg)
+        for step in steps:
+            if step[0] == "attr":
+                expr += f".{step[1]}"
+            elif step[0] == "item":
+                expr += f"[{self.const(step[1])}]"
+            else:  # ("moddict", "_parameters", "weight")
+                expr += f".{step[1]}[{step[2]!r}]"
+        return expr
 
     def graph_output(self, tensor_vt):
         node = tensor_vt.proxy

@@ -46,9 +46,6 @@ _frame_counter = [0]
 def reset():
     _caches.clear()
     _frame_counter[0] = 0
-    from torch._dynamo import eval_frame
-
-    eval_frame._skip_codes.clear()
 
 
 def cache_for(code):
@@ -125,10 +122,6 @@ def _finish(output, return_vt, backend, compile_id, code):
     name = f"__transformed_code_{compile_id.frame_id}_{compile_id.frame_compile_id}_for_{code.co_name}"
     fn = make_transformed_function(arg_sources, return_expr, codegen, compiled_fn, name.replace("<", "_").replace(">", "_"))
     return CacheEntry(output.guards.compile(), fn, compile_id)
-
-
-def recompile_limit():
-    return config.recompile_limit
 
 
 def warn_limit_hit(code, reason):

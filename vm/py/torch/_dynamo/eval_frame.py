@@ -15,7 +15,6 @@ from torch._dynamo import config, convert_frame
 from torch._dynamo.backends.registry import lookup_backend
 from torch._dynamo.exc import FailOnRecompileLimitHit
 
-_skip_codes = set()
 _compiling = [0]
 
 
@@ -54,13 +53,13 @@ class _Binder:
 def _run_with_cache(binder, args, kwargs, backend, fullgraph):
     fn = binder.fn
     code = binder.code
-    if _compiling[0] or code in _skip_codes or fn.__code__ is not code:
+    if _compiling[0] or fn.__code__ is not code:
         return fn(*args, **kwargs)
     try:
         f_locals, closure = binder.bind(args, kwargs)
     except (TypeError, ValueError):
         return fn(*args, **kwargs)  # raises the real error
-    cache = convert_frame._caches.get(code) or convert_frame.cache_for(code)
+    cache = convert_frame.cache_for(code)
     f_globals = fn.__globals__
     entries = cache.entries
     for i, entry in enumerate(entries):
@@ -155,7 +154,6 @@ class _TorchDynamoContext:
                 return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph)
 
         compile_wrapper._torchdynamo_orig_callable = fn
-        compile_wrapper._torchdynamo_inline = fn
         return compile_wrapper
 
     def resolved_backend(self):
@@ -169,13 +167,13 @@ class _TorchDynamoContext:
 def _compiled_call_impl(module, ctx):
     """`module._call_impl`, compiled: hooks run as they would, forward goes through the tracer
     (for torch.nn modules, through the `fn(*args)` frame PyTorch compiles for them)."""
-    forward = ctx._wrap_function(_wrap_inline(module) if _is_builtin_module(module) else module.forward)
+    from torch.nn.modules.module import _has_forward_hooks
+
+    builtin = _is_builtin_module(module)
+    forward = ctx._wrap_function(_wrap_inline(module) if builtin else module.forward)
 
     def call(*args, **kwargs):
-        from torch.nn.modules import module as module_mod
-
-        if not (module._forward_hooks or module._forward_pre_hooks or module_mod._global_forward_hooks
-                or module_mod._global_forward_pre_hooks) or _is_builtin_module(module):
+        if builtin or not _has_forward_hooks(module):
             return forward(*args, **kwargs)
         module.__dict__["forward"] = forward
         try:

@@ -208,6 +208,3 @@ class GuardManager:
             return None
         reason = self.guards[i].check(f_locals, f_globals)
         return reason if reason is not None else self.guards[i].describe()
-
-    def describe(self):
-        return [g.describe() for g in self.guards]

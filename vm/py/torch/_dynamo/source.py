@@ -2,7 +2,7 @@
 
 A source names an input (graph placeholders are named after it: `L['self']._modules['fc1']
 ._parameters['weight']` becomes `L_self_modules_fc1_parameters_weight_`), reads the value back
-from a frame (`get`), and is the path guards check.
+from a frame (`get`), and is the path guards check (`steps`).
 """
 
 import re
@@ -12,12 +12,23 @@ class Source:
     def name(self):
         raise NotImplementedError
 
-    def get(self, f_locals, f_globals):
+    def steps(self):
+        """The access path: a root — ("L", local name), ("G", global name) or ("C", a fixed
+        object) — and steps ("attr", name), ("item", key), ("moddict", "_parameters", key).
+        Guards (native), the code run on a cache hit and `get` all walk it."""
         raise NotImplementedError
 
-    def steps(self):
-        """The access path for the native guard checker: a root ("L"/"G", name) and steps."""
-        raise NotImplementedError
+    def get(self, f_locals, f_globals):
+        (root, arg), steps = self.steps()
+        value = f_locals[arg] if root == "L" else f_globals[arg] if root == "G" else arg
+        for step in steps:
+            if step[0] == "attr":
+                value = getattr(value, step[1])
+            elif step[0] == "item":
+                value = value[step[1]]
+            else:
+                value = getattr(value, step[1])[step[2]]
+        return value
 
     def __repr__(self):
         return self.name()
@@ -36,8 +47,6 @@ class LocalSource(Source):
     def name(self):
         return f"L[{self.local_name!r}]"
 
-    def get(self, f_locals, f_globals):
-        return f_locals[self.local_name]
 
     def steps(self):
         return ("L", self.local_name), ()
@@ -50,8 +59,6 @@ class GlobalSource(Source):
     def name(self):
         return f"G[{self.global_name!r}]"
 
-    def get(self, f_locals, f_globals):
-        return f_globals[self.global_name]
 
     def steps(self):
         return ("G", self.global_name), ()
@@ -74,8 +81,6 @@ class AttrSource(ChainedSource):
     def name(self):
         return f"{self.base.name()}.{self.member}"
 
-    def get(self, f_locals, f_globals):
-        return getattr(self.base.get(f_locals, f_globals), self.member)
 
     def step(self):
         return ("attr", self.member)
@@ -91,8 +96,6 @@ class GetItemSource(ChainedSource):
     def name(self):
         return f"{self.base.name()}[{self.index!r}]"
 
-    def get(self, f_locals, f_globals):
-        return self.base.get(f_locals, f_globals)[self.index]
 
     def step(self):
         return ("item", self.index)
@@ -113,22 +116,24 @@ class NNModuleSource(ChainedSource):
     def name(self):
         return f"{self.base.name()}.{self.kind}[{self.key!r}]"
 
-    def get(self, f_locals, f_globals):
-        return getattr(self.base.get(f_locals, f_globals), self.kind)[self.key]
 
     def step(self):
         return ("moddict", self.kind, self.key)
 
 
-class TypeSource(ChainedSource):
+class ModuleGlobalsSource(Source):
+    """The globals dict of another module (an inlined function's): a fixed object, read as is."""
+
+    def __init__(self, f_globals):
+        self.f_globals = f_globals
+
     def name(self):
-        return f"type({self.base.name()})"
+        module = str(self.f_globals.get("__name__", "?")).replace(".", "_")
+        return f"G['__globals_{module}']"
 
-    def get(self, f_locals, f_globals):
-        return type(self.base.get(f_locals, f_globals))
 
-    def step(self):
-        return ("type",)
+    def steps(self):
+        return ("C", self.f_globals), ()
 
 
 def graph_input_name(source):

@@ -11,10 +11,10 @@ import builtins
 import operator
 
 from torch._dynamo.bytecode_transformation import cleaned_instructions
-from torch._dynamo.exc import ObservedException, Unsupported, unimplemented
-from torch._dynamo.source import GetItemSource, GlobalSource, LocalSource
+from torch._dynamo.exc import ObservedException, unimplemented
+from torch._dynamo.source import GetItemSource, GlobalSource, LocalSource, ModuleGlobalsSource
 from torch._dynamo.variables import lazy
-from torch._dynamo.variables.base import NullVariable, VariableTracker
+from torch._dynamo.variables.base import NullVariable
 from torch._dynamo.variables.builtin import binary_op, unary_op
 from torch._dynamo.variables.constant import BINARY_OPS, COMPARE_OPS, ConstantVariable
 from torch._dynamo.variables.dicts import ConstDictVariable
@@ -28,25 +28,6 @@ _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x100 | 0x200
 _INLINE_DEPTH_LIMIT = 64
 _COMMON_CONSTANTS = {0: AssertionError, 1: NotImplementedError, 2: tuple, 3: all, 4: any}
 _SPECIAL_METHODS = {0: "__enter__", 1: "__exit__", 2: "__aenter__", 3: "__aexit__"}
-
-
-class _GlobalsSource(GetItemSource):
-    """A global of an inlined function from another module: read from that module's dict."""
-
-    def __init__(self, f_globals, name):
-        from torch._dynamo.source import Source
-
-        class _Dict(Source):
-            def name(self_inner):
-                return f"G[{'__globals_' + str(f_globals.get('__name__', '?')).replace('.', '_')!r}]"
-
-            def get(self_inner, f_locals, g):
-                return f_globals
-
-            def steps(self_inner):
-                return ("C", f_globals), ()
-
-        super().__init__(_Dict(), name)
 
 
 class InstructionTranslatorBase:
@@ -133,7 +114,7 @@ class InstructionTranslatorBase:
     def global_source(self, name):
         if self.f_globals is self.output.f_globals:
             return GlobalSource(name)
-        return _GlobalsSource(self.f_globals, name)
+        return GetItemSource(ModuleGlobalsSource(self.f_globals), name)
 
     def is_op(self, a, b, invert):
         a, b = realize(a, self), realize(b, self)
@@ -686,6 +667,3 @@ class InstructionTranslator(InstructionTranslatorBase):
 class InliningInstructionTranslator(InstructionTranslatorBase):
     pass
 
-
-__all__ = ["InstructionTranslator", "InliningInstructionTranslator", "VariableTracker", "Unsupported",
-           "SliceVariable"]

@@ -44,7 +44,7 @@ def _build():
         add(fn, BuiltinVariable)
     for name in dir(operator):
         fn = getattr(operator, name)
-        if isinstance(fn, types.BuiltinFunctionType) or callable(fn) and not isinstance(fn, type):
+        if callable(fn) and not isinstance(fn, type):
             add(fn, BuiltinVariable)
     for name in dir(math):
         fn = getattr(math, name)

@@ -13,7 +13,6 @@ import torch
 from torch._dynamo import trace_rules
 from torch._dynamo.exc import unimplemented
 from torch._dynamo.source import AttrSource, DictGetItemSource, GetItemSource
-from torch._dynamo.variables.base import VariableTracker
 from torch._dynamo.variables.constant import ConstantVariable, is_literal
 from torch._dynamo.variables.dicts import ConstDictVariable
 from torch._dynamo.variables.lazy import LazyVariableTracker
@@ -45,8 +44,6 @@ class VariableBuilder:
         return vt
 
     def _wrap(self, value):
-        from torch._dynamo.variables import functions, misc, nn_module, torch_fns
-
         source = self.source
         if isinstance(value, torch.Tensor):
             return self.tx.output.wrap_graph_input(value, source)
@@ -76,46 +73,7 @@ class VariableBuilder:
         if type(value) is range:
             self.install("CONSTANT_MATCH", value)
             return RangeVariable(value)
-        if isinstance(value, torch.nn.Module):
-            self.install("TYPE_MATCH", type(value))
-            return nn_module.NNModuleVariable(value, source)
-        if isinstance(value, types.ModuleType):
-            self.install("ID_MATCH", value)
-            return misc.PythonModuleVariable(value, source)
-        rule = trace_rules.lookup(value)
-        if rule is not None:
-            self.install("ID_MATCH", value)
-            return rule(value, source=source)
-        if getattr(value, "_dynamo_marked_constant", False):
-            self.install("ID_MATCH", value)
-            return functions.ConstantResultFunctionVariable(value, source)
-        if hasattr(value, "_torchdynamo_orig_callable") and not isinstance(value, torch.nn.Module):
-            # A torch.compile'd function called from traced code is traced as the original.
-            self.install("ID_MATCH", value)
-            orig = value._torchdynamo_orig_callable
-            if getattr(value, "_torchdynamo_disable", False):
-                return misc.OpaqueCallableVariable(value, source)
-            return wrap_constant_like(self.tx, orig)
-        if isinstance(value, types.FunctionType):
-            self.install("ID_MATCH", value)
-            return functions.UserFunctionVariable(value, source)
-        if isinstance(value, types.MethodType):
-            self.install("ID_MATCH", value.__func__)
-            self_vt = VariableBuilder(self.tx, AttrSource(source, "__self__"))(value.__self__)
-            return functions.UserMethodVariable(
-                VariableBuilder(self.tx, AttrSource(source, "__func__"))(value.__func__), self_vt, source)
-        if isinstance(value, type):
-            self.install("ID_MATCH", value)
-            return misc.UserDefinedClassVariable(value, source)
-        if isinstance(value, (types.BuiltinFunctionType, types.BuiltinMethodType)) or callable(value) and \
-                type(value).__module__ == "builtins":
-            self.install("ID_MATCH", value)
-            return misc.OpaqueCallableVariable(value, source)
-        if isinstance(value, torch_fns.CONTEXT_MANAGER_TYPES):
-            self.install("TYPE_MATCH", type(value))
-            return torch_fns.wrap_context_manager(value, source)
-        self.install("TYPE_MATCH", type(value))
-        return misc.UserDefinedObjectVariable(value, source)
+        return _wrap_object(self.tx, value, source)
 
 
 def wrap_fx_proxy(tx, proxy):
@@ -145,8 +103,6 @@ def wrap_fx_proxy(tx, proxy):
 
 def wrap_constant_like(tx, value):
     """A value produced at trace time from constants (no source, no guard)."""
-    from torch._dynamo.variables import functions, misc, nn_module
-
     if isinstance(value, torch.Tensor):
         unimplemented("a tensor made outside the graph during tracing")
     if type(value) is torch.Size:
@@ -163,20 +119,59 @@ def wrap_constant_like(tx, value):
         return RangeVariable(value)
     if is_literal(value) or isinstance(value, enum.Enum):
         return ConstantVariable(value)
+    return _wrap_object(tx, value, None)
+
+
+def _wrap_object(tx, value, source):
+    """Objects rather than data: modules, functions, methods, classes, user instances. Read
+    through a source, each gets the guard that pins what the trace assumed of it (its identity,
+    or for instances and nn.Modules its type); made at trace time, none."""
+    from torch._dynamo.eval_frame import innermost_fn
+    from torch._dynamo.variables import functions, misc, nn_module, torch_fns
+
+    def pin(kind):
+        if source is not None:
+            tx.output.guards.add(source, kind, type(value) if kind == "TYPE_MATCH" else value)
+
     if isinstance(value, torch.nn.Module):
-        return nn_module.NNModuleVariable(value, None)
+        pin("TYPE_MATCH")
+        return nn_module.NNModuleVariable(value, source)
     if isinstance(value, types.ModuleType):
-        return misc.PythonModuleVariable(value, None)
+        pin("ID_MATCH")
+        return misc.PythonModuleVariable(value, source)
     rule = trace_rules.lookup(value)
     if rule is not None:
-        return rule(value)
+        pin("ID_MATCH")
+        return rule(value, source=source)
+    if getattr(value, "_dynamo_marked_constant", False):
+        pin("ID_MATCH")
+        return functions.ConstantResultFunctionVariable(value, source)
+    if hasattr(value, "_torchdynamo_orig_callable"):
+        pin("ID_MATCH")
+        if getattr(value, "_torchdynamo_disable", False):
+            return misc.OpaqueCallableVariable(value, source)
+        # A torch.compile'd function called from traced code is traced as the original.
+        return wrap_constant_like(tx, innermost_fn(value))
     if isinstance(value, types.FunctionType):
-        return functions.UserFunctionVariable(value, None)
+        pin("ID_MATCH")
+        return functions.UserFunctionVariable(value, source)
+    if isinstance(value, types.MethodType):
+        # A bound method object is made anew on each attribute read: its function and its
+        # object are what is guarded.
+        if source is None:
+            return functions.UserMethodVariable(wrap_constant_like(tx, value.__func__),
+                                                wrap_constant_like(tx, value.__self__))
+        return functions.UserMethodVariable(VariableBuilder(tx, AttrSource(source, "__func__"))(value.__func__),
+                                            VariableBuilder(tx, AttrSource(source, "__self__"))(value.__self__),
+                                            source)
     if isinstance(value, type):
-        return misc.UserDefinedClassVariable(value, None)
+        pin("ID_MATCH")
+        return misc.UserDefinedClassVariable(value, source)
     if callable(value) and type(value).__module__ == "builtins":
-        return misc.OpaqueCallableVariable(value, None)
-    return misc.UserDefinedObjectVariable(value, None)
-
-
-__all__ = ["VariableBuilder", "wrap_fx_proxy", "wrap_constant_like", "VariableTracker"]
+        pin("ID_MATCH")
+        return misc.OpaqueCallableVariable(value, source)
+    if isinstance(value, torch_fns.CONTEXT_MANAGER_TYPES):
+        pin("TYPE_MATCH")
+        return torch_fns.wrap_context_manager(value, source)
+    pin("TYPE_MATCH")
+    return misc.UserDefinedObjectVariable(value, source)

@@ -33,8 +33,6 @@ def binary_op(tx, fn, a, b):
 
     a, b = realize(a, tx), realize(b, tx)
     if _is_tensor(a) or _is_tensor(b):
-        if fn is operator.getitem:
-            return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", fn, (a, b), {}))
         return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", fn, (a, b), {}))
     if fn in (operator.add, operator.iadd) and isinstance(a, BaseListVariable) and isinstance(b, BaseListVariable):
         if fn is operator.iadd and isinstance(a, ListVariable):
@@ -43,8 +41,9 @@ def binary_op(tx, fn, a, b):
         if type(a) is type(b) or (isinstance(a, TupleVariable) and isinstance(b, TupleVariable)):
             if isinstance(a, SizeVariable) and isinstance(b, SizeVariable):
                 return SizeVariable([i.as_python_constant() for i in a.items + b.items])
-            cls = ListVariable if isinstance(a, ListVariable) else TupleVariable
-            return cls(a.items + b.items, mutable_local=True) if cls is ListVariable else cls(a.items + b.items)
+            if isinstance(a, ListVariable):
+                return ListVariable(a.items + b.items, mutable_local=True)
+            return TupleVariable(a.items + b.items)
     if fn in (operator.mul, operator.imul) and isinstance(a, BaseListVariable) and b.is_python_constant():
         items = a.items * b.as_python_constant()
         return ListVariable(items, mutable_local=True) if isinstance(a, ListVariable) else TupleVariable(items)
@@ -401,5 +400,3 @@ class BuiltinVariable(VariableTracker):
             unimplemented("set of traced values")
         return wrap_constant_like(tx, set(_const(i) for i in items))
 
-
-__all__ = ["BuiltinVariable", "binary_op", "unary_op", "math"]

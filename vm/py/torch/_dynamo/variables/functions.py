@@ -1,11 +1,8 @@
 """Python functions called from traced code: inlined, i.e. traced into the same graph."""
 
-import types
-
 from torch._dynamo.exc import ObservedException, unimplemented
 from torch._dynamo.source import AttrSource, GetItemSource
 from torch._dynamo.variables.base import VariableTracker
-from torch._dynamo.variables.constant import ConstantVariable
 
 
 class CellVariable(VariableTracker):
@@ -209,10 +206,3 @@ class ConstantResultFunctionVariable(VariableTracker):
                          **{k: v.as_python_constant() for k, v in kwargs.items()})
         return wrap_constant_like(tx, result)
 
-
-def is_user_function(value):
-    return isinstance(value, types.FunctionType)
-
-
-__all__ = ["UserFunctionVariable", "NestedUserFunctionVariable", "UserMethodVariable", "CellVariable",
-           "RealCellVariable", "ConstantVariable"]

@@ -75,18 +75,5 @@ def _current_tx(tx):
     return tx if tx is not None else _tx_stack[-1]
 
 
-def realize_all(vt, tx=None):
-    """Realizes a value and every lazy item inside the containers it holds (for returning it)."""
-    vt = realize(vt, tx)
-    for attr in ("items",):
-        items = getattr(vt, attr, None)
-        if isinstance(items, list):
-            items[:] = [realize_all(i, tx) for i in items]
-        elif isinstance(items, dict):
-            for k in list(items):
-                items[k] = realize_all(items[k], tx)
-    return vt
-
-
 def realize(vt, tx=None):
     return vt.realize(tx) if isinstance(vt, LazyVariableTracker) else vt

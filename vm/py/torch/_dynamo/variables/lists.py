@@ -1,7 +1,5 @@
 """Sequences: tuples, lists, torch.Size, ranges, slices and the iterators over them."""
 
-import operator
-
 import torch
 from torch._dynamo.exc import ObservedException, Unsupported, unimplemented
 from torch._dynamo.variables.base import VariableTracker
@@ -284,6 +282,3 @@ def getitem_on(tx, obj, index_vt):
         return obj.call_method(tx, "__getitem__", [index_vt], {})
     raise Unsupported(f"subscript of {type(obj).__name__}")
 
-
-__all__ = ["BaseListVariable", "TupleVariable", "ListVariable", "SizeVariable", "RangeVariable",
-           "SliceVariable", "ListIteratorVariable", "NamedTupleVariable", "getitem_on", "operator"]

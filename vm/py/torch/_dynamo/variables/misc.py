@@ -17,6 +17,38 @@ def _wrap_attr(tx, value, source):
     return wrap_constant_like(tx, value)
 
 
+def instance_attribute(tx, vt, name, guard_class_attrs):
+    """`vt.value.name` resolved as Python resolves it on an instance, as far as the class and the
+    instance dict decide: properties and methods are traced, instance attributes are read
+    through their source. None when neither has the name (the caller's fallback decides)."""
+    from torch._dynamo.variables.functions import UserFunctionVariable, UserMethodVariable
+
+    obj = vt.value
+    cls_attr = None
+    for klass in type(obj).__mro__:
+        if name in klass.__dict__:
+            cls_attr = klass.__dict__[name]
+            break
+    if isinstance(cls_attr, property) and cls_attr.fget is not None:
+        return UserFunctionVariable(cls_attr.fget).call_function(tx, [vt], {})
+    inst_dict = getattr(obj, "__dict__", {})
+    if name in inst_dict:
+        source = AttrSource(vt.source, name) if vt.source is not None else None
+        return _wrap_attr(tx, inst_dict[name], source)
+    if isinstance(cls_attr, types.FunctionType):
+        return UserMethodVariable(UserFunctionVariable(cls_attr), vt)
+    if isinstance(cls_attr, staticmethod):
+        return UserFunctionVariable(cls_attr.__func__)
+    if isinstance(cls_attr, classmethod):
+        from torch._dynamo.variables.builder import wrap_constant_like
+
+        return UserMethodVariable(UserFunctionVariable(cls_attr.__func__), wrap_constant_like(tx, type(obj)))
+    if cls_attr is not None:
+        source = AttrSource(vt.source, name) if guard_class_attrs and vt.source is not None else None
+        return _wrap_attr(tx, getattr(obj, name), source)
+    return None
+
+
 class PythonModuleVariable(ValueVariable):
     """An imported module (`torch`, `math`, a user module): attribute reads are constants of the
     module, which is guarded by identity."""
@@ -86,36 +118,15 @@ class UserDefinedObjectVariable(VariableTracker):
         return type(self.value)
 
     def var_getattr(self, tx, name):
-        from torch._dynamo.variables.functions import UserFunctionVariable, UserMethodVariable
-
-        obj = self.value
-        cls_attr = None
-        for klass in type(obj).__mro__:
-            if name in klass.__dict__:
-                cls_attr = klass.__dict__[name]
-                break
-        inst_dict = getattr(obj, "__dict__", {})
-        if isinstance(cls_attr, property) and cls_attr.fget is not None:
-            fget = UserFunctionVariable(cls_attr.fget)
-            return fget.call_function(tx, [self], {})
-        if name in inst_dict:
-            source = AttrSource(self.source, name) if self.source is not None else None
-            return _wrap_attr(tx, inst_dict[name], source)
-        if isinstance(cls_attr, types.FunctionType):
-            return UserMethodVariable(UserFunctionVariable(cls_attr), self)
-        if isinstance(cls_attr, staticmethod):
-            return UserFunctionVariable(cls_attr.__func__)
-        if isinstance(cls_attr, classmethod):
-            from torch._dynamo.variables.builder import wrap_constant_like
-
-            return UserMethodVariable(UserFunctionVariable(cls_attr.__func__), wrap_constant_like(tx, type(obj)))
-        if cls_attr is not None:
-            source = AttrSource(self.source, name) if self.source is not None else None
-            return _wrap_attr(tx, getattr(obj, name), source)
-        getattr_fn = getattr(type(obj), "__getattr__", None)
+        found = instance_attribute(tx, self, name, guard_class_attrs=True)
+        if found is not None:
+            return found
+        getattr_fn = getattr(type(self.value), "__getattr__", None)
         if isinstance(getattr_fn, types.FunctionType):
+            from torch._dynamo.variables.functions import UserFunctionVariable
+
             return UserFunctionVariable(getattr_fn).call_function(tx, [self, ConstantVariable(name)], {})
-        raise ObservedException(AttributeError, f"'{type(obj).__name__}' object has no attribute '{name}'")
+        raise ObservedException(AttributeError, f"'{type(self.value).__name__}' object has no attribute '{name}'")
 
     def call_function(self, tx, args, kwargs):
         call = getattr(type(self.value), "__call__", None)

@@ -2,15 +2,11 @@
 `inline_inbuilt_nn_modules`): parameters and buffers become graph inputs named after their
 source (`L['self']._modules['fc1']._parameters['weight']` -> `L_self_modules_fc1_parameters_weight_`)."""
 
-import types
-
-import torch
 from torch._dynamo.exc import ObservedException
-from torch._dynamo.source import AttrSource, NNModuleSource
+from torch._dynamo.source import NNModuleSource
 from torch._dynamo.variables.base import VariableTracker
-from torch._dynamo.variables.constant import ConstantVariable
 from torch._dynamo.variables.functions import UserFunctionVariable, UserMethodVariable
-from torch._dynamo.variables.misc import _wrap_attr
+from torch._dynamo.variables.misc import _wrap_attr, instance_attribute
 
 _MODULE_DICTS = ("_parameters", "_buffers", "_modules")
 
@@ -27,38 +23,23 @@ class NNModuleVariable(VariableTracker):
         return type(self.value)
 
     def var_getattr(self, tx, name):
-        module = self.value
-        inst = module.__dict__
-        cls_attr = None
-        for klass in type(module).__mro__:
-            if name in klass.__dict__:
-                cls_attr = klass.__dict__[name]
-                break
-        if isinstance(cls_attr, property) and cls_attr.fget is not None:
-            return UserFunctionVariable(cls_attr.fget).call_function(tx, [self], {})
-        if name in inst:
-            source = AttrSource(self.source, name) if self.source is not None else None
-            return _wrap_attr(tx, inst[name], source)
-        if isinstance(cls_attr, types.FunctionType):
-            return UserMethodVariable(UserFunctionVariable(cls_attr), self)
-        if isinstance(cls_attr, staticmethod):
-            return UserFunctionVariable(cls_attr.__func__)
-        if cls_attr is not None and not isinstance(cls_attr, (classmethod,)):
-            return _wrap_attr(tx, getattr(module, name), None)
+        # A module class's own attributes are taken as fixed (not guarded).
+        found = instance_attribute(tx, self, name, guard_class_attrs=False)
+        if found is not None:
+            return found
+        inst = self.value.__dict__
         for kind in _MODULE_DICTS:
             table = inst.get(kind)
             if table is not None and name in table:
                 source = NNModuleSource(self.source, kind, name) if self.source is not None else None
                 return _wrap_attr(tx, table[name], source)
-        raise ObservedException(AttributeError, f"'{type(module).__name__}' object has no attribute '{name}'")
+        raise ObservedException(AttributeError, f"'{type(self.value).__name__}' object has no attribute '{name}'")
 
     def call_function(self, tx, args, kwargs):
-        from torch.nn.modules import module as module_mod
+        from torch.nn.modules.module import _has_forward_hooks
 
         module = self.value
-        hooked = (module._forward_hooks or module._forward_pre_hooks or module_mod._global_forward_hooks
-                  or module_mod._global_forward_pre_hooks)
-        fn = type(module)._call_impl if hooked else type(module).forward
+        fn = type(module)._call_impl if _has_forward_hooks(module) else type(module).forward
         return UserFunctionVariable(fn).call_function(tx, [self, *args], kwargs)
 
     def call_method(self, tx, name, args, kwargs):
@@ -71,9 +52,3 @@ class NNModuleVariable(VariableTracker):
             return codegen.source_expr(self.source)
         return codegen.const(self.value)
 
-
-def is_module(value):
-    return isinstance(value, torch.nn.Module)
-
-
-__all__ = ["NNModuleVariable", "ConstantVariable"]

@@ -6,6 +6,7 @@ import torch
 from torch._dynamo.exc import ObservedException, unimplemented
 from torch._dynamo.variables.base import VariableTracker
 from torch._dynamo.variables.constant import ConstantVariable
+from torch._dynamo.variables.misc import BoundBuiltinMethod
 
 # Metadata that is fixed under the frame's guards (shapes are static): read off the fake tensor.
 _CONSTANT_ATTRS = frozenset(
@@ -84,11 +85,11 @@ class TensorVariable(VariableTracker):
         if name == "grad":
             unimplemented("reading .grad of a tensor inside a compiled frame")
         if name in _DATA_DEPENDENT:
-            return TensorMethodVariable(self, name)
+            return BoundBuiltinMethod(self, name)
         if not hasattr(fake, name):
             raise ObservedException(AttributeError, f"'Tensor' object has no attribute '{name}'")
         if callable(getattr(type(fake), name, None)):
-            return TensorMethodVariable(self, name)
+            return BoundBuiltinMethod(self, name)
         unimplemented(f"tensor attribute {name!r}")
 
     def call_method(self, tx, name, args, kwargs):
@@ -112,18 +113,6 @@ class TensorVariable(VariableTracker):
             raise ObservedException(AttributeError, f"'Tensor' object has no attribute '{name}'")
         if name == "type" and not args and not kwargs:
             return ConstantVariable(fake.type())
-        if name in ("__setitem__",):
-            return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", operator.setitem, (self, *args), kwargs))
+        if name == "__setitem__" and len(args) == 2:
+            return tx.store_subscr(self, args[0], args[1])
         return wrap_fx_proxy(tx, tx.output.create_proxy("call_method", name, (self, *args), kwargs))
-
-
-class TensorMethodVariable(VariableTracker):
-    """`x.sin` before it is called."""
-
-    def __init__(self, tensor, name):
-        super().__init__()
-        self.tensor = tensor
-        self.name = name
-
-    def call_function(self, tx, args, kwargs):
-        return self.tensor.call_method(tx, self.name, args, kwargs)

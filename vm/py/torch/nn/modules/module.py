@@ -55,6 +55,12 @@ def _is_buffer_marked(value):
     return isinstance(value, torch.Tensor) and getattr(value, "_is_buffer", False)
 
 
+def _has_forward_hooks(module):
+    """Whether calling `module` runs a forward (pre-)hook, its own or a global one."""
+    return bool(module._forward_hooks or module._forward_pre_hooks or _global_forward_hooks
+                or _global_forward_pre_hooks)
+
+
 class Module:
     dump_patches = False
     _version = 1
@@ -280,9 +286,7 @@ class Module:
     # --- calling ----------------------------------------------------------------------------
     def _call_impl(self, *args, **kwargs):
         forward_call = self.forward
-        if not (
-            self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks
-        ):
+        if not _has_forward_hooks(self):
             return forward_call(*args, **kwargs)
         for hook_id, hook in itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
