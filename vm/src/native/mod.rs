@@ -60,6 +60,67 @@ mod smelt_native {
         Ok(super::guards::PyGuardManager::build(vm, nodes, checks)?.into_ref(&vm.ctx))
     }
 
+    /// A copy of a code object whose per-code-unit source locations (what tracebacks read) are
+    /// `locations`: flat `line, column, end_line, end_column` per unit, columns counted from 0.
+    /// `code.replace` keeps the original's locations and slot kinds, which a longer body or more
+    /// locals would overrun: both are made anew here.
+    #[pyfunction]
+    fn _code_with_locations(
+        code: PyRef<rustpython_vm::builtins::PyCode>,
+        locations: rustpython_vm::builtins::PyListRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<rustpython_vm::builtins::PyCode>> {
+        use rustpython_compiler_core::{OneIndexed, SourceLocation};
+        use rustpython_vm::PyPayload;
+
+        let mut new = code.code.clone();
+        let mut items = Vec::new();
+        for item in locations.borrow_vec().iter() {
+            items.push(item.clone().try_into_value::<usize>(vm)?);
+        }
+        if items.len() != 4 * new.instructions.len() {
+            return Err(vm.new_value_error(format!(
+                "{} location fields for {} code units",
+                items.len(),
+                new.instructions.len()
+            )));
+        }
+        let at = |line: usize, col: usize| SourceLocation {
+            line: OneIndexed::new(line.max(1)).unwrap_or(OneIndexed::MIN),
+            character_offset: OneIndexed::new(col + 1).unwrap_or(OneIndexed::MIN),
+        };
+        let locs: Vec<_> = items
+            .chunks_exact(4)
+            .map(|f| (at(f[0], f[1]), at(f[2], f[3])))
+            .collect();
+        new.locations = locs.into_boxed_slice();
+        new.localspluskinds = slot_kinds(&new);
+        Ok(rustpython_vm::builtins::PyCode::new(new).into_ref(&vm.ctx))
+    }
+
+    /// The kind of every frame slot: locals, then cells (a cell that is also an argument shares
+    /// the argument's slot), then free variables.
+    fn slot_kinds<C: rustpython_vm::bytecode::Constant>(
+        code: &rustpython_vm::bytecode::CodeObject<C>,
+    ) -> Box<[u8]> {
+        use rustpython_vm::bytecode::{CO_FAST_CELL, CO_FAST_FREE, CO_FAST_LOCAL};
+
+        let nlocals = code.varnames.len();
+        let mut kinds = vec![CO_FAST_LOCAL; nlocals];
+        for cell in code.cellvars.iter() {
+            match code
+                .varnames
+                .iter()
+                .position(|v| v.as_ref() == cell.as_ref())
+            {
+                Some(slot) => kinds[slot] |= CO_FAST_CELL,
+                None => kinds.push(CO_FAST_CELL),
+            }
+        }
+        kinds.extend(std::iter::repeat_n(CO_FAST_FREE, code.freevars.len()));
+        kinds.into_boxed_slice()
+    }
+
     #[pyattr(name = "RngState")]
     fn rng_state_class(_vm: &VirtualMachine) -> PyTypeRef {
         super::rng_state::PyRngState::make_static_type()

@@ -16,6 +16,7 @@ from torch._dynamo.decorators import (
     allow_in_graph, assume_constant_result, disallow_in_graph, graph_break, is_compiling,
 )
 from torch._dynamo.eval_frame import OptimizedModule, disable, optimize
+from torch._dynamo.explain import explain
 
 
 def reset() -> None:
@@ -35,5 +36,5 @@ def reset_code_caches():
 __all__ = [
     "allow_in_graph", "assume_constant_result", "config", "disable", "disallow_in_graph", "graph_break",
     "is_compiling", "list_backends", "lookup_backend", "optimize", "OptimizedModule", "register_backend",
-    "reset", "on_compile_start", "on_compile_end", "callback_handler",
+    "reset", "on_compile_start", "on_compile_end", "callback_handler", "explain",
 ]

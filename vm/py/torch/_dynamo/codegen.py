@@ -1,44 +1,69 @@
-"""What runs instead of the original frame on a cache hit: call the compiled graph with the
-inputs read from their sources, then rebuild the frame's return value around its outputs.
+"""Bytecode that rebuilds Python values after a compiled graph ran: the return value of a frame,
+or the stack and locals handed to the code that runs after a graph break.
 
-It is written as Python source and compiled once per cache entry, so a call costs one function
-call plus the graph itself.
+Variable trackers emit their own reconstruction (`reconstruct(codegen)`) through the small set
+of emitters here: constants, loads along a source's access path, graph outputs, containers and
+calls.
 """
+
+from torch._dynamo.bytecode_transformation import create_instruction
+
+NB_SUBSCR = 26  # BINARY_OP's operand for `a[b]` (CPython 3.14)
+NB_ADD = 0
 
 
 class PyCodegen:
-    def __init__(self, inputs_from_sources=True):
+    def __init__(self, code, inputs_from_sources=True, positions=None, lineno=None):
+        self.code = code
+        self.cell_names = frozenset(code.co_cellvars) | frozenset(code.co_freevars)
         self.inputs_from_sources = inputs_from_sources
-        self.consts = []
-        self._const_index = {}
+        self.positions = positions
+        self.lineno = lineno
+        self.instructions = []
         self.graph_outputs = {}  # id(node) -> position in the graph's output tuple
         self.output_nodes = []
+        self.graph_out_var = "graph_out_0"
 
-    def const(self, value):
-        if value is None or isinstance(value, (bool, int, str)) and type(value) in (bool, int, str):
-            return repr(value)
-        if type(value) is float and value == value and value not in (float("inf"), float("-inf")):
-            return repr(value)
-        key = id(value)
-        if key not in self._const_index:
-            self._const_index[key] = len(self.consts)
-            self.consts.append(value)
-        return f"__c[{self._const_index[key]}]"
+    def append(self, opname, arg=None, argval=None, target=None):
+        inst = create_instruction(opname, arg, argval, target, self.positions, self.lineno)
+        self.instructions.append(inst)
+        return inst
 
-    def source_expr(self, source):
-        """The Python expression reading `source` from the frame's `L` and `G`, written from
-        the same access path the guards walk."""
+    def extend(self, instructions):
+        self.instructions.extend(instructions)
+
+    # -- emitters --------------------------------------------------------------------------------
+    def load_const(self, value):
+        self.append("LOAD_CONST", argval=value)
+
+    def load_local(self, name):
+        self.append("LOAD_DEREF" if name in self.cell_names else "LOAD_FAST", argval=name)
+
+    def store_local(self, name):
+        self.append("STORE_DEREF" if name in self.cell_names else "STORE_FAST", argval=name)
+
+    def subscr(self):
+        self.append("BINARY_OP", NB_SUBSCR)
+
+    def load_source(self, source):
+        """Reads `source` in the frame along the access path the guards walk."""
         (root, arg), steps = source.steps()
-        # A fixed root (another module's globals) is a constant of the function.
-        expr = f"{root}[{arg!r}]" if root in ("L", "G") else self.const(arg)
+        if root == "L":
+            self.load_local(arg)
+        elif root == "G":
+            self.append("LOAD_GLOBAL", argval=(arg, False))
+        else:
+            self.load_const(arg)
         for step in steps:
             if step[0] == "attr":
-                expr += f".{step[1]}"
+                self.append("LOAD_ATTR", argval=(step[1], False))
             elif step[0] == "item":
-                expr += f"[{self.const(step[1])}]"
+                self.load_const(step[1])
+                self.subscr()
             else:  # ("moddict", "_parameters", "weight")
-                expr += f".{step[1]}[{step[2]!r}]"
-        return expr
+                self.append("LOAD_ATTR", argval=(step[1], False))
+                self.load_const(step[2])
+                self.subscr()
 
     def graph_output(self, tensor_vt):
         node = tensor_vt.proxy
@@ -47,22 +72,25 @@ class PyCodegen:
             index = len(self.output_nodes)
             self.graph_outputs[id(node)] = index
             self.output_nodes.append(node)
-        return f"__out[{index}]"
+        self.append("LOAD_FAST", argval=self.graph_out_var)
+        self.load_const(index)
+        self.subscr()
+
+    def push_null(self):
+        self.append("PUSH_NULL")
+
+    def call(self, nargs):
+        self.append("CALL", nargs)
+
+    def call_const(self, fn, nargs_builder):
+        """`fn(*args)` for a fixed callable; `nargs_builder()` emits the arguments and returns
+        how many it pushed."""
+        self.load_const(fn)
+        self.push_null()
+        self.call(nargs_builder())
+
+    def build(self, opname, n):
+        self.append(opname, n)
 
     def reconstruct(self, vt):
-        return vt.reconstruct(self)
-
-
-def make_transformed_function(arg_sources, return_expr, codegen, compiled_fn, name):
-    """`fn(L, G)`: reads the graph inputs, calls the compiled graph, returns the rebuilt value."""
-    lines = [f"def {name}(L, G):"]
-    if compiled_fn is not None:
-        args = ", ".join(codegen.source_expr(s) for s in arg_sources)
-        lines.append(f"    __out = __compiled_fn({args})")
-    lines.append(f"    return {return_expr}")
-    source = "\n".join(lines) + "\n"
-    namespace = {"__compiled_fn": compiled_fn, "__c": codegen.consts}
-    exec(compile(source, f"<smelt transformed {name}>", "exec"), namespace)
-    fn = namespace[name]
-    fn.__smelt_source__ = source
-    return fn
+        vt.reconstruct(self)

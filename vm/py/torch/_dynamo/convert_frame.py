@@ -3,13 +3,12 @@ the backend, keep (guards, transformed function) per code object, recompile on g
 to `config.recompile_limit`."""
 
 import logging
+import types
 
 import torch
 from torch._dynamo import config
-from torch._dynamo.codegen import PyCodegen, make_transformed_function
-from torch._dynamo.exc import (
-    BackendCompilerFailed, ObservedException, TorchDynamoException, Unsupported,
-)
+from torch._dynamo.bytecode_transformation import LOCAL_OPS, CodeOptions, assemble
+from torch._dynamo.exc import ObservedException, Unsupported
 from torch._dynamo.output_graph import OutputGraph
 from torch._dynamo.symbolic_convert import InstructionTranslator
 from torch._guards import CompileId
@@ -44,8 +43,11 @@ _frame_counter = [0]
 
 
 def reset():
+    from torch._dynamo.output_graph import reset_counters
+
     _caches.clear()
     _frame_counter[0] = 0
+    reset_counters()
 
 
 def cache_for(code):
@@ -73,7 +75,7 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
     compile_id = _next_compile_id(cache)
     grad_mode = torch.is_grad_enabled()
     rng_state = torch.get_rng_state()
-    output = OutputGraph(fn.__globals__, compile_id)
+    output = OutputGraph(fn.__globals__, compile_id, backend, fullgraph)
     output.guards.add_global_state()
     from torch._guards import CompileContext, compile_context
 
@@ -82,7 +84,8 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
         try:
             tracer = InstructionTranslator(output, code, fn.__globals__, f_locals, closure_cells)
             tracer.run()
-            return _finish(output, tracer.return_value, backend, compile_id, code)
+            transformed = _make_function(fn, tracer.output_instructions, compile_id)
+            return CacheEntry(output.guards.compile(), transformed, compile_id)
         except ObservedException:
             return None
         except Unsupported as e:
@@ -96,32 +99,20 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
             torch.set_rng_state(rng_state)
 
 
-def _finish(output, return_vt, backend, compile_id, code):
-    from torch._dynamo.variables.tensor import TensorVariable
-
-    codegen = PyCodegen(inputs_from_sources=not isinstance(return_vt, TensorVariable))
-    return_expr = codegen.reconstruct(return_vt)
-    graph = output.graph
-    graph.output(tuple(codegen.output_nodes))
-    output.remove_unused_nodes()
-    compiled_fn = None
-    has_calls = any(n.op.startswith("call") for n in graph.nodes)
-    if has_calls or codegen.output_nodes:
-        gm = torch.fx.GraphModule(torch.nn.Module(), graph)
-        gm.meta["dynamo_compile_id"] = compile_id
-        example_inputs = [arg.example for arg in output.graphargs]
-        try:
-            compiled_fn = backend(gm, example_inputs)
-        except TorchDynamoException:
-            raise
-        except Exception as e:
-            raise BackendCompilerFailed(backend, e) from e
-        if compiled_fn is None:
-            raise BackendCompilerFailed(backend, RuntimeError("compiler_fn did not return callable"))
-    arg_sources = [arg.source for arg in output.graphargs]
+def _make_function(fn, instructions, compile_id):
+    """The transformed frame as a function taking the original's arguments."""
+    code = fn.__code__
+    options = CodeOptions(code)
+    slots = set(options.localsplus())
+    for inst in instructions:
+        if inst.opname in LOCAL_OPS and inst.argval not in slots:
+            slots.add(options.add_varname(inst.argval))
     name = f"__transformed_code_{compile_id.frame_id}_{compile_id.frame_compile_id}_for_{code.co_name}"
-    fn = make_transformed_function(arg_sources, return_expr, codegen, compiled_fn, name.replace("<", "_").replace(">", "_"))
-    return CacheEntry(output.guards.compile(), fn, compile_id)
+    options.name = options.qualname = name.replace("<", "_").replace(">", "_")
+    new_code = assemble(instructions, options)
+    new_fn = types.FunctionType(new_code, fn.__globals__, new_code.co_name, fn.__defaults__, fn.__closure__)
+    new_fn.__kwdefaults__ = fn.__kwdefaults__
+    return new_fn
 
 
 def warn_limit_hit(code, reason):

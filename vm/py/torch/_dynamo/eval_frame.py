@@ -68,7 +68,7 @@ def _run_with_cache(binder, args, kwargs, backend, fullgraph):
                 entries.insert(0, entries.pop(i))
             if entry.run_eagerly:
                 return fn(*args, **kwargs)
-            return entry.fn(f_locals, f_globals)
+            return entry.fn(*args, **kwargs)
     if len(entries) >= config.recompile_limit:
         if fullgraph:
             raise FailOnRecompileLimitHit("Hard failure due to fullgraph=True")
@@ -87,7 +87,19 @@ def _run_with_cache(binder, args, kwargs, backend, fullgraph):
     entries.insert(0, entry)
     if entry.run_eagerly:
         return fn(*args, **kwargs)
-    return entry.fn(f_locals, f_globals)
+    return entry.fn(*args, **kwargs)
+
+
+def wrap_for_backend(fn, backend, fullgraph=False):
+    """`fn` called through its code object's cache, compiled with `backend` (a resume function,
+    or a function called at a graph break)."""
+    binder = _Binder(fn)
+
+    def compile_wrapper(*args, **kwargs):
+        return _run_with_cache(binder, args, kwargs, backend, fullgraph)
+
+    compile_wrapper._torchdynamo_orig_callable = fn
+    return compile_wrapper
 
 
 def innermost_fn(fn):

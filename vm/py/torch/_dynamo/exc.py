@@ -47,6 +47,7 @@ class Unsupported(TorchDynamoException):
         self.gb_type = gb_type
         self.real_stack = []
         self.compile_id = None
+        self.user_stack = None  # the user frames being traced when it was raised
 
 
 class RecompileError(TorchDynamoException):
@@ -95,7 +96,16 @@ class ObservedTypeError(ObservedException):
         super().__init__(TypeError, msg)
 
 
-def unimplemented(msg, *, gb_type=None, context="", explanation="", hints=()):
+def unimplemented(msg=None, *, gb_type=None, context="", explanation="", hints=(), gb_id=None):
+    """Raises Unsupported. With an explanation, the message is laid out as PyTorch's graph-break
+    messages are (type, explanation, hints, debug context, link to the graph-break site)."""
+    if explanation:
+        msg = f"{gb_type}\n  Explanation: {explanation}\n"
+        msg += "".join(f"  Hint: {hint}\n" for hint in hints)
+        msg += f"\n  Developer debug context: {context}\n"
+        if gb_id is not None:
+            msg += ("\n For more details about this graph break, please visit: "
+                    f"https://meta-pytorch.github.io/compile-graph-break-site/gb/{gb_id}.html")
     raise Unsupported(msg, gb_type=gb_type)
 
 

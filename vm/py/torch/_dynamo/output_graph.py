@@ -1,6 +1,7 @@
 """The graph being built for one frame: its inputs (with the sources they are read from), its
 nodes (each run on fake tensors as it is added), and its guards."""
 
+import dataclasses
 import linecache
 import operator
 
@@ -30,8 +31,27 @@ def _format_frame(filename, lineno, name):
     return f'  File "{filename}", line {lineno}, in {name}\n    {line}\n'
 
 
+@dataclasses.dataclass
+class GraphCompileReason:
+    """Why a graph was compiled where it was: `reason` (the break's message, or "return_value"),
+    `user_stack` (traceback.FrameSummary list, innermost last) and whether a break cut it short."""
+
+    reason: str
+    user_stack: list
+    graph_break: bool = True
+
+
+_compiled_fn_counter = [0]
+
+
+def reset_counters():
+    _compiled_fn_counter[0] = 0
+
+
 class OutputGraph:
-    def __init__(self, f_globals, compile_id):
+    def __init__(self, f_globals, compile_id, backend=None, fullgraph=False):
+        self.backend = backend
+        self.fullgraph = fullgraph
         self.graph = torch.fx.Graph()
         self.fake_mode = FakeTensorMode()
         self.guards = GuardBuilder()
@@ -41,6 +61,8 @@ class OutputGraph:
         self.input_source_to_var = {}
         self._tensor_inputs_by_id = {}
         self.current_tx = None  # the innermost translator, for stack traces
+        self.compiled_graphs = 0
+        self.break_reasons = []
 
     # -- inputs ---------------------------------------------------------------------------------
     def wrap_graph_input(self, value, source):
@@ -119,6 +141,92 @@ class OutputGraph:
         raise AssertionError(kind)
 
     # -- finishing ------------------------------------------------------------------------------
+    def graph_tail(self):
+        nodes = list(self.graph.nodes)
+        return nodes[-1] if nodes else None
+
+    def truncate_graph(self, tail):
+        """Drops the nodes a failed instruction added after `tail` (its inputs stay: the values
+        that reach them may already be in use, and unused inputs are dropped at the end)."""
+        nodes = list(self.graph.nodes)
+        keep = nodes.index(tail) + 1 if tail is not None else 0
+        for node in reversed(nodes[keep:]):
+            if node.op != "placeholder":
+                self.graph.erase_node(node)
+
+    def break_reason(self, exc, user_stack):
+        from torch._dynamo.utils import counters
+
+        reason = GraphCompileReason(str(exc.msg if hasattr(exc, "msg") else exc), user_stack)
+        counters["graph_break"][reason.reason] += 1
+        self.break_reasons.append(reason)
+        return reason
+
+    def install_global_name(self, prefix):
+        """A fresh global name in the frame's module for something the transformed code loads
+        (a compiled graph, a resume function), numbered as PyTorch numbers them."""
+        _compiled_fn_counter[0] += 1
+        return f"{prefix}_{_compiled_fn_counter[0]}"
+
+    def exit_grad_blocks(self, blocks):
+        """At a break inside grad-mode `with` blocks the graph ends in the mode it began with;
+        the transformed frame and the resume function switch it again."""
+        for block in reversed(blocks):
+            block.exit(self.current_tx)
+
+    def compile_return(self, tx, value):
+        from torch._dynamo.codegen import PyCodegen
+        from torch._dynamo.variables.tensor import TensorVariable
+
+        cg = PyCodegen(tx.f_code, inputs_from_sources=not isinstance(value, TensorVariable))
+        cg.reconstruct(value)
+        cg.append("RETURN_VALUE")
+        return self.compile_and_call(tx, cg, GraphCompileReason("return_value", [], graph_break=False))
+
+    def compile_and_call(self, tx, cg, reason):
+        """Compiles the graph with the outputs `cg` reads, and returns the whole transformed
+        frame: the frame's set-up, the call of the compiled graph, then `cg`'s code."""
+        from torch._dynamo.bytecode_transformation import cleaned_instructions, create_instruction
+        from torch._dynamo.codegen import PyCodegen
+        from torch._dynamo.exc import BackendCompilerFailed, TorchDynamoException
+
+        self.graph.output(tuple(cg.output_nodes))
+        self.remove_unused_nodes()
+        header = []
+        for inst in cleaned_instructions(tx.f_code):
+            header.append(create_instruction(inst.opname, inst.arg, inst.argval, positions=inst.positions,
+                                             lineno=inst.lineno))
+            if inst.opname == "RESUME":
+                break
+        has_calls = any(n.op.startswith("call") for n in self.graph.nodes)
+        if not (has_calls or cg.output_nodes):
+            return header + cg.instructions
+        gm = torch.fx.GraphModule(torch.nn.Module(), self.graph)
+        gm.meta["dynamo_compile_id"] = self.compile_id
+        gm.compile_subgraph_reason = reason
+        example_inputs = [arg.example for arg in self.graphargs]
+        try:
+            compiled_fn = self.backend(gm, example_inputs)
+        except TorchDynamoException:
+            raise
+        except Exception as e:
+            raise BackendCompilerFailed(self.backend, e) from e
+        if compiled_fn is None:
+            raise BackendCompilerFailed(self.backend, RuntimeError("compiler_fn did not return callable"))
+        name = self.install_global_name("__compiled_fn")
+        self.f_globals[name] = compiled_fn
+        call = PyCodegen(tx.f_code, positions=header[-1].positions, lineno=header[-1].lineno)
+        call.append("LOAD_GLOBAL", argval=(name, True))
+        for arg in self.graphargs:
+            call.load_source(arg.source)
+        call.call(len(self.graphargs))
+        if cg.output_nodes:
+            call.append("STORE_FAST", argval=cg.graph_out_var)
+        else:
+            call.append("POP_TOP")
+        self.compiled_graphs += 1
+        return header + call.instructions + cg.instructions
+
     def remove_unused_nodes(self):
         """PyTorch's small clean-up before compiling: getitem and get_attr nodes nobody uses, then
         inputs nobody uses (their guards stay)."""

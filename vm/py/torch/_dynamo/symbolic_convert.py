@@ -9,12 +9,15 @@ would raise becomes `ObservedException`.
 
 import builtins
 import operator
+import traceback
 
+import torch
+from torch._dynamo import graph_break_codegen
 from torch._dynamo.bytecode_transformation import cleaned_instructions
-from torch._dynamo.exc import ObservedException, unimplemented
+from torch._dynamo.exc import ObservedException, Unsupported, unimplemented
 from torch._dynamo.source import GetItemSource, GlobalSource, LocalSource, ModuleGlobalsSource
 from torch._dynamo.variables import lazy
-from torch._dynamo.variables.base import NullVariable
+from torch._dynamo.variables.base import NullVariable, mutation_count, note_mutation
 from torch._dynamo.variables.builtin import binary_op, unary_op
 from torch._dynamo.variables.constant import BINARY_OPS, COMPARE_OPS, ConstantVariable
 from torch._dynamo.variables.dicts import ConstDictVariable
@@ -25,6 +28,8 @@ from torch._dynamo.variables.lists import (
 )
 
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x100 | 0x200
+_LITERAL_TYPES = frozenset({int, float, complex, str, bytes, bool, type(None), tuple, frozenset, type(Ellipsis),
+                            type(compile("0", "", "eval"))})
 _INLINE_DEPTH_LIMIT = 64
 _COMMON_CONSTANTS = {0: AssertionError, 1: NotImplementedError, 2: tuple, 3: all, 4: any}
 _SPECIAL_METHODS = {0: "__enter__", 1: "__exit__", 2: "__aenter__", 3: "__aexit__"}
@@ -47,6 +52,7 @@ class InstructionTranslatorBase:
         self.parent = parent
         self.depth = 0 if parent is None else parent.depth + 1
         self.return_value = None
+        self.output_instructions = None  # the transformed frame, once tracing ends
         self.done = False
 
     # -- the loop -------------------------------------------------------------------------------
@@ -56,6 +62,7 @@ class InstructionTranslatorBase:
         lazy._tx_stack.append(self)
         try:
             instructions = self.instructions
+            may_break = self.parent is None and not self.output.fullgraph
             while not self.done:
                 inst = instructions[self.ip]
                 self.ip += 1
@@ -63,10 +70,53 @@ class InstructionTranslatorBase:
                 handler = getattr(self, inst.opname, None)
                 if handler is None:
                     unimplemented(f"bytecode instruction {inst.opname}")
-                handler(inst)
+                if may_break and inst.opname in graph_break_codegen.BREAKABLE:
+                    self.step_or_break(inst, handler)
+                else:
+                    handler(inst)
+        except Unsupported as e:
+            if e.user_stack is None:
+                e.user_stack = self.user_stack()
+            raise
         finally:
             lazy._tx_stack.pop()
             self.output.current_tx = prev
+
+    def user_stack(self):
+        """The user frames being traced, outermost first, as traceback entries (a resume
+        function under the name of the function it continues)."""
+        from torch._dynamo.resume_execution import ContinueExecutionCache
+
+        frames = []
+        tx = self
+        while tx is not None:
+            code = tx.f_code
+            name = ContinueExecutionCache.original_names.get(code, code.co_name)
+            frames.append(traceback.FrameSummary(code.co_filename, tx.lineno, name))
+            tx = tx.parent
+        return frames[::-1]
+
+    def step_or_break(self, inst, handler):
+        """Runs a call or attribute store; if it cannot be traced, the frame breaks there: the
+        graph so far is compiled and the instruction runs for real."""
+        stack = list(self.stack)
+        local_values = dict(self.symbolic_locals)
+        tail = self.output.graph_tail()
+        mutations = mutation_count()
+        grad_mode = torch.is_grad_enabled()
+        try:
+            handler(inst)
+        except Unsupported as e:
+            if mutation_count() != mutations:
+                raise  # a partly traced call changed a container: it cannot be undone
+            user_stack = e.user_stack or self.user_stack()
+            self.stack = stack
+            self.symbolic_locals = local_values
+            self.output.truncate_graph(tail)
+            torch._C._set_grad_enabled(grad_mode)
+            self.output_instructions = graph_break_codegen.break_at_instruction(
+                self, inst, stack, self.output.break_reason(e, user_stack))
+            self.done = True
 
     def push(self, vt):
         self.stack.append(vt)
@@ -206,7 +256,14 @@ class InstructionTranslatorBase:
         self.symbolic_locals.pop(inst.argval, None)
 
     def LOAD_CONST(self, inst):
-        self.push(ConstantVariable(inst.argval))
+        value = inst.argval
+        if type(value) in _LITERAL_TYPES:
+            self.push(ConstantVariable(value))
+        else:
+            # Generated code (a resume function's prologue) loads objects as constants.
+            from torch._dynamo.variables.builder import wrap_constant_like
+
+            self.push(wrap_constant_like(self, value))
 
     def LOAD_SMALL_INT(self, inst):
         self.push(ConstantVariable(inst.arg))
@@ -255,6 +312,7 @@ class InstructionTranslatorBase:
         hint = getattr(vt, "set_name_hint", None)
         if hint is not None:
             hint(inst.argval)
+        note_mutation()
         cell.contents = vt
 
     def MAKE_CELL(self, inst):
@@ -433,7 +491,11 @@ class InstructionTranslatorBase:
         self.push(self.contains_op(container, item, bool(inst.arg)))
 
     def TO_BOOL(self, inst):
-        self.push(ConstantVariable(realize(self.pop(), self).truth(self)))
+        value = realize(self.pop(), self)
+        if _is_tensor(value):
+            self.push(value)  # the jump that follows decides what a tensor condition does
+        else:
+            self.push(ConstantVariable(value.truth(self)))
 
     def UNARY_NOT(self, inst):
         self.push(ConstantVariable(not realize(self.pop(), self).truth(self)))
@@ -454,12 +516,27 @@ class InstructionTranslatorBase:
     JUMP_BACKWARD = JUMP_FORWARD
     JUMP_BACKWARD_NO_INTERRUPT = JUMP_FORWARD
 
+    def _condition(self, inst):
+        value = realize(self.pop(), self)
+        if _is_tensor(value) and self.parent is None and not self.output.fullgraph:
+            # A branch on a tensor's value: both sides become resume functions.
+            stack = [*self.stack, value]
+            # PyTorch names this break by the jump, with the frame itself as the only user frame.
+            here = traceback.FrameSummary(self.f_code.co_filename, self.lineno, self.f_code.co_name)
+            reason = self.output.break_reason(
+                Unsupported("generic_jump TensorVariable()", gb_type="Data-dependent branching"), [here])
+            self.output_instructions = graph_break_codegen.break_at_jump(self, inst, stack, reason)
+            self.done = True
+            return None
+        return value.truth(self)
+
     def POP_JUMP_IF_FALSE(self, inst):
-        if not realize(self.pop(), self).truth(self):
+        truth = self._condition(inst)
+        if truth is False:
             self._jump(inst)
 
     def POP_JUMP_IF_TRUE(self, inst):
-        if realize(self.pop(), self).truth(self):
+        if self._condition(inst):
             self._jump(inst)
 
     def POP_JUMP_IF_NONE(self, inst):
@@ -607,6 +684,7 @@ class InstructionTranslatorBase:
             # A frame returning an input tensor as its whole result returns it from the graph,
             # as PyTorch does; inside a container, inputs are read back from their sources.
             value = realize(value, self)
+            self.output_instructions = self.output.compile_return(self, value)
         self.return_value = value
         self.done = True
 
@@ -622,6 +700,12 @@ class InstructionTranslatorBase:
         if exc_type is not None:
             raise ObservedException(exc_type, "")
         unimplemented("raising an exception object made inside the compiled frame")
+
+
+def _is_tensor(vt):
+    from torch._dynamo.variables.tensor import TensorVariable
+
+    return isinstance(vt, TensorVariable)
 
 
 def _is_none(vt):

@@ -77,14 +77,22 @@ def _build():
 
 
 def _graph_break(value, source=None):
-    from torch._dynamo.variables.base import VariableTracker
     from torch._dynamo.exc import unimplemented
+    from torch._dynamo.variables.base import ValueVariable
 
-    class GraphBreakVariable(VariableTracker):
+    class GraphBreakVariable(ValueVariable):
         def call_function(self, tx, args, kwargs):
-            unimplemented("Call to `torch._dynamo.graph_break()`", gb_type="Call to `torch._dynamo.graph_break()`")
+            shown_args = [a.as_python_constant() if a.is_python_constant() else a for a in args]
+            msg = kwargs["msg"].as_python_constant() if "msg" in kwargs else args[0].as_python_constant() if args else None
+            unimplemented(
+                gb_type="Call to `torch._dynamo.graph_break()`",
+                context=f"Called `torch._dynamo.graph_break()` with args `{shown_args}`, kwargs `{kwargs}`",
+                explanation=f"User-inserted graph break. Message: {msg}",
+                hints=["Remove the `torch._dynamo.graph_break()` call."],
+                gb_id="gb0025",
+            )
 
-    return GraphBreakVariable(source)
+    return GraphBreakVariable(value, source)
 
 
 def _always_true(value, source=None):

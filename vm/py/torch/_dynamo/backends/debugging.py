@@ -29,3 +29,8 @@ def eager_noexcept(gm, fake_tensor_inputs, **kwargs):
             raise RuntimeError("Unexpected exception when running generated GraphModule") from e
 
     return inner
+
+
+from torch._dynamo.explain import ExplainOutput, ExplainWithBackend  # noqa: E402  (PyTorch's home for them)
+
+__all__ = ["eager", "eager_noexcept", "ExplainOutput", "ExplainWithBackend"]

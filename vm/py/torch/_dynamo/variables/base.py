@@ -2,6 +2,18 @@
 
 from torch._dynamo.exc import ObservedException, Unsupported, unimplemented
 
+# How many times traced code changed a container or cell in place: a graph break that has to
+# undo a partly traced instruction can only do so if this did not move.
+_mutations = [0]
+
+
+def note_mutation():
+    _mutations[0] += 1
+
+
+def mutation_count():
+    return _mutations[0]
+
 
 class VariableTracker:
     """A value during symbolic execution. `source` is set when the value came from the frame's
@@ -81,11 +93,11 @@ class VariableTracker:
         unimplemented(f"truth value of {type(self).__name__}")
 
     def reconstruct(self, codegen):
-        """Emits an expression that rebuilds the value after the graph ran."""
+        """Emits the bytecode that rebuilds the value after the graph ran."""
         if self.source is not None:
-            return codegen.source_expr(self.source)
+            return codegen.load_source(self.source)
         if self.is_python_constant():
-            return codegen.const(self.as_python_constant())
+            return codegen.load_const(self.as_python_constant())
         unimplemented(f"cannot return {type(self).__name__} from a compiled frame")
 
     def tensor_vars(self):
@@ -106,6 +118,11 @@ class ValueVariable(VariableTracker):
     def as_python_constant(self):
         return self.value
 
+    def reconstruct(self, codegen):
+        if self.source is not None:
+            return codegen.load_source(self.source)
+        codegen.load_const(self.value)
+
 
 def getattr_or_observed(obj, name):
     """getattr at trace time; a missing attribute is the AttributeError the code would raise."""
@@ -120,3 +137,6 @@ class NullVariable(VariableTracker):
 
     def __repr__(self):
         return "NULL"
+
+    def reconstruct(self, codegen):
+        codegen.push_null()

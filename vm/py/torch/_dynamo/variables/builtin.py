@@ -366,7 +366,21 @@ class BuiltinVariable(VariableTracker):
         return wrap_constant_like(tx, obj.python_type())
 
     def _call_print(self, tx, args, kwargs):
-        unimplemented("print() inside a compiled frame", gb_type="Attempted to call function marked as skipped")
+        arg_types = [realize(a, tx).python_type().__name__ for a in args]
+        unimplemented(
+            gb_type="Failed to trace builtin operator",
+            context=f"builtin print {[type(realize(a, tx)) for a in args]} {bool(kwargs)}",
+            explanation=f"Dynamo does not know how to trace builtin operator `print` with argument types "
+                        f"{arg_types} (has_kwargs {bool(kwargs)})",
+            hints=[
+                f"Avoid calling builtin `print` with argument types {arg_types}. Consider using an equivalent "
+                "alternative function/method to `print`.",
+                "If you are attempting to call a logging function (e.g. `print`), you can try adding it to "
+                "`torch._dynamo.config.reorderable_logging_functions`.",
+                "Please report an issue to PyTorch.",
+            ],
+            gb_id="gb0059",
+        )
 
     def _scalar(self, tx, args, kwargs):
         obj = realize(args[0], tx) if args else None

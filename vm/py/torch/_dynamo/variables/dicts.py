@@ -1,7 +1,7 @@
 """Dicts with keys known at trace time (constants, or objects compared by identity)."""
 
 from torch._dynamo.exc import ObservedException, unimplemented
-from torch._dynamo.variables.base import VariableTracker
+from torch._dynamo.variables.base import VariableTracker, note_mutation
 from torch._dynamo.variables.constant import ConstantVariable
 
 
@@ -46,11 +46,16 @@ class ConstDictVariable(VariableTracker):
 
     def reconstruct(self, codegen):
         if self.source is not None and not self.mutable_local and not self._mutated:
-            return codegen.source_expr(self.source)
-        body = "{" + ", ".join(f"{codegen.const(k)}: {codegen.reconstruct(v)}" for k, v in self.items.items()) + "}"
-        if self.user_cls is dict:
-            return body
-        return f"{codegen.const(self.user_cls)}({body})"
+            return codegen.load_source(self.source)
+        if self.user_cls is not dict:
+            codegen.load_const(self.user_cls)
+            codegen.push_null()
+        for k, v in self.items.items():
+            codegen.load_const(k)
+            codegen.reconstruct(v)
+        codegen.build("BUILD_MAP", len(self.items))
+        if self.user_cls is not dict:
+            codegen.call(1)
 
     def var_getattr(self, tx, name):
         from torch._dynamo.variables.misc import BoundBuiltinMethod
@@ -69,6 +74,7 @@ class ConstDictVariable(VariableTracker):
         if not self.mutable_local:
             unimplemented(f"dict.{name} on a dict the compiled frame did not create")
         self._mutated = True
+        note_mutation()
 
     def call_method(self, tx, name, args, kwargs):
         from torch._dynamo.variables.lists import ListIteratorVariable, TupleVariable

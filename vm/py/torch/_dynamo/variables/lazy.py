@@ -57,7 +57,7 @@ class LazyVariableTracker(VariableTracker):
 
     def reconstruct(self, codegen):
         if self._realized is None:
-            return codegen.source_expr(self.source)
+            return codegen.load_source(self.source)
         return self._realized.reconstruct(codegen)
 
     def tensor_vars(self):

@@ -2,7 +2,7 @@
 
 import torch
 from torch._dynamo.exc import ObservedException, Unsupported, unimplemented
-from torch._dynamo.variables.base import VariableTracker
+from torch._dynamo.variables.base import VariableTracker, note_mutation
 from torch._dynamo.variables.constant import ConstantVariable
 
 
@@ -40,13 +40,16 @@ class BaseListVariable(VariableTracker):
 
     def reconstruct(self, codegen):
         if self.source is not None and not self.mutable_local and not getattr(self, "_mutated", False):
-            return codegen.source_expr(self.source)
-        parts = [codegen.reconstruct(i) for i in self.items]
-        if self.python_cls is tuple:
-            return "(" + "".join(p + ", " for p in parts) + ")"
-        if self.python_cls is list:
-            return "[" + ", ".join(parts) + "]"
-        return codegen.const(self.python_cls) + "([" + ", ".join(parts) + "])"
+            return codegen.load_source(self.source)
+        plain = self.python_cls in (tuple, list)
+        if not plain:
+            codegen.load_const(self.python_cls)
+            codegen.push_null()
+        for item in self.items:
+            codegen.reconstruct(item)
+        codegen.build("BUILD_TUPLE" if self.python_cls is tuple else "BUILD_LIST", len(self.items))
+        if not plain:
+            codegen.call(1)
 
     def var_getattr(self, tx, name):
         from torch._dynamo.variables.misc import BoundBuiltinMethod
@@ -121,8 +124,11 @@ class NamedTupleVariable(TupleVariable):
         return super().var_getattr(tx, name)
 
     def reconstruct(self, codegen):
-        parts = [codegen.reconstruct(i) for i in self.items]
-        return codegen.const(self.tuple_cls) + "(" + "".join(p + ", " for p in parts) + ")"
+        codegen.load_const(self.tuple_cls)
+        codegen.push_null()
+        for item in self.items:
+            codegen.reconstruct(item)
+        codegen.call(len(self.items))
 
 
 class ListVariable(BaseListVariable):
@@ -131,6 +137,7 @@ class ListVariable(BaseListVariable):
     def _check_mutable(self, name):
         if not self.mutable_local:
             unimplemented(f"list.{name} on a list the compiled frame did not create")
+        note_mutation()
 
     def call_mutating_method(self, tx, name, args, kwargs):
         self._check_mutable(name)
@@ -197,7 +204,7 @@ class SizeVariable(TupleVariable):
         return super().call_method(tx, name, args, kwargs)
 
     def reconstruct(self, codegen):
-        return codegen.const(self.as_python_constant())
+        codegen.load_const(self.as_python_constant())
 
 
 class RangeVariable(VariableTracker):

@@ -138,8 +138,8 @@ class UserDefinedObjectVariable(VariableTracker):
 
     def reconstruct(self, codegen):
         if self.source is not None:
-            return codegen.source_expr(self.source)
-        return codegen.const(self.value)
+            return codegen.load_source(self.source)
+        codegen.load_const(self.value)
 
 
 class OpaqueCallableVariable(ValueVariable):

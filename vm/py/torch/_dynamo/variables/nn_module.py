@@ -49,6 +49,6 @@ class NNModuleVariable(VariableTracker):
 
     def reconstruct(self, codegen):
         if self.source is not None:
-            return codegen.source_expr(self.source)
-        return codegen.const(self.value)
+            return codegen.load_source(self.source)
+        codegen.load_const(self.value)
 

@@ -56,8 +56,8 @@ class TensorVariable(VariableTracker):
 
     def reconstruct(self, codegen):
         if self.source is not None and codegen.inputs_from_sources:
-            return codegen.source_expr(self.source)
-        return codegen.graph_output(self)
+            return codegen.load_source(self.source)
+        codegen.graph_output(self)
 
     def unpack_var_sequence(self, tx):
         shape = self.example_value.shape

@@ -53,7 +53,9 @@ class GradModeVariable(VariableTracker):
 
     def _switch(self, tx, mode):
         if torch.is_grad_enabled() != mode:
-            tx.output.create_node("call_function", torch._C._set_grad_enabled, (mode,), {})
+            # PyTorch records these switches without a user stack trace.
+            node = tx.output.create_node("call_function", torch._C._set_grad_enabled, (mode,), {})
+            node.meta.pop("stack_trace", None)
             torch._C._set_grad_enabled(mode)
 
     def var_getattr(self, tx, name):
