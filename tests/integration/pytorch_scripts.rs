@@ -80,5 +80,7 @@ scripts!(
     dynamo_user_errors,
     dynamo_constructs,
     dynamo_decorators,
+    dynamo_graph_breaks,
+    dynamo_graph_break_suite,
     accelerator_absent,
 );

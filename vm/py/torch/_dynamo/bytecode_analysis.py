@@ -93,9 +93,18 @@ def livevars_analysis(code, instructions, inst):
 
 
 def has_backedge(instructions, inst):
-    """Whether `inst` sits inside a loop: a later backward jump goes to it or before it."""
-    for other in instructions[inst.index:]:
-        if other.opname.startswith("JUMP_BACKWARD") and other.target.index <= inst.index:
+    """Whether `inst` sits inside a loop: a backward jump reachable from it (without an
+    exception) goes back to it or before it. Exception paths are left out: a `with` block whose
+    exit swallowed an exception rejoins the code after it by jumping back."""
+    seen = set()
+    work = [inst]
+    while work:
+        current = work.pop()
+        if current.index in seen:
+            continue
+        seen.add(current.index)
+        if current.opname.startswith("JUMP_BACKWARD") and current.target.index <= inst.index:
             return True
+        work.extend(succ for succ, _ in _successors(instructions, current))
     return False
 

@@ -9,13 +9,16 @@ from torch._dynamo.bytecode_analysis import has_backedge, livevars_analysis
 from torch._dynamo.bytecode_transformation import ExceptionTableEntry, create_instruction
 from torch._dynamo.codegen import NB_ADD, PyCodegen
 from torch._dynamo.exc import Unsupported
-from torch._dynamo.resume_execution import VALUE, ContinueExecutionCache, Positions, resume_function
+from torch._dynamo.resume_execution import NULL, VALUE, ContinueExecutionCache, Positions, resume_function
 from torch._dynamo.source import LocalSource
 from torch._dynamo.variables.base import NullVariable
 
 _CO_GENERATOR_LIKE = 0x20 | 0x80 | 0x100 | 0x200
-# Stack slots each breakable instruction consumes, and whether it pushes a result.
-_CALL_LIKE = {"CALL": (2, 1), "CALL_KW": (3, 1), "CALL_FUNCTION_EX": (4, 1), "STORE_ATTR": (2, 0)}
+# Stack slots each breakable instruction consumes, and whether it pushes a result. Stores into
+# objects the frame did not create run for real at a break (PyTorch would replay them after the
+# graph: the values are the same, the graphs are cut in more places).
+_CALL_LIKE = {"CALL": (2, 1), "CALL_KW": (3, 1), "CALL_FUNCTION_EX": (4, 1), "STORE_ATTR": (2, 0),
+              "STORE_SUBSCR": (3, 0), "DELETE_SUBSCR": (2, 0), "STORE_GLOBAL": (1, 0)}
 BREAKABLE = frozenset(_CALL_LIKE)
 
 
@@ -35,7 +38,7 @@ def stack_layout(stack):
             layout.append(("grad", vt.obj.target_mode))
             i += 2
             continue
-        layout.append(VALUE)
+        layout.append(NULL if isinstance(vt, NullVariable) else VALUE)
         i += 1
     return tuple(layout)
 
@@ -49,6 +52,24 @@ def check_can_break(tx, inst):
         raise Unsupported("graph break in a frame whose locals are captured by an inner function")
     if has_backedge(tx.instructions, inst):
         raise Unsupported("Skipping frame because there is a graph break in a for/while loop")
+    if inst.exn_tab_entry is not None and _has_try_block(tx.instructions):
+        # The instruction would run outside the handlers that cover it in the original.
+        raise Unsupported("graph break inside a try block")
+
+
+def _has_try_block(instructions):
+    """Whether some handler is a try statement's (not a `with` block's own clean-up)."""
+    for inst in instructions:
+        entry = inst.exn_tab_entry
+        if entry is None:
+            continue
+        handler = entry.target
+        if handler.opname == "PUSH_EXC_INFO":
+            if instructions[handler.index + 1].opname != "WITH_EXCEPT_START":
+                return True
+        elif handler.opname != "COPY":  # a `with` handler's own clean-up: COPY 3; POP_EXCEPT; RERAISE
+            return True
+    return False
 
 
 def _grad_blocks(tx, stack):
@@ -77,9 +98,10 @@ class _Break:
     def emit(self, opname, arg=None, argval=None, target=None):
         return self.cg.append(opname, arg, argval, target)
 
-    def restore_values(self, targets, wrap_callee_at=None):
+    def restore_values(self, targets, consumed_from, wrap_callee_at=None):
         """Pushes the stack's values and stores the live locals that changed; returns the live
-        locals each of `targets` needs, in the frame's order."""
+        locals each of `targets` needs, in the frame's order. NULLs below `consumed_from` (the
+        slots the breaking instruction uses) are left to the resume function's prologue."""
         tx = self.tx
         live = set()
         per_target = []
@@ -92,6 +114,8 @@ class _Break:
             if isinstance(vt, NullVariable) and i and _is_exit(self.stack[i - 1]):
                 continue
             if _is_exit(vt):
+                continue
+            if isinstance(vt, NullVariable) and i < consumed_from:
                 continue
             if i == wrap_callee_at and _is_user_function(vt):
                 self.cg.load_const(nested_frame_maker(tx.output.backend))
@@ -154,7 +178,10 @@ def _is_exit(vt):
 
 def _is_user_function(vt):
     from torch._dynamo.variables.functions import UserFunctionVariable, UserMethodVariable
+    from torch._dynamo.variables.lazy import LazyVariableTracker
 
+    if isinstance(vt, LazyVariableTracker):
+        vt = vt._realized
     return isinstance(vt, (UserFunctionVariable, UserMethodVariable))
 
 
@@ -215,17 +242,18 @@ def break_at_instruction(tx, inst, stack, reason):
     if inst.opname in ("CALL", "CALL_KW"):
         pops += inst.arg
     brk = _Break(tx, inst, stack, reason)
-    if any(kind != VALUE for kind in brk.layout[len(brk.layout) - pops:]):
+    if any(kind not in (VALUE, NULL) for kind in brk.layout[len(brk.layout) - pops:]):
         raise Unsupported("graph break on a `with` statement's own call")
     blocks = _grad_blocks(tx, stack)
     target = tx.instructions[inst.index + 1]
-    callee_at = len(stack) - pops if inst.opname != "STORE_ATTR" else None
+    callee_at = len(stack) - pops if inst.opname.startswith("CALL") else None
     tx.output.exit_grad_blocks(blocks)
-    (argnames,) = brk.restore_values([target], wrap_callee_at=callee_at)
+    (argnames,) = brk.restore_values([target], len(stack) - pops, wrap_callee_at=callee_at)
     cg = brk.cg
     if blocks:
         brk.set_grad(blocks[-1].target_mode)
-    again = create_instruction(inst.opname, inst.arg if inst.opname != "STORE_ATTR" else None, inst.argval,
+    by_name = inst.opname in ("STORE_ATTR", "STORE_GLOBAL")  # its arg indexes co_names: resolved again
+    again = create_instruction(inst.opname, None if by_name else inst.arg, inst.argval,
                                positions=inst.positions, lineno=inst.lineno)
     cg.instructions.append(again)
     if blocks:
@@ -250,7 +278,7 @@ def break_at_jump(tx, inst, stack, reason):
     fall_through = tx.instructions[inst.index + 1]
     blocks = _grad_blocks(tx, stack)
     tx.output.exit_grad_blocks(blocks)
-    names_fall, names_jump = brk.restore_values([fall_through, jump_target])
+    names_fall, names_jump = brk.restore_values([fall_through, jump_target], len(stack) - 1)
     brk.emit("TO_BOOL")
     layout_after = brk.layout[:-1]
     jump = brk.emit(inst.opname)

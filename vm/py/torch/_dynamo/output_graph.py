@@ -178,10 +178,19 @@ class OutputGraph:
         from torch._dynamo.codegen import PyCodegen
         from torch._dynamo.variables.tensor import TensorVariable
 
-        cg = PyCodegen(tx.f_code, inputs_from_sources=not isinstance(value, TensorVariable))
+        from torch._dynamo.resume_execution import ContinueExecutionCache
+
+        # A frame returning an input tensor as it is returns it from a graph (as PyTorch does),
+        # but a resume function doing only that compiles nothing (as PyTorch does too).
+        resume = tx.f_code in ContinueExecutionCache.original_names
+        from_sources = not isinstance(value, TensorVariable) or (resume and not self.has_calls())
+        cg = PyCodegen(tx.f_code, inputs_from_sources=from_sources)
         cg.reconstruct(value)
         cg.append("RETURN_VALUE")
         return self.compile_and_call(tx, cg, GraphCompileReason("return_value", [], graph_break=False))
+
+    def has_calls(self):
+        return any(n.op.startswith("call") for n in self.graph.nodes)
 
     def compile_and_call(self, tx, cg, reason):
         """Compiles the graph with the outputs `cg` reads, and returns the whole transformed
@@ -198,8 +207,7 @@ class OutputGraph:
                                              lineno=inst.lineno))
             if inst.opname == "RESUME":
                 break
-        has_calls = any(n.op.startswith("call") for n in self.graph.nodes)
-        if not (has_calls or cg.output_nodes):
+        if not (self.has_calls() or cg.output_nodes):
             return header + cg.instructions
         gm = torch.fx.GraphModule(torch.nn.Module(), self.graph)
         gm.meta["dynamo_compile_id"] = self.compile_id

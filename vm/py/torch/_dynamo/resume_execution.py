@@ -20,10 +20,12 @@ _CO_VARKEYWORDS = 0x08
 
 Positions = collections.namedtuple("Positions", "lineno end_lineno col_offset end_col_offset")
 
-# A stack layout lists the stack bottom to top: VALUE for a value passed as an argument, or
-# ("grad", mode) for a grad-mode `with` block (two slots: its `__exit__` and the NULL/self next
-# to it), which the prologue rebuilds by entering the same mode again.
+# A stack layout lists the stack bottom to top: VALUE for a value passed as an argument, NULL
+# for CPython's NULL entry (pushed again by the prologue), or ("grad", mode) for a grad-mode
+# `with` block (two slots: its `__exit__` and the NULL/self next to it), which the prologue
+# rebuilds by entering the same mode again.
 VALUE = "value"
+NULL = "null"
 
 
 def with_block_setup(emit, mode):
@@ -86,6 +88,8 @@ def _generate(code, original_name, target_index, stack_layout, argnames, lineno)
     for kind in stack_layout:
         if kind == VALUE:
             emit("LOAD_FAST", argval=next(names))
+        elif kind == NULL:
+            emit("PUSH_NULL")
         else:
             with_block_setup(emit, kind[1])
     emit("JUMP_FORWARD", target=target)

@@ -161,6 +161,10 @@ class BoundBuiltinMethod(VariableTracker):
     def call_function(self, tx, args, kwargs):
         return self.obj.call_method(tx, self.name, args, kwargs)
 
+    def reconstruct(self, codegen):
+        codegen.reconstruct(self.obj)
+        codegen.append("LOAD_ATTR", argval=(self.name, False))
+
 
 class PartialVariable(VariableTracker):
     """`functools.partial(fn, *args, **kwargs)` made inside the traced code."""
