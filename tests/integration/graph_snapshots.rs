@@ -121,3 +121,122 @@ print(gm.code)
 "#,
     );
 }
+
+/// `smelt dump` of a script (run from a temporary directory, so paths are the script's name):
+/// every compiled frame's bytecode, graphs, breaks and guards. Object ids and addresses vary
+/// from run to run and are masked.
+fn dump_snapshot(name: &str, script: &str) {
+    let dir = crate::common::dir_with(&[("model.py", script.as_bytes())]);
+    let run = crate::common::smelt_in(Some(dir.path()), &["dump", "model.py"], None);
+    run.expect_status(0);
+    let mut out = run.stdout.clone();
+    for path in [dir.path().to_path_buf(), dir.path().canonicalize().unwrap()] {
+        out = out.replace(path.to_str().unwrap(), "<dir>");
+    }
+    let out = mask_ids(&out);
+    insta::with_settings!({
+        snapshot_path => "../../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, out);
+    });
+}
+
+/// Replaces `0x…` addresses and runs of 8+ digits (object ids) with placeholders.
+fn mask_ids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '0'
+            && chars.get(i + 1) == Some(&'x')
+            && chars.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit())
+        {
+            i += 2;
+            while i < chars.len() && chars[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            out.push_str("0x?");
+            continue;
+        }
+        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric()) {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start >= 8 {
+                out.push_str("<id>");
+            } else {
+                out.extend(&chars[start..i]);
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn dump_print_in_the_middle() {
+    dump_snapshot(
+        "dump_print_in_the_middle",
+        r#"
+import torch
+
+@torch.compile(backend="eager")
+def f(x, z):
+    a = x + 1
+    b = a * z
+    print("middle", a.shape)
+    return b - a
+
+print(f(torch.ones(2), torch.ones(2)))
+"#,
+    );
+}
+
+#[test]
+fn dump_branch_on_tensor_and_recompile() {
+    dump_snapshot(
+        "dump_branch_on_tensor_and_recompile",
+        r#"
+import torch
+
+@torch.compile(backend="eager")
+def f(x):
+    y = x.cos()
+    if y.sum() > 0:
+        return y + 1
+    return y - 1
+
+print(f(torch.zeros(2)))
+print(f(torch.full((2,), 3.0)))
+print(f(torch.zeros(3)))
+"#,
+    );
+}
+
+#[test]
+fn dump_break_in_nested_call_under_no_grad() {
+    dump_snapshot(
+        "dump_break_in_nested_call_under_no_grad",
+        r#"
+import torch
+
+def inner(x):
+    y = x * 2
+    torch._dynamo.graph_break()
+    return y + 1
+
+@torch.compile(backend="eager")
+def f(x):
+    with torch.no_grad():
+        a = inner(x)
+    return a.sum(), a.requires_grad
+
+print(f(torch.ones(2, requires_grad=True)))
+"#,
+    );
+}

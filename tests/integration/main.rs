@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bytecode_assembly;
 mod cli_modes;
 mod errors;
 mod exit_status;

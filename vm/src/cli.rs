@@ -51,6 +51,16 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run a Python script and print, for every frame torch.compile compiles, its bytecode
+    /// before and after, its graph breaks with reasons and source lines, its graphs, guards
+    /// and recompiles (all TORCH_LOGS artifacts, on stdout, in order with the script's output)
+    Dump {
+        /// The script to run
+        file: PathBuf,
+        /// Arguments passed to the script as sys.argv[1:]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 impl Cli {
@@ -68,6 +78,12 @@ impl Cli {
         }
         match self.subcommand {
             Some(Command::Run { file, args }) => Mode::Script { file, args },
+            Some(Command::Dump { file, args }) => {
+                // torch._logging reads this when torch is imported.
+                // SAFETY: set before the interpreter (or any other thread) starts.
+                unsafe { std::env::set_var("SMELT_DUMP", "1") };
+                Mode::Script { file, args }
+            }
             None if std::io::stdin().is_terminal() => Mode::Repl,
             None => Mode::Stdin,
         }

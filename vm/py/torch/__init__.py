@@ -626,3 +626,7 @@ def __getattr__(name):
 
         return importlib.import_module("torch." + name)
     raise AttributeError(f"module 'torch' has no attribute '{name}'")
+
+from torch import _logging  # noqa: E402
+
+_logging._init_logs()

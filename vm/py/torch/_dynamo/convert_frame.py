@@ -12,6 +12,7 @@ from torch._dynamo.exc import ObservedException, Unsupported
 from torch._dynamo.output_graph import OutputGraph
 from torch._dynamo.symbolic_convert import InstructionTranslator
 from torch._guards import CompileId
+from torch._logging import log_artifact
 
 log = logging.getLogger("torch._dynamo")
 
@@ -66,9 +67,10 @@ def _next_compile_id(cache):
     return compile_id
 
 
-def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
+def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recompile_reasons=None):
     """Traces `fn` for these inputs and returns a new CacheEntry, or None to run eagerly
-    without caching (the traced code raises an exception: the eager run raises it for real)."""
+    without caching (the traced code raises an exception: the eager run raises it for real).
+    `recompile_reasons`: why each earlier entry failed (newest first), for the recompiles log."""
     from torch._dynamo.callback import CallbackTrigger, callback_handler
 
     code = fn.__code__
@@ -82,10 +84,17 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
     with callback_handler.install_callbacks(CallbackTrigger.DYNAMO, str(compile_id)), \
             compile_context(CompileContext(compile_id)), torch.compiler._compile_session_context():
         try:
+            if recompile_reasons:
+                log_artifact("recompiles", lambda: _recompile_message(code, recompile_reasons))
+            log_artifact("bytecode", lambda: _bytecode_message("ORIGINAL", code))
             tracer = InstructionTranslator(output, code, fn.__globals__, f_locals, closure_cells)
             tracer.run()
             transformed = _make_function(fn, tracer.output_instructions, compile_id)
-            return CacheEntry(output.guards.compile(), transformed, compile_id)
+            log_artifact("bytecode", lambda: _bytecode_message("MODIFIED", transformed.__code__, code))
+            guard_manager = output.guards.compile()
+            log_artifact("guards", "GUARDS:")
+            log_artifact("guards", output.guards.tree)
+            return CacheEntry(guard_manager, transformed, compile_id)
         except ObservedException:
             return None
         except Unsupported as e:
@@ -97,6 +106,21 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache):
         finally:
             torch._C._set_grad_enabled(grad_mode)
             torch.set_rng_state(rng_state)
+
+
+def _bytecode_message(kind, code, original=None):
+    import dis
+
+    shown = original or code
+    return f"{kind} BYTECODE {shown.co_name} {shown.co_filename} line {shown.co_firstlineno} \n" \
+           f"{dis.Bytecode(code).dis()}\n"
+
+
+def _recompile_message(code, reasons):
+    lines = "\n".join(reasons).split("\n")
+    body = "triggered by the following guard failure(s):\n" + "\n".join("- " + line for line in lines)
+    indented = "\n".join("    " + line for line in body.split("\n"))
+    return f"Recompiling function {code.co_name} in {code.co_filename}:{code.co_firstlineno}\n{indented}"
 
 
 def _make_function(fn, instructions, compile_id):

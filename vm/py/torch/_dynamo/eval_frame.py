@@ -14,6 +14,7 @@ import torch
 from torch._dynamo import config, convert_frame
 from torch._dynamo.backends.registry import lookup_backend
 from torch._dynamo.exc import FailOnRecompileLimitHit
+from torch._logging import enabled as log_enabled
 
 _compiling = [0]
 
@@ -77,9 +78,12 @@ def _run_with_cache(binder, args, kwargs, backend, fullgraph):
             reason = f"{entries[0].compile_id}: {entries[0].guard_manager.failure_reason(f_locals, f_globals)}"
             convert_frame.warn_limit_hit(code, reason)
         return fn(*args, **kwargs)
+    reasons = None
+    if entries and log_enabled("recompiles"):
+        reasons = [f"{e.compile_id}: {e.guard_manager.failure_reason(f_locals, f_globals)}" for e in entries]
     _compiling[0] += 1
     try:
-        entry = convert_frame.compile_frame(fn, f_locals, closure, backend, fullgraph, cache)
+        entry = convert_frame.compile_frame(fn, f_locals, closure, backend, fullgraph, cache, reasons)
     finally:
         _compiling[0] -= 1
     if entry is None:

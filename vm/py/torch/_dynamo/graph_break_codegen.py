@@ -220,6 +220,10 @@ class _NestedFrame:
         self.backend = backend
         self.cache = {}
 
+    def __repr__(self):
+        name = getattr(self.backend, "__name__", type(self.backend).__name__)
+        return f"<compile as a frame of its own, backend {name}>"
+
     def __call__(self, fn):
         import types
 

@@ -137,6 +137,21 @@ class GuardBuilder:
     def compile(self):
         return GuardManager(self.guards)
 
+    def tree(self):
+        """The guards as PyTorch's TORCH_LOGS=guards shows its guard manager: global state
+        first, then one manager per source with its checks."""
+        lines = ["", "TREE_GUARD_MANAGER:", "+- RootGuardManager"]
+        by_source = {}
+        for guard in self.guards:
+            if guard.source is None:
+                lines.append(f"| +- {guard.kind}: {guard.describe()}")
+            else:
+                by_source.setdefault(guard.source.name(), []).append(guard)
+        for name, guards in by_source.items():
+            lines.append(f"| +- GuardManager: source={name}")
+            lines.extend(f"| | +- {g.kind}: {g.describe()}" for g in guards)
+        return "\n".join(lines) + "\n"
+
 
 def _native_spec(guards):
     """The accessor tree and check list the native checker is built from."""

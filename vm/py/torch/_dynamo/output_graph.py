@@ -10,6 +10,7 @@ import torch.fx
 from torch._dynamo.exc import ObservedException, TorchRuntimeError, Unsupported
 from torch._dynamo.guards import GuardBuilder
 from torch._dynamo.source import graph_input_name
+from torch._logging import log_artifact
 from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
 
 
@@ -63,6 +64,7 @@ class OutputGraph:
         self.current_tx = None  # the innermost translator, for stack traces
         self.compiled_graphs = 0
         self.break_reasons = []
+        self.initial_grad_mode = torch.is_grad_enabled()
 
     # -- inputs ---------------------------------------------------------------------------------
     def wrap_graph_input(self, value, source):
@@ -154,12 +156,13 @@ class OutputGraph:
             if node.op != "placeholder":
                 self.graph.erase_node(node)
 
-    def break_reason(self, exc, user_stack):
+    def break_reason(self, exc, user_stack, opname=None):
         from torch._dynamo.utils import counters
 
         reason = GraphCompileReason(str(exc.msg if hasattr(exc, "msg") else exc), user_stack)
         counters["graph_break"][reason.reason] += 1
         self.break_reasons.append(reason)
+        log_artifact("graph_breaks", lambda: _graph_break_message(reason, opname))
         return reason
 
     def install_global_name(self, prefix):
@@ -189,6 +192,26 @@ class OutputGraph:
         cg.append("RETURN_VALUE")
         return self.compile_and_call(tx, cg, GraphCompileReason("return_value", [], graph_break=False))
 
+    def _drop_canceled_grad_switches(self):
+        """A grad-mode switch followed at once by the switch back (a `with no_grad()` whose
+        whole body fell to the other side of a break) does nothing: both go."""
+        mode = self.initial_grad_mode
+        previous = None
+        for node in list(self.graph.nodes):
+            if node.op in ("placeholder", "output"):
+                continue
+            if node.target is torch._C._set_grad_enabled:
+                if previous is not None and node.args[0] == previous[1]:
+                    self.graph.erase_node(node)
+                    self.graph.erase_node(previous[0])
+                    mode = previous[1]
+                    previous = None
+                    continue
+                previous = (node, mode)
+                mode = node.args[0]
+            else:
+                previous = None
+
     def has_calls(self):
         return any(n.op.startswith("call") for n in self.graph.nodes)
 
@@ -201,6 +224,7 @@ class OutputGraph:
 
         self.graph.output(tuple(cg.output_nodes))
         self.remove_unused_nodes()
+        self._drop_canceled_grad_switches()
         header = []
         for inst in cleaned_instructions(tx.f_code):
             header.append(create_instruction(inst.opname, inst.arg, inst.argval, positions=inst.positions,
@@ -213,6 +237,9 @@ class OutputGraph:
         gm.meta["dynamo_compile_id"] = self.compile_id
         gm.compile_subgraph_reason = reason
         example_inputs = [arg.example for arg in self.graphargs]
+        name = self.install_global_name("__compiled_fn")
+        log_artifact("graph_code", lambda: f"TRACED GRAPH\n ===== {name} =====\n "
+                                           f"{gm.forward.__code__.co_filename} {gm.print_readable(print_output=False)}\n")
         try:
             compiled_fn = self.backend(gm, example_inputs)
         except TorchDynamoException:
@@ -221,7 +248,6 @@ class OutputGraph:
             raise BackendCompilerFailed(self.backend, e) from e
         if compiled_fn is None:
             raise BackendCompilerFailed(self.backend, RuntimeError("compiler_fn did not return callable"))
-        name = self.install_global_name("__compiled_fn")
         self.f_globals[name] = compiled_fn
         call = PyCodegen(tx.f_code, positions=header[-1].positions, lineno=header[-1].lineno)
         call.append("LOAD_GLOBAL", argval=(name, True))
@@ -248,6 +274,39 @@ class OutputGraph:
                 self.graph.erase_node(node)
         live = {n for n in self.graph.nodes if n.op == "placeholder"}
         self.graphargs = [a for a in self.graphargs if a.node in live]
+
+
+_OPCODE_DESCRIPTIONS = {
+    "CALL": "a function call, e.g. f(x, y)",
+    "CALL_KW": "a function call with keyword arguments, e.g. f(x, y=z)",
+    "CALL_FUNCTION_EX": "a function call with unpacked arguments, e.g. f(*args, **kwargs)",
+    "STORE_ATTR": "an attribute assignment, e.g. obj.attr = value",
+    "STORE_SUBSCR": "an item assignment, e.g. obj[key] = value",
+    "DELETE_SUBSCR": "an item deletion, e.g. del obj[key]",
+    "STORE_GLOBAL": "a global assignment",
+}
+
+
+def _graph_break_message(reason, opname):
+    import traceback
+
+    # The user's frames above the compiled one (smelt's own and transformed frames left out),
+    # then the traced frames down to the break.
+    outer = [f for f in traceback.extract_stack()[:-4]
+             if not _is_torch_file(f.filename) and not f.name.startswith("__transformed_code_")]
+    frames = outer + list(reason.user_stack)
+    if outer and reason.user_stack and outer[-1].name == reason.user_stack[0].name:
+        frames = outer[:-1] + list(reason.user_stack)
+    where = reason.user_stack[-1] if reason.user_stack else None
+    text = reason.reason
+    if opname in _OPCODE_DESCRIPTIONS:
+        text = f"Encountered graph break when attempting to trace {opname}: {_OPCODE_DESCRIPTIONS[opname]}:\n\n{text}"
+    head = f"Graph break in user code at {where.filename}:{where.lineno}\n" if where is not None else ""
+    return f"{head}Graph Break Reason: {text}\nUser code traceback:\n{''.join(traceback.format_list(frames))}"
+
+
+def _is_torch_file(filename):
+    return filename.startswith("torch.") or "/torch/" in filename or filename.startswith("<frozen")
 
 
 def _is_nn_modules_file(filename):

@@ -74,6 +74,7 @@ def _generate(code, original_name, target_index, stack_layout, argnames, lineno)
     options.flags = code.co_flags & ~(_CO_VARARGS | _CO_VARKEYWORDS)
     options.name = f"torch_dynamo_resume_in_{original_name}_at_{lineno}"
     options.qualname = options.name
+    options.firstlineno = lineno
 
     positions = Positions(lineno, lineno, None, None)
     prologue = []

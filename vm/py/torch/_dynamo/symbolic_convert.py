@@ -115,7 +115,7 @@ class InstructionTranslatorBase:
             self.output.truncate_graph(tail)
             torch._C._set_grad_enabled(grad_mode)
             self.output_instructions = graph_break_codegen.break_at_instruction(
-                self, inst, stack, self.output.break_reason(e, user_stack))
+                self, inst, stack, self.output.break_reason(e, user_stack, inst.opname))
             self.done = True
 
     def push(self, vt):
