@@ -20,6 +20,16 @@ def _inductor(gm, example_inputs, **kwargs):
 register_backend(_inductor, name="inductor")
 
 
+@register_backend(name="aot_eager", tags=("debug",))
+def aot_eager(gm, example_inputs, **kwargs):
+    """The graph lowered to ATen ops (make_fx on fake tensors) and run as it is; gradients
+    flow through the ATen ops eagerly. What is not here yet: the joint forward/backward graph
+    and its partition (AOT autograd proper)."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    return make_fx(gm, tracing_mode="fake")(*example_inputs).forward
+
+
 @register_backend(tags=("debug",))
 def eager_noexcept(gm, fake_tensor_inputs, **kwargs):
     def inner(*args):
@@ -33,4 +43,4 @@ def eager_noexcept(gm, fake_tensor_inputs, **kwargs):
 
 from torch._dynamo.explain import ExplainOutput, ExplainWithBackend  # noqa: E402  (PyTorch's home for them)
 
-__all__ = ["eager", "eager_noexcept", "ExplainOutput", "ExplainWithBackend"]
+__all__ = ["aot_eager", "eager", "eager_noexcept", "ExplainOutput", "ExplainWithBackend"]
