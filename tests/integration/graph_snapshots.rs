@@ -4,7 +4,10 @@
 use crate::common::python;
 
 fn snapshot(name: &str, code: &str) {
-    let out = python(code).stdout.clone();
+    assert_text_snapshot(name, &python(code).stdout);
+}
+
+fn assert_text_snapshot(name: &str, out: &str) {
     insta::with_settings!({
         snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
@@ -133,14 +136,7 @@ fn dump_snapshot(name: &str, script: &str) {
     for path in [dir.path().to_path_buf(), dir.path().canonicalize().unwrap()] {
         out = out.replace(path.to_str().unwrap(), "<dir>");
     }
-    let out = mask_ids(&out);
-    insta::with_settings!({
-        snapshot_path => "../../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(name, out);
-    });
+    assert_text_snapshot(name, &mask_ids(&out));
 }
 
 /// Replaces `0x…` addresses and runs of 8+ digits (object ids) with placeholders.

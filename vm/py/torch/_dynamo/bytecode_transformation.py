@@ -82,11 +82,16 @@ _NAME_OPS = frozenset({"LOAD_NAME", "STORE_NAME", "DELETE_NAME", "STORE_ATTR", "
                        "DELETE_GLOBAL", "IMPORT_NAME", "IMPORT_FROM", "LOAD_FROM_DICT_OR_GLOBALS"})
 
 
+def _localsplus(varnames, cellvars, freevars):
+    """Names of the frame's slots in CPython's order: locals, then cells (a cell that is also an
+    argument shares its slot), then free variables."""
+    names = list(varnames)
+    names += [c for c in cellvars if c not in names]
+    return names + list(freevars)
+
+
 def localsplus_names(code):
-    """Names of the frame's slots in CPython's order: locals, then cells, then free variables."""
-    names = list(code.co_varnames)
-    names += [c for c in code.co_cellvars if c not in names]
-    return names + list(code.co_freevars)
+    return _localsplus(code.co_varnames, code.co_cellvars, code.co_freevars)
 
 
 _cache = {}
@@ -194,9 +199,7 @@ class CodeOptions:
         self.firstlineno = code.co_firstlineno
 
     def localsplus(self):
-        names = list(self.varnames)
-        names += [c for c in self.cellvars if c not in names]
-        return names + list(self.freevars)
+        return _localsplus(self.varnames, self.cellvars, self.freevars)
 
     def name_index(self, name):
         try:

@@ -29,9 +29,6 @@ class PyCodegen:
         self.instructions.append(inst)
         return inst
 
-    def extend(self, instructions):
-        self.instructions.extend(instructions)
-
     # -- emitters --------------------------------------------------------------------------------
     def load_const(self, value):
         self.append("LOAD_CONST", argval=value)
@@ -81,13 +78,6 @@ class PyCodegen:
 
     def call(self, nargs):
         self.append("CALL", nargs)
-
-    def call_const(self, fn, nargs_builder):
-        """`fn(*args)` for a fixed callable; `nargs_builder()` emits the arguments and returns
-        how many it pushed."""
-        self.load_const(fn)
-        self.push_null()
-        self.call(nargs_builder())
 
     def build(self, opname, n):
         self.append(opname, n)

@@ -24,14 +24,13 @@ BREAKABLE = frozenset(_CALL_LIKE)
 
 def stack_layout(stack):
     """The stack as resume_execution describes it, or None when a slot cannot be rebuilt."""
-    from torch._dynamo.variables.misc import BoundBuiltinMethod
     from torch._dynamo.variables.torch_fns import GradModeVariable
 
     layout = []
     i = 0
     while i < len(stack):
         vt = stack[i]
-        if isinstance(vt, BoundBuiltinMethod) and vt.name == "__exit__":
+        if _is_exit(vt):
             nxt = stack[i + 1] if i + 1 < len(stack) else None
             if not isinstance(vt.obj, GradModeVariable) or not isinstance(nxt, NullVariable):
                 return None  # a user context manager: entering it twice would repeat its effects
@@ -72,24 +71,20 @@ def _has_try_block(instructions):
     return False
 
 
-def _grad_blocks(tx, stack):
-    from torch._dynamo.variables.misc import BoundBuiltinMethod
-
-    return [vt.obj for vt in stack if isinstance(vt, BoundBuiltinMethod) and vt.name == "__exit__"]
+def _grad_blocks(stack):
+    return [vt.obj for vt in stack if _is_exit(vt)]
 
 
 class _Break:
     """Emits the transformed frame for one break."""
 
-    def __init__(self, tx, inst, stack, reason):
+    def __init__(self, tx, inst, stack):
         self.tx = tx
-        self.inst = inst
         self.code = tx.f_code
         self.stack = stack
         self.layout = stack_layout(stack)
         if self.layout is None:
             raise Unsupported("graph break inside a `with` block of a context manager that cannot be re-entered")
-        self.reason = reason
         pos = inst.positions
         self.lineno = inst.lineno
         self.positions = Positions(self.lineno, self.lineno, None, None) if pos is None else pos
@@ -110,12 +105,13 @@ class _Break:
             live |= names
             per_target.append(tuple(n for n in self.code.co_varnames if n in names and n in tx.symbolic_locals))
         restore = [n for n, vt in tx.symbolic_locals.items() if n in live and not _unchanged_input(n, vt)]
-        for i, vt in enumerate(self.stack):
-            if isinstance(vt, NullVariable) and i and _is_exit(self.stack[i - 1]):
-                continue
-            if _is_exit(vt):
-                continue
-            if isinstance(vt, NullVariable) and i < consumed_from:
+        slot = 0
+        for kind in self.layout:
+            i, vt = slot, self.stack[slot]
+            slot += 1 if kind in (VALUE, NULL) else 2
+            if kind not in (VALUE, NULL):
+                continue  # a grad-mode block: the resume prologue enters it again
+            if kind == NULL and i < consumed_from:
                 continue
             if i == wrap_callee_at and _is_user_function(vt):
                 self.cg.load_const(nested_frame_maker(tx.output.backend))
@@ -245,10 +241,10 @@ def break_at_instruction(tx, inst, stack, reason):
     pops, pushes = _CALL_LIKE[inst.opname]
     if inst.opname in ("CALL", "CALL_KW"):
         pops += inst.arg
-    brk = _Break(tx, inst, stack, reason)
+    brk = _Break(tx, inst, stack)
     if any(kind not in (VALUE, NULL) for kind in brk.layout[len(brk.layout) - pops:]):
         raise Unsupported("graph break on a `with` statement's own call")
-    blocks = _grad_blocks(tx, stack)
+    blocks = _grad_blocks(stack)
     target = tx.instructions[inst.index + 1]
     callee_at = len(stack) - pops if inst.opname.startswith("CALL") else None
     tx.output.exit_grad_blocks(blocks)
@@ -277,10 +273,10 @@ def break_at_jump(tx, inst, stack, reason):
     """A branch on a tensor: the graph computes the condition; the transformed frame branches
     on it for real, into one resume function per side."""
     check_can_break(tx, inst)
-    brk = _Break(tx, inst, stack, reason)
+    brk = _Break(tx, inst, stack)
     jump_target = inst.target
     fall_through = tx.instructions[inst.index + 1]
-    blocks = _grad_blocks(tx, stack)
+    blocks = _grad_blocks(stack)
     tx.output.exit_grad_blocks(blocks)
     names_fall, names_jump = brk.restore_values([fall_through, jump_target], len(stack) - 1)
     brk.emit("TO_BOOL")

@@ -62,8 +62,6 @@ class OutputGraph:
         self.input_source_to_var = {}
         self._tensor_inputs_by_id = {}
         self.current_tx = None  # the innermost translator, for stack traces
-        self.compiled_graphs = 0
-        self.break_reasons = []
         self.initial_grad_mode = torch.is_grad_enabled()
 
     # -- inputs ---------------------------------------------------------------------------------
@@ -161,7 +159,6 @@ class OutputGraph:
 
         reason = GraphCompileReason(str(exc.msg if hasattr(exc, "msg") else exc), user_stack)
         counters["graph_break"][reason.reason] += 1
-        self.break_reasons.append(reason)
         log_artifact("graph_breaks", lambda: _graph_break_message(reason, opname))
         return reason
 
@@ -258,7 +255,6 @@ class OutputGraph:
             call.append("STORE_FAST", argval=cg.graph_out_var)
         else:
             call.append("POP_TOP")
-        self.compiled_graphs += 1
         return header + call.instructions + cg.instructions
 
     def remove_unused_nodes(self):

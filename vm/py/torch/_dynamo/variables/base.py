@@ -118,11 +118,6 @@ class ValueVariable(VariableTracker):
     def as_python_constant(self):
         return self.value
 
-    def reconstruct(self, codegen):
-        if self.source is not None:
-            return codegen.load_source(self.source)
-        codegen.load_const(self.value)
-
 
 def getattr_or_observed(obj, name):
     """getattr at trace time; a missing attribute is the AttributeError the code would raise."""
