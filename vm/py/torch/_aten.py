@@ -264,6 +264,14 @@ define("aten", "copy_", "default", lambda x, src, non_blocking=False: _prims.cop
 define("aten", "fill_", "Scalar", lambda x, value: _prims.fill_(x, value))
 define("aten", "fill_", "Tensor", lambda x, value: _prims.copy_(x, value))
 
+# Functional forms of the in-place ops (what AOT autograd's functionalized graphs call).
+define("aten", "copy", "default", lambda x, src, non_blocking=False: _prims.copy_(_prims.clone(x), src))
+define("aten", "fill", "Scalar", lambda x, value: _prims.fill_(_prims.clone(x), value))
+define("aten", "fill", "Tensor", lambda x, value: _prims.copy_(_prims.clone(x), value))
+define("aten", "index_put", "default", lambda x, indices, values, accumulate=False: _prims.index_put_(
+    _prims.clone(x), list(indices), values, accumulate))
+define("aten", "scatter", "src", lambda x, dim, index, src: _prims.scatter_(_prims.clone(x), dim, index, src))
+
 _ALONG_LOWERING = {
     "cat": lambda tensors, dim: Lowered(aten.cat.default, _trim((list(tensors), dim), (0,))),
     "cumsum": lambda x, dim: Lowered(aten.cumsum.default, (x, dim)),
@@ -500,7 +508,15 @@ _COMPOSITE_LOWERING = {
     "convolution": _lower_convolution,
     "adaptive_avg_pool2d": lambda x, oh, ow: Lowered(aten._adaptive_avg_pool2d.default, (x, [oh, ow])),
     "sdpa": _lower_sdpa,
+    "threshold_backward": lambda g, x, threshold: Lowered(aten.threshold_backward.default, (g, x, threshold)),
+    "sigmoid_backward": lambda g, y: Lowered(aten.sigmoid_backward.default, (g, y)),
+    "tanh_backward": lambda g, y: Lowered(aten.tanh_backward.default, (g, y)),
+    "detach": lambda x: Lowered(aten.detach.default, (x,)),
 }
+define("aten", "threshold_backward", "default", lambda g, x, threshold: _prims.threshold_backward(g, x, threshold))
+define("aten", "sigmoid_backward", "default", lambda g, y: _prims.sigmoid_backward(g, y))
+define("aten", "tanh_backward", "default", lambda g, y: _prims.tanh_backward(g, y))
+define("aten", "detach", "default", lambda x: _prims.detach(x))
 
 _LOWERING = {
     "unary": _lower_unary,

@@ -14,6 +14,18 @@ def addmm(bias, mat1, mat2):
     return out.add_(bias)
 
 
+def threshold_backward(grad, x, threshold):
+    return _C._where(x <= threshold, 0.0, grad)
+
+
+def sigmoid_backward(grad, y):
+    return grad * (1 - y) * y
+
+
+def tanh_backward(grad, y):
+    return grad * (1 - y * y)
+
+
 def softmax(x, dim):
     e = (x - x.amax(dim, keepdim=True)).exp()
     return e.div_(e.sum(dim, keepdim=True))

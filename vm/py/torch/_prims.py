@@ -40,11 +40,19 @@ class _no_dispatch:
         return False
 
 
+# How many mode calls are in progress. Autograd records a primitive once, at the outermost
+# call, after every mode has seen it (make_fx's node exists by then, so the autograd node can be
+# tied to it); the kernel call at the bottom of the mode stack records nothing.
+_depth = [0]
+
+
 def _dispatch(key, call, args):
     mode = _modes.pop()
+    _depth[0] += 1
     try:
         return mode._prim_call(key, call, args)
     finally:
+        _depth[0] -= 1
         _modes.append(mode)
 
 
@@ -54,8 +62,11 @@ def _functional(key, kernel):
     def call(*args):
         nonlocal positions
         if _modes:
-            return _dispatch(key, call, args)
-        out = kernel(*args)
+            out = _dispatch(key, call, args)
+        else:
+            out = kernel(*args)
+            if _depth[0]:
+                return out
         if positions is None:
             positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
         if _needs_grad(args, positions):
@@ -72,8 +83,11 @@ def _view(key, kernel):
 
     def call(self, *args):
         if _modes:
-            return _dispatch(key, call, (self,) + args)
-        out = kernel(self, *args)
+            out = _dispatch(key, call, (self,) + args)
+        else:
+            out = kernel(self, *args)
+            if _depth[0]:
+                return out
         out._base = self._base if self._base is not None else self
         if _C.is_grad_enabled() and self.requires_grad:
             (_d or _derivatives()).record(key, (self,) + args, out)
@@ -94,11 +108,14 @@ def _composite(key, forward):
 
     def call(*args):
         nonlocal positions
-        if _modes:
-            return _dispatch(key, call, args)
         if positions is None:
             positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
-        if not _needs_grad(args, positions):
+        if _modes:
+            out = _dispatch(key, call, args)
+            if _needs_grad(args, positions):
+                (_d or _derivatives()).record(key, args, out)
+            return out
+        if _depth[0] or not _needs_grad(args, positions):
             return forward(*args)
         _C._set_grad_enabled(False)
         try:
@@ -119,8 +136,8 @@ def _inplace(key, kernel, self_pos):
 
     def call(*args):
         if _modes:
-            return _dispatch(key, call, args)
-        if not _C.is_grad_enabled():
+            return _inplace_traced(key, call, kernel, args, self_pos)
+        if _depth[0] or not _C.is_grad_enabled():
             return kernel(*args)
         d = _d or _derivatives()
         if not d.needs_grad(key, args):
@@ -143,6 +160,27 @@ def _inplace(key, kernel, self_pos):
     call.__name__ = key
     PRIMITIVES.append(key)
     return call
+
+
+def _inplace_traced(key, call, kernel, args, self_pos):
+    """An in-place primitive under a dispatch mode: the modes see it, then autograd rebases the
+    mutated tensor's history as in eager mode. (In-place writes into views of tensors that take
+    part in autograd are not traced: their CopySlices formula works on storage directly.)"""
+    run = lambda *a: _dispatch(key, call, a)  # noqa: E731
+    if not _C.is_grad_enabled():
+        return run(*args)
+    d = _d or _derivatives()
+    if not d.needs_grad(key, args):
+        return run(*args)
+    self = args[self_pos]
+    if self.requires_grad and self._grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if self._base is not None:
+        raise NotImplementedError("smelt: tracing an in-place operation on a view that takes part in autograd")
+    old = clone(self) if self_pos in d.PRIMS[key].saves_for(args) else None
+    out = run(*args)
+    d.record(key, args, self, old_self=old)
+    return out
 
 
 class _CopySlicesContext:
@@ -259,6 +297,10 @@ def _factory(key, kernel):
     return call
 
 
+# `aten.detach`: an alias that autograd does not follow. Eager code calls the kernel; traced,
+# it is a node (AOT autograd's graphs show the detaches of saved outputs).
+detach = _factory("detach", lambda t: _C.TensorBase._view(t, list(t._shape)))
+
 # The trailing arguments say what the user called (`zeros`, `ones_like` ...) and whether they
 # named a dtype: make_fx records `aten.zeros.default([2], dtype=torch.int64, ...)` only then.
 full = _factory("full", lambda size, value, dtype, meta, name="full", dtype_given=True:
@@ -289,3 +331,7 @@ pad = _composite("pad", _k.pad)
 avg_pool2d = _composite("avg_pool2d", _k.avg_pool2d)
 adaptive_avg_pool2d = _composite("adaptive_avg_pool2d", _k.adaptive_avg_pool2d)
 sdpa = _composite("sdpa", _k.sdpa)
+# Backward-only kernels, primitives so that traced backward graphs show them as PyTorch does.
+threshold_backward = _composite("threshold_backward", _k.threshold_backward)
+sigmoid_backward = _composite("sigmoid_backward", _k.sigmoid_backward)
+tanh_backward = _composite("tanh_backward", _k.tanh_backward)

@@ -307,7 +307,9 @@ def _is_torch_file(filename):
 
 def _is_nn_modules_file(filename):
     # Frozen modules are named by module ("torch.nn.modules.linear"); from source, by path.
-    return filename.startswith("torch.nn.modules") or "torch/nn/modules/" in filename
+    # smelt's own wrapper frames (eval_frame's `inner`) are internal too.
+    return (filename.startswith(("torch.nn.modules", "torch._dynamo.")) or "torch/nn/modules/" in filename
+            or "torch/_dynamo/" in filename)
 
 
 def _describe(kind, target):

@@ -89,6 +89,31 @@ class EagerAndRecordGraphs:
         return gm.forward
 
 
+class AotEagerAndRecordGraphs:
+    """The aot_eager backend keeping every graph: Dynamo's (`graphs`), and AOT autograd's forward
+    (or inference) and backward graphs (`fw_graphs`, `bw_graphs`)."""
+
+    def __init__(self):
+        self.graphs = []
+        self.fw_graphs = []
+        self.bw_graphs = []
+
+    def __call__(self, gm, example_inputs):
+        from torch._dynamo.backends.debugging import aot_eager
+
+        self.graphs.append(gm)
+
+        def fw_compiler(gm, example_inputs):
+            self.fw_graphs.append(gm)
+            return gm.forward
+
+        def bw_compiler(gm, example_inputs):
+            self.bw_graphs.append(gm)
+            return gm.forward
+
+        return aot_eager(gm, example_inputs, fw_compiler=fw_compiler, bw_compiler=bw_compiler)
+
+
 def same(ref, res, fp64_ref=None, cos_similarity=False, tol=1e-4, equal_nan=False, exact_dtype=True,
          relax_numpy_equality=False, ignore_non_fp=False, log_error=None, use_larger_multiplier_for_smaller_tensor=False,
          force_max_multiplier=False, use_iou_for_bool=False, iou_threshold=0.99):

@@ -62,7 +62,8 @@ def _sum_to(g, shape):
     lead = g.dim() - len(shape)
     dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1]
     out = g.sum(dims, keepdim=True) if dims else g
-    return out.reshape(list(shape)) if lead or dims else out
+    # As PyTorch's sum_to: a view only when leading dims went away.
+    return out.reshape(list(shape)) if lead else out
 
 
 def _unsqueeze_dims(g, dims, ndim, keepdim):
@@ -114,11 +115,11 @@ def _unary_grad(op, x, y, g):
     if op == "tan":
         return g * (1 + y * y)
     if op == "tanh":
-        return g * (1 - y * y)
+        return _prims.tanh_backward(g, y)
     if op == "sigmoid":
-        return g * y * (1 - y)
+        return _prims.sigmoid_backward(g, y)
     if op == "relu":
-        return g * (y > 0)
+        return _prims.threshold_backward(g, y, 0)
     if op == "gelu":
         cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
         pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
@@ -179,18 +180,27 @@ def _binary_saves(args):
     return (1, 2)
 
 
-def _binary_grads(op, a, b, out, g):
+def _binary_grads(op, a, b, out, g, need_a, need_b):
+    # Only the wanted gradients are computed (a traced backward graph has no dead nodes), and,
+    # as PyTorch's generated backward functions do, in the alphabetical order of the arguments'
+    # names: `other` before `self`.
     if op == "add":
         return g, g
     if op == "sub":
-        return g, -g
+        return g, (-g if need_b else None)
     if op == "mul":
-        return g * b, g * a
+        gb = g * a if need_b else None
+        return (g * b if need_a else None), gb
     if op == "div":
-        return g / b, -g * a / (b * b)
+        if need_b:
+            q = a / b / b
+            gb = -g * q
+        else:
+            gb = None
+        return (g / b if need_a else None), gb
     if op == "pow":
-        ga = g * b * a ** (b - 1) if _is_tensor(a) else None
-        if _is_tensor(b):
+        ga = g * (b * a ** (b - 1)) if need_a else None
+        if need_b:
             base = a if _is_tensor(a) else torch.tensor(a, dtype=out.dtype)
             safe_log = _C._where(base > 0, base, 1).log()
             gb = g * out * safe_log
@@ -219,12 +229,20 @@ def _is_input(x):
     return _is_tensor(x) or isinstance(x, TensorMeta)
 
 
+def _wanted(ctx, i, x):
+    """Whether input `x`, the i-th differentiable input, wants a gradient."""
+    if not _is_input(x):
+        return False
+    return ctx.needs is None or i >= len(ctx.needs) or ctx.needs[i]
+
+
 @prim("binary", inputs=(1, 2), name=_binary_name, saves=_binary_saves)
 def _binary_backward(ctx, grads):
     op, a, b = ctx.args
     out = ctx.out if op == "pow" else None
-    ga, gb = _binary_grads(op, a, b, out, grads[0])
-    return [ga if _is_input(a) else None, gb if _is_input(b) else None]
+    need_a, need_b = _wanted(ctx, 0, a), _wanted(ctx, 1, b)
+    ga, gb = _binary_grads(op, a, b, out, grads[0], need_a, need_b)
+    return [ga if need_a else None, gb if need_b else None]
 
 
 # --- reductions -------------------------------------------------------------------------------
@@ -246,7 +264,8 @@ def _reduce_backward(ctx, grads):
     g = grads[0]
     shape = x._shape
     ndim = len(shape)
-    g = _unsqueeze_dims(g, dims, ndim, keepdim)
+    if dims is not None:
+        g = _unsqueeze_dims(g, dims, ndim, keepdim)
     if op == "sum":
         return [g.expand(list(shape))]
     if op == "mean":
@@ -316,6 +335,9 @@ def _matmul_backward(ctx, grads):
     g = grads[0]
     if a.dim() == 1 and b.dim() == 1:
         return [g * b, g * a]
+    if a.dim() == 2 and b.dim() == 2:
+        gb = _mm_mat2_backward(g, a, b) if _wanted(ctx, 1, b) else None
+        return [_mm_mat1_backward(g, b, a) if _wanted(ctx, 0, a) else None, gb]
     a2 = a if a.dim() > 1 else a.unsqueeze(0)
     b2 = b if b.dim() > 1 else b.unsqueeze(-1)
     if a.dim() == 1:
@@ -325,6 +347,24 @@ def _matmul_backward(ctx, grads):
     ga = _sum_to(g.matmul(b2.transpose(-2, -1)), a2._shape).reshape(list(a._shape))
     gb = _sum_to(a2.transpose(-2, -1).matmul(g), b2._shape).reshape(list(b._shape))
     return [ga, gb]
+
+
+def _column_major(t):
+    size, stride = t._shape, t._strides()
+    return stride[0] == 1 and stride[1] == size[0]
+
+
+def _mm_mat1_backward(g, mat2, mat1):
+    # PyTorch keeps a column-major input's gradient column-major.
+    if _is_tensor(mat1) and _column_major(mat1):
+        return mat2.mm(g.t()).t()
+    return g.mm(mat2.t())
+
+
+def _mm_mat2_backward(g, mat1, mat2):
+    if _is_tensor(mat2) and _column_major(mat2):
+        return g.t().mm(mat1).t()
+    return mat1.t().mm(g)
 
 
 # --- joining, selecting ------------------------------------------------------------------------
@@ -548,8 +588,9 @@ PRIMS["binary_"] = Prim((1, 2), _binary_name, _binary_backward, _binary_saves)
 def _addmm_backward(ctx, grads):
     bias, m1, m2 = ctx.args
     g = grads[0]
-    return [g if _is_input(bias) else None, g.mm(m2.t()) if _is_input(m1) else None,
-            m1.t().mm(g) if _is_input(m2) else None]
+    g1 = _mm_mat1_backward(g, m2, m1) if _wanted(ctx, 1, m1) else None
+    g2 = _mm_mat2_backward(g, m1, m2) if _wanted(ctx, 2, m2) else None
+    return [g if _is_input(bias) else None, g1, g2]
 
 
 @prim("softmax", inputs=(0,), name="SoftmaxBackward0", saves=("out",))
@@ -606,6 +647,26 @@ def _clamp_backward(ctx, grads):
     glo = _C._where(x < lo, g, 0.0) if _is_tensor(lo) else None
     ghi = _C._where(x > hi, g, 0.0) if _is_tensor(hi) else None
     return [gx, glo, ghi]
+
+
+@prim("threshold_backward", inputs=(0, 1), name="ThresholdBackwardBackward0", saves=(1,))
+def _threshold_backward_backward(ctx, grads):
+    _, x, threshold = ctx.args
+    return [_prims.threshold_backward(grads[0], x, threshold), grads[0] * 0]
+
+
+@prim("sigmoid_backward", inputs=(0, 1), name="SigmoidBackwardBackward0", saves=(0, 1))
+def _sigmoid_backward_backward(ctx, grads):
+    g, y = ctx.args
+    gg = grads[0]
+    return [_prims.sigmoid_backward(gg, y), gg * g * (1 - 2 * y)]
+
+
+@prim("tanh_backward", inputs=(0, 1), name="TanhBackwardBackward0", saves=(0, 1))
+def _tanh_backward_backward(ctx, grads):
+    g, y = ctx.args
+    gg = grads[0]
+    return [_prims.tanh_backward(gg, y), -2 * gg * g * y]
 
 
 def _by_recomputing(forward, positions):
@@ -718,7 +779,12 @@ def record(key, args, out, old_self=None):
     if "out" in saves:
         for nr in differentiable:
             versions.append((outs[nr], outs[nr]._version, f"output {nr} of {_forward_name(name)}"))
-    ctx = SavedContext(kept_args, out if "out" in saves else None, versions, name)
+    saved_out = None
+    if "out" in saves:
+        # Traced, a saved output is read through a detach (as PyTorch's saved variables are),
+        # which AOT autograd's graphs show.
+        saved_out = _detached(out) if _prims._modes else out
+    ctx = SavedContext(kept_args, saved_out, versions, name)
     edges = [edge_of(t) for t in inputs]
     meta = [(t._shape, t.dtype) if _is_tensor(t) else None for t in inputs]
     node = node_class(name)(name, edges, meta, [(o._shape, o.dtype) for o in outs], spec.backward, ctx)
@@ -727,7 +793,17 @@ def record(key, args, out, old_self=None):
         o.requires_grad = True
         o._grad_fn = node
         o._output_nr = nr
+    for mode in _prims._modes:
+        seen = getattr(mode, "autograd_node_recorded", None)
+        if seen is not None:
+            seen(node, outs)
     return node
+
+
+def _detached(value):
+    if isinstance(value, tuple):
+        return tuple(_detached(v) for v in value)
+    return _prims.detach(value) if _is_tensor(value) else value
 
 
 def _describe(t):

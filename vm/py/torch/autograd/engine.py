@@ -5,7 +5,7 @@ order, which hooks can observe)."""
 import heapq
 
 import torch
-from torch import _C
+from torch import _C, _prims
 from torch.autograd.graph import AccumulateGrad
 
 
@@ -23,6 +23,15 @@ def _fit(g, meta):
     if g.dtype != dtype:
         g = g.to(dtype)
     return g
+
+
+# The node whose backward is running: a tracer recording the backward (AOT autograd) ties the
+# ops it sees to the forward op that node came from.
+_running = [None]
+
+
+def current_node():
+    return _running[0]
 
 
 def _run_tensor_hooks(hooks, g):
@@ -103,9 +112,11 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
     prev_mode = _C.is_grad_enabled()
     _C._set_grad_enabled(create_graph)
     executed = []
+    outer_node = _running[0]
     try:
         while ready:
             _, _, fn = heapq.heappop(ready)
+            _running[0] = fn
             grads = buffers.pop(id(fn), None) or [None] * len(fn._outputs_meta)
             # Hooks of the non-leaf tensors this node produced, then retain_grad.
             for nr, hooks in fn._tensor_pre_hooks.items():
@@ -147,7 +158,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
             for nr, g in enumerate(grads):
                 if g is None:
                     shape, dtype = fn._outputs_meta[nr]
-                    grads[nr] = _C._full(list(shape), 0, dtype)
+                    grads[nr] = _prims.full(list(shape), 0, dtype, False, "zeros")
             in_grads = list(fn.apply(*grads))
             for i, (nxt, _) in enumerate(fn.next_functions):
                 if i < len(in_grads) and in_grads[i] is not None and fn._inputs_meta[i] is not None:
@@ -167,6 +178,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
                     queued.add(id(nxt))
                     heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
     finally:
+        _running[0] = outer_node
         _C._set_grad_enabled(prev_mode)
         if not retain_graph:
             for fn in executed:

@@ -55,6 +55,9 @@ class BackwardCFunction(Node, FunctionCtx):
     def name(self):
         return self._name
 
+    def __repr__(self):
+        return f"<torch.autograd.function.{self._name} object at {hex(id(self))}>"
+
     def apply(self, *grads):
         if self._released:
             raise RuntimeError(RELEASED_MESSAGE)

@@ -58,7 +58,8 @@ class Node:
         return self._name
 
     def __repr__(self):
-        return f"<{self._name} object at {hex(id(self))}>"
+        # As PyTorch's C++ nodes print: the class name, no namespace.
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def register_hook(self, fn):
         handle = RemovableHandle(self._post_hooks)
@@ -94,6 +95,8 @@ class FormulaNode(Node):
     def apply(self, *grads):
         if self._ctx.released:
             raise RuntimeError(RELEASED_MESSAGE)
+        if isinstance(self._ctx, SavedContext):
+            self._ctx.needs = [fn is not None for fn, _ in self.next_functions]
         return self._formula(self._ctx, grads)
 
     def _release(self):
@@ -145,9 +148,12 @@ class SavedContext:
     read replaced by `TensorMeta`), its output, and the version of every kept tensor, checked
     when the backward reads them."""
 
-    __slots__ = ("_args", "_out", "_versions", "released", "_node_name")
+    __slots__ = ("_args", "_out", "_versions", "released", "_node_name", "needs")
 
     def __init__(self, args, out, versions, node_name):
+        # needs[i]: whether the i-th differentiable input wants a gradient (set by the node
+        # before each backward, as PyTorch's task_should_compute_output).
+        self.needs = None
         self._args = args
         self._out = out
         self._versions = versions
@@ -162,6 +168,13 @@ class SavedContext:
     @property
     def out(self):
         self._check()
+        if self._out is not None:
+            from torch import _prims
+
+            if _prims._modes:
+                from torch.autograd._derivatives import _detached
+
+                return _detached(self._out)
         return self._out
 
     def _check(self):

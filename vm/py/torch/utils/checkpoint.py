@@ -1,11 +1,21 @@
 """`torch.utils.checkpoint`: run a function without keeping its intermediate values, and run it
 again during backward to get them. Random state is saved and restored so dropout masks repeat."""
 
+import enum
 import warnings
 
 import torch
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["CheckpointPolicy", "checkpoint", "checkpoint_sequential"]
+
+
+class CheckpointPolicy(enum.Enum):
+    """What the partitioner does with a value computed in a checkpointed region."""
+
+    MUST_SAVE = 0
+    PREFER_SAVE = 1
+    MUST_RECOMPUTE = 2
+    PREFER_RECOMPUTE = 3
 
 
 class _Checkpoint(torch.autograd.Function):

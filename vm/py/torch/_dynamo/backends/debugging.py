@@ -20,14 +20,33 @@ def _inductor(gm, example_inputs, **kwargs):
 register_backend(_inductor, name="inductor")
 
 
-@register_backend(name="aot_eager", tags=("debug",))
-def aot_eager(gm, example_inputs, **kwargs):
-    """The graph lowered to ATen ops (make_fx on fake tensors) and run as it is; gradients
-    flow through the ATen ops eagerly. What is not here yet: the joint forward/backward graph
-    and its partition (AOT autograd proper)."""
-    from torch.fx.experimental.proxy_tensor import make_fx
+def boxed_nop(fx_g, example_inputs):
+    """A compiler that runs the graph as it is, taking its inputs as one list."""
 
-    return make_fx(gm, tracing_mode="fake")(*example_inputs).forward
+    def run(args):
+        return fx_g.forward(*args)
+
+    run._boxed_call = True
+    return run
+
+
+@register_backend(name="aot_eager", tags=("debug",))
+def aot_eager(gm, fake_tensor_inputs, fw_compiler=None, bw_compiler=None, **kwargs):
+    """AOT autograd with graphs run as they are: the forward and backward graphs, partitioned
+    as PyTorch's aot_eager partitions them, each run by the graph's own Python code."""
+    from torch._dynamo.backends.common import aot_autograd
+    from torch._functorch.partitioners import min_cut_rematerialization_partition
+
+    return aot_autograd(fw_compiler=fw_compiler or boxed_nop, bw_compiler=bw_compiler or boxed_nop,
+                        partition_fn=min_cut_rematerialization_partition)(gm, fake_tensor_inputs, **kwargs)
+
+
+@register_backend(name="aot_eager_default_partitioner", tags=("debug",))
+def aot_eager_default_partitioner(gm, fake_tensor_inputs, **kwargs):
+    from torch._dynamo.backends.common import aot_autograd
+    from torch._functorch.partitioners import default_partition
+
+    return aot_autograd(fw_compiler=boxed_nop, partition_fn=default_partition)(gm, fake_tensor_inputs, **kwargs)
 
 
 @register_backend(tags=("debug",))
@@ -43,4 +62,4 @@ def eager_noexcept(gm, fake_tensor_inputs, **kwargs):
 
 from torch._dynamo.explain import ExplainOutput, ExplainWithBackend  # noqa: E402  (PyTorch's home for them)
 
-__all__ = ["aot_eager", "eager", "eager_noexcept", "ExplainOutput", "ExplainWithBackend"]
+__all__ = ["aot_eager", "boxed_nop", "eager", "eager_noexcept", "ExplainOutput", "ExplainWithBackend"]

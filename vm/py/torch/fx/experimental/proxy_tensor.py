@@ -32,13 +32,78 @@ def _snapshot(value):
     return value
 
 
+# In-place primitives, the position of the tensor they write, and the functional aten op a
+# functionalizing trace records instead.
+_INPLACE = {"binary_": 1, "copy_": 0, "fill_": 0, "index_put_": 0, "scatter_": 0}
+
+
+_FUNCTIONAL_OVERLOAD = {("pow_", "Tensor"): "Tensor_Tensor", ("pow_", "Scalar"): "Tensor_Scalar"}
+
+
+def _functional_op(op):
+    """`aten.add_.Tensor` -> `aten.add.Tensor`, `aten.copy_.default` -> `aten.copy.default`."""
+    from torch._ops import ops
+
+    name = op.overloadpacket.__name__
+    overload = _FUNCTIONAL_OVERLOAD.get((name, op._overloadname), op._overloadname)
+    try:
+        return getattr(getattr(ops.aten, name.rstrip("_")), overload)
+    except AttributeError:
+        raise NotImplementedError(f"smelt: no functional form of {op} for AOT autograd") from None
+
+
 class _ProxyMode:
-    def __init__(self, graph, root, decomposition_table):
+    def __init__(self, graph, root, decomposition_table, functionalize=False):
         self.graph = graph
         self.root = root
         self.decompositions = decomposition_table or {}
         self.nodes = {}  # id(tensor) -> (tensor, node); the tensor is kept so ids stay unique
         self.constants = {}  # per name prefix: parameters and other tensors count apart
+        # AOT autograd's trace: in-place ops become functional ones (the written tensor is
+        # re-bound to the new node), and written placeholders are remembered.
+        self.functionalize = functionalize
+        self.mutated_inputs = {}  # placeholder node -> the tensor holding its final value
+        self.input_nodes = {}  # id(input tensor) -> (tensor, placeholder node)
+        # Forward nodes by the sequence number of the autograd node their op created, so the
+        # backward's nodes can take their metadata (PyTorch's `seq_nr`).
+        self.forward_nodes = {}
+        self.trace_backward = False
+
+    def autograd_node_recorded(self, node, outs):
+        hit = self.nodes.get(id(outs[0]))
+        if hit is None or hit[0] is not outs[0] or hit[1].op != "call_function":
+            return
+        fx_node = hit[1]
+        fx_node.meta["seq_nr"] = node._sequence_nr
+        self.forward_nodes.setdefault(node._sequence_nr, fx_node)
+
+    def stamp(self, node):
+        """Metadata for a node just recorded: in a traced backward, the forward op's (stack
+        trace, annotations); otherwise what `torch.fx.traceback` says is current."""
+        import copy
+
+        from torch.fx import traceback as fx_traceback
+
+        running = None
+        if self.trace_backward:
+            from torch.autograd import engine
+
+            running = engine.current_node()
+        if running is not None:
+            node.meta["autograd_backward"] = True
+            forward = self.forward_nodes.get(running._sequence_nr)
+            if forward is not None:
+                node.meta["seq_nr"] = running._sequence_nr
+                for field in ("stack_trace", "nn_module_stack"):
+                    if field in forward.meta:
+                        node.meta["fwd_" + field if field != "stack_trace" else field] = forward.meta[field]
+                if forward.meta.get("custom") is not None:
+                    node.meta["custom"] = copy.deepcopy(forward.meta["custom"])
+        elif fx_traceback.has_preserved_node_meta():
+            current = fx_traceback.get_current_meta()
+            for field in fx_traceback.COPY_META_FIELDS:
+                if field in current:
+                    node.meta[field] = copy.copy(current[field])
 
     def track(self, tensor, node):
         self.nodes[id(tensor)] = (tensor, node)
@@ -64,11 +129,14 @@ class _ProxyMode:
         name = f"{kind}{count}"
         setattr(self.root, name, tensor)
         node = self.graph.get_attr(name)
+        self.stamp(node)
         _set_val(node, tensor)
         self.track(tensor, node)
         return node
 
     def _prim_call(self, key, call, args):
+        if self.functionalize and key in _INPLACE:
+            return self._functional_call(key, call, args)
         lowered = _aten.lower(key, args)
         decomposition = self.decompositions.get(lowered.op)
         if decomposition is not None:
@@ -80,14 +148,20 @@ class _ProxyMode:
                 _prims._modes.pop()
         out = call(*args)
         # Named by the operator, not the overload (`sum_1`, not `sum_dim_int_list`), as PyTorch.
-        name = self.graph._target_to_str(lowered.op.overloadpacket.__name__)
-        node = self.graph.call_function(lowered.op, self.node_of(lowered.args), self.node_of(lowered.kwargs),
-                                        name=name)
+        self._record(lowered, lowered.op, out)
+        return out
+
+    def _record(self, lowered, op, out):
+        # Named by the operator, not the overload (`sum_1`, not `sum_dim_int_list`), as PyTorch.
+        name = self.graph._target_to_str(op.overloadpacket.__name__)
+        node = self.graph.call_function(op, self.node_of(lowered.args), self.node_of(lowered.kwargs), name=name)
+        self.stamp(node)
         if lowered.index is not None:
             outputs = lowered.fake_outputs(out)
             _set_val(node, tuple(outputs))
             for i, value in enumerate(outputs):
                 item = self.graph.call_function(operator.getitem, (node, i))
+                self.stamp(item)
                 _set_val(item, value)
                 if i == lowered.index:
                     self.track(out, item)
@@ -95,12 +169,34 @@ class _ProxyMode:
             _set_val(node, out)
             for i, value in enumerate(out):
                 item = self.graph.call_function(operator.getitem, (node, i))
+                self.stamp(item)
                 _set_val(item, value)
                 self.track(value, item)
         else:
             _set_val(node, out)
             self.track(out, node)
+        return node
+
+    def _functional_call(self, key, call, args):
+        """An in-place primitive recorded as its functional aten op; the written tensor now
+        stands for the new node."""
+        target = args[_INPLACE[key]]
+        if target._base is not None and self._tracked(target._base):
+            raise NotImplementedError("smelt: AOT autograd does not trace in-place writes into views yet")
+        lowered = _aten.lower(key, args)
+        if lowered is None or lowered.op is None:
+            raise NotImplementedError(f"smelt: no functional form for in-place {key}")
+        op = _functional_op(lowered.op)
+        out = call(*args)
+        self._record(lowered, op, target)
+        hit = self.input_nodes.get(id(target))
+        if hit is not None and hit[0] is target:
+            self.mutated_inputs[hit[1]] = target
         return out
+
+    def _tracked(self, tensor):
+        hit = self.nodes.get(id(tensor))
+        return hit is not None and hit[0] is tensor
 
 
 def _placeholder_names(f, count):

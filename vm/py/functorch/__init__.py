@@ -1,0 +1,1 @@
+"""PyTorch's `functorch` namespace: `functorch.compile` re-exports AOT autograd."""

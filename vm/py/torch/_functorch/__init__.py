@@ -1,0 +1,1 @@
+"""AOT autograd (`aot_autograd.py`) and the forward/backward partitioner (`partitioners.py`)."""

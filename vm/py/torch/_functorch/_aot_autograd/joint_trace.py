@@ -1,0 +1,119 @@
+"""Tracing a graph's forward, or its forward and backward together, at aten level.
+
+The Dynamo graph runs node by node (each node's metadata current, so the aten nodes it turns
+into keep its stack trace and annotations) on fake tensors under make_fx's proxy mode, with
+in-place ops recorded functionally. For the joint graph, autograd records the forward as usual
+and `torch.autograd.grad` then runs the same derivative formulas eager backward runs; the proxy
+mode records those too, so the graph holds forward and backward: `primals_N` and `tangents_N`
+in, the forward's outputs and the inputs' gradients out."""
+
+import torch
+from torch import _C, _prims
+from torch.fx import Graph, GraphModule, Interpreter
+from torch.fx import traceback as fx_traceback
+from torch.fx.experimental.proxy_tensor import _ProxyMode, _set_val
+from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake
+
+
+class TracedGraph:
+    """A traced graph module and what the runtime needs to know about it."""
+
+    def __init__(self, module, num_fwd_outputs, mutated_inputs, differentiable_outputs, user_outputs):
+        self.module = module
+        # Outputs of the forward part: final values of mutated inputs, then the user's outputs.
+        self.num_fwd_outputs = num_fwd_outputs
+        self.mutated_inputs = mutated_inputs  # input positions, in output order
+        self.differentiable_outputs = differentiable_outputs  # user output positions with a tangent
+        self.user_outputs = user_outputs
+
+
+class _NodeMetaInterpreter(Interpreter):
+    """Runs a graph with each node's metadata current while its ops are recorded."""
+
+    def run_node(self, n):
+        with fx_traceback.set_current_meta(n):
+            return super().run_node(n)
+
+
+def run_with_node_meta(gm, *args):
+    return _NodeMetaInterpreter(gm).run(*args)
+
+
+def _fake_leaf(value, fake_mode, requires_grad):
+    fake = fake_mode.from_tensor(value)
+    if fake._grad_fn is not None or fake.requires_grad != requires_grad:
+        fake = _become_fake(_C.TensorBase._view(fake, list(fake._shape)), fake.fake_device, fake_mode)
+        fake.requires_grad = requires_grad
+    return fake
+
+
+def _fake_zeros_like(t, fake_mode):
+    meta = _C._full(list(t._shape), 0, t.dtype, True)
+    return _become_fake(meta, t.fake_device if isinstance(t, FakeTensor) else t.device, fake_mode)
+
+
+def trace(fn, flat_args, *, joint):
+    """Traces `fn(*flat_args)` (flat_args: tensors and constants). With `joint`, the backward
+    too, for the outputs that require grad with respect to the inputs that do."""
+    graph = Graph()
+    root = torch.nn.Module()
+    mode = _ProxyMode(graph, root, None, functionalize=True)
+    fake_mode = FakeTensorMode(allow_non_fake_inputs=True)
+    inputs = []
+    placeholders = []
+    for i, value in enumerate(flat_args):
+        node = graph.placeholder(f"primals_{i + 1}" if joint else f"arg{i}_1")
+        placeholders.append(node)
+        if isinstance(value, _C.TensorBase):
+            fake = _fake_leaf(value, fake_mode, joint and value.requires_grad)
+            _set_val(node, fake)
+            mode.track(fake, node)
+            mode.input_nodes[id(fake)] = (fake, node)
+            inputs.append(fake)
+        else:
+            node.meta["val"] = value
+            inputs.append(value)
+
+    fake_mode.__enter__()
+    _prims._modes.append(mode)
+    grad_was = _C.is_grad_enabled()
+    try:
+        _C._set_grad_enabled(joint)
+        with fx_traceback.preserve_node_meta():
+            outs = fn(*inputs)
+        user_outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+        mutated = [(i, mode.mutated_inputs[p]) for i, p in enumerate(placeholders) if p in mode.mutated_inputs]
+        fw_outs = [t for _, t in mutated] + user_outs
+        differentiable = [k for k, o in enumerate(user_outs)
+                          if isinstance(o, _C.TensorBase) and o.requires_grad and o.dtype.is_floating_point]
+        if not joint:
+            graph.output(tuple(mode.node_of(fw_outs)))
+        else:
+            tangents = []
+            anchor = placeholders[-1] if placeholders else None
+            for k in differentiable:
+                t = _fake_zeros_like(user_outs[k], fake_mode)
+                ctx = graph.inserting_after(anchor) if anchor is not None else graph.inserting_before(None)
+                with ctx:
+                    node = graph.placeholder(f"tangents_{len(tangents) + 1}")
+                anchor = node
+                _set_val(node, t)
+                mode.track(t, node)
+                tangents.append(t)
+            wrt = [x for x in inputs if isinstance(x, _C.TensorBase) and x.requires_grad]
+            grads = [None] * len(wrt)
+            if differentiable and wrt:
+                mode.trace_backward = True
+                _C._set_grad_enabled(False)
+                grads = torch.autograd.grad([user_outs[k] for k in differentiable], wrt, tangents,
+                                            allow_unused=True)
+                mode.trace_backward = False
+            by_input = {id(x): g for x, g in zip(wrt, grads)}
+            input_grads = [by_input.get(id(x)) if isinstance(x, _C.TensorBase) else None for x in inputs]
+            graph.output(tuple(mode.node_of(fw_outs + input_grads)))
+    finally:
+        _C._set_grad_enabled(grad_was)
+        _prims._modes.remove(mode)
+        fake_mode.__exit__(None, None, None)
+    module = GraphModule(root, graph)
+    return TracedGraph(module, len(fw_outs), [i for i, _ in mutated], differentiable, len(user_outs))

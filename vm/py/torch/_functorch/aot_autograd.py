@@ -1,0 +1,207 @@
+"""AOT autograd: a graph's forward and backward traced ahead of time at aten level, split into
+a forward graph and a backward graph, each handed to its own compiler.
+
+- Training (some input requires grad, grad mode on): the joint graph is traced
+  (`_aot_autograd/joint_trace.py`), the partitioner splits it (`partitioners.py`), the forward
+  is compiled at once and the backward on the first backward call (firing the LAZY_BACKWARD
+  compile callbacks). The compiled function is an autograd.Function (`CompiledFunction`):
+  its forward runs the compiled forward and keeps the saved values, its backward runs the
+  compiled backward on them and the incoming gradients.
+- Inference: the forward alone is traced and compiled (`inference_compiler`, by default the
+  forward compiler).
+
+Inputs written in place come back as extra forward outputs and are copied into the caller's
+tensors after the forward runs."""
+
+import itertools
+
+import torch
+from torch import _C
+from torch._functorch._aot_autograd.joint_trace import run_with_node_meta, trace
+from torch._functorch.partitioners import default_partition, min_cut_rematerialization_partition
+
+__all__ = ["aot_function", "aot_module", "aot_module_simplified", "make_boxed_compiler", "make_boxed_func"]
+
+AOT_COUNTER = itertools.count()
+
+
+def make_boxed_func(f):
+    """`f` taking its arguments as one list (which the callee may empty)."""
+
+    def boxed(args):
+        return f(*args)
+
+    boxed._boxed_call = True
+    return boxed
+
+
+def make_boxed_compiler(compiler):
+    def boxed_compiler(fx_g, inps):
+        out = compiler(fx_g, inps)
+        return make_boxed_func(out) if not getattr(out, "_boxed_call", False) else out
+
+    return boxed_compiler
+
+
+def _call(compiled, args):
+    if getattr(compiled, "_boxed_call", False):
+        return compiled(list(args))
+    return compiled(*args)
+
+
+def _example_inputs(gm):
+    return [n.meta.get("val") for n in gm.graph.nodes if n.op == "placeholder"]
+
+
+class _AotCompiled:
+    """What one compilation produced; `__call__` runs it on real inputs."""
+
+    def __init__(self, flat_fn, example_args, fw_compiler, bw_compiler, inference_compiler, partition_fn,
+                 static_input_indices, compile_id):
+        self.aot_id = next(AOT_COUNTER)
+        needs_grad = _C.is_grad_enabled() and any(
+            isinstance(a, _C.TensorBase) and a.requires_grad for a in example_args)
+        self.training = needs_grad
+        traced = trace(flat_fn, example_args, joint=needs_grad)
+        self.traced = traced
+        self.compile_id = compile_id
+        if not needs_grad:
+            self.forward = inference_compiler(traced.module, _example_inputs(traced.module))
+            return
+        fw_module, bw_module = partition_fn(traced.module, example_args, num_fwd_outputs=traced.num_fwd_outputs,
+                                            static_lifetime_input_indices=static_input_indices)
+        self.fw_module, self.bw_module = fw_module, bw_module
+        self.forward = fw_compiler(fw_module, _example_inputs(fw_module))
+        self.bw_compiler = bw_compiler
+        self.backward = None
+        self.function = self._make_function()
+
+    def compile_backward(self):
+        from torch._dynamo.callback import CallbackTrigger, callback_handler
+
+        if self.backward is None:
+            with callback_handler.install_callbacks(CallbackTrigger.LAZY_BACKWARD, str(self.compile_id)):
+                self.backward = self.bw_compiler(self.bw_module, _example_inputs(self.bw_module))
+        return self.backward
+
+    def _make_function(self):
+        compiled = self
+        traced = self.traced
+        n_mutated = len(traced.mutated_inputs)
+        n_fwd = traced.num_fwd_outputs
+
+        class CompiledFunction(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, *args):
+                outs = list(_call(compiled.forward, args))
+                ctx.save_for_backward(*outs[n_fwd:])
+                user = outs[n_mutated:n_fwd]
+                differentiable = set(traced.differentiable_outputs)
+                fixed = []
+                for k, o in enumerate(user):
+                    if isinstance(o, _C.TensorBase) and any(o is a for a in args):
+                        o = _C.TensorBase._view(o, list(o._shape))  # a fresh alias, not the input itself
+                    if isinstance(o, _C.TensorBase) and k not in differentiable:
+                        ctx.mark_non_differentiable(o)
+                    fixed.append(o)
+                return tuple(outs[:n_mutated]) + tuple(fixed)
+
+            @staticmethod
+            def backward(ctx, *grads):
+                saved = ctx.saved_tensors
+                user_grads = grads[n_mutated:]
+                tangents = []
+                for k in traced.differentiable_outputs:
+                    g = user_grads[k]
+                    if g is None:
+                        shape, dtype = ctx._outputs_meta[n_mutated + k]
+                        g = _C._full(list(shape), 0, dtype)
+                    tangents.append(g.contiguous())
+                backward = compiled.compile_backward()
+                return tuple(_call(backward, list(saved) + tangents))
+
+        return CompiledFunction
+
+    def __call__(self, *args):
+        traced = self.traced
+        n_mutated = len(traced.mutated_inputs)
+        if not self.training:
+            outs = list(_call(self.forward, args))
+        else:
+            outs = list(self.function.apply(*args))
+        if n_mutated:
+            with torch.no_grad():
+                for pos, value in zip(traced.mutated_inputs, outs[:n_mutated]):
+                    args[pos].copy_(value)
+        return tuple(outs[n_mutated:traced.num_fwd_outputs])
+
+
+def _default_partition_fn():
+    return min_cut_rematerialization_partition
+
+
+def aot_function(fn, fw_compiler, bw_compiler=None, partition_fn=default_partition, decompositions=None,
+                 num_params_buffers=0, keep_inference_input_mutations=False, inference_compiler=None,
+                 dynamic=False, enable_log=True):
+    """`fn` compiled on its first call: returns a function running the compiled forward (and,
+    through autograd, the compiled backward). Recompiles when called with different shapes,
+    dtypes or requires_grad."""
+    bw_compiler = bw_compiler or fw_compiler
+    inference_compiler = inference_compiler or fw_compiler
+    cache = {}
+
+    def returned(*args):
+        key = tuple((tuple(a.shape), a.dtype, a.requires_grad) if isinstance(a, _C.TensorBase) else ("c", a)
+                    for a in args) + (_C.is_grad_enabled(),)
+        hit = cache.get(key)
+        if hit is None:
+            single = []
+
+            def flat_fn(*inner):
+                out = fn(*inner)
+                single.append(not isinstance(out, (tuple, list)))
+                return out if not single[-1] else (out,)
+
+            compiled = _AotCompiled(flat_fn, list(args), fw_compiler, bw_compiler, inference_compiler,
+                                    partition_fn, [], None)
+            hit = cache[key] = (compiled, single[0])
+        outs = hit[0](*args)
+        return outs[0] if hit[1] else outs
+
+    return returned
+
+
+def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn=default_partition,
+                          decompositions=None, keep_inference_input_mutations=False, inference_compiler=None,
+                          cudagraphs=None, boxed_forward_device_index=None, ignore_shape_env=False):
+    """Compiles graph module `mod` for inputs like `args` (what Dynamo hands a backend):
+    returns a function of the same inputs giving the same tuple of outputs."""
+    bw_compiler = bw_compiler or fw_compiler
+    inference_compiler = inference_compiler or fw_compiler
+    compile_id = None
+    meta = getattr(mod, "meta", None)
+    if isinstance(meta, dict):
+        compile_id = meta.get("dynamo_compile_id")
+    static = [i for i, a in enumerate(args) if isinstance(a, torch.nn.Parameter)]
+    if isinstance(mod, torch.fx.GraphModule):
+        def flat_fn(*inner):
+            return run_with_node_meta(mod, *inner)
+    else:
+        def flat_fn(*inner):
+            out = mod(*inner)
+            return out if isinstance(out, (tuple, list)) else (out,)
+    compiled = _AotCompiled(flat_fn, list(args), fw_compiler, bw_compiler, inference_compiler, partition_fn,
+                            static, compile_id)
+
+    def forward(*runtime_args):
+        return compiled(*runtime_args)
+
+    forward.zero_grad = getattr(mod, "zero_grad", None)
+    forward.named_parameters = getattr(mod, "named_parameters", None)
+    forward.named_buffers = getattr(mod, "named_buffers", None)
+    forward._aot_compiled = compiled
+    return forward
+
+
+def aot_module(mod, *args, **kwargs):
+    return aot_function(mod, *args, **kwargs)
