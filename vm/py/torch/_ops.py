@@ -104,11 +104,49 @@ class _OpNamespace(types.ModuleType):
         return sorted(self._packets)
 
 
+class _HigherOrderNamespace(types.ModuleType):
+    """`torch.ops.higher_order`: operators that take graphs (sub-modules) as arguments."""
+
+    def __init__(self):
+        super().__init__("torch.ops.higher_order")
+        self._ops = {}
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        import torch._higher_order_ops  # noqa: F401  (registers them)
+
+        try:
+            return self._ops[name]
+        except KeyError:
+            raise AttributeError(f"'_OpNamespace' 'higher_order' object has no attribute '{name}'") from None
+
+
+class HigherOrderOperator:
+    """An operator whose arguments include a graph module (`wrap_body_0`); registered as
+    `torch.ops.higher_order.<name>` and printed so in graph code."""
+
+    namespace = "higher_order"
+
+    def __init__(self, name):
+        self._name = name
+        self.__name__ = name
+        self._fx_qualified_name = f"torch.ops.higher_order.{name}"
+        ops.higher_order._ops[name] = self
+
+    def name(self):
+        return self._name
+
+    def __repr__(self):
+        return self._fx_qualified_name
+
+
 class _Ops(types.ModuleType):
     def __init__(self):
         super().__init__("torch.ops")
         self.aten = _OpNamespace("aten")
         self.smelt = _OpNamespace("smelt")
+        self.higher_order = _HigherOrderNamespace()
 
 
 ops = _Ops()

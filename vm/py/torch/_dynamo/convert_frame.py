@@ -77,6 +77,10 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recomp
     compile_id = _next_compile_id(cache)
     grad_mode = torch.is_grad_enabled()
     rng_state = torch.get_rng_state()
+    from torch.fx import traceback as fx_traceback
+
+    # Annotation blocks entered while tracing are left when the trace stops, however it stops.
+    node_meta = dict(fx_traceback.current_meta)
     output = OutputGraph(fn.__globals__, compile_id, backend, fullgraph)
     output.guards.add_global_state()
     from torch._guards import CompileContext, compile_context
@@ -106,6 +110,8 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recomp
         finally:
             torch._C._set_grad_enabled(grad_mode)
             torch.set_rng_state(rng_state)
+            fx_traceback.current_meta.clear()
+            fx_traceback.current_meta.update(node_meta)
 
 
 def _bytecode_message(kind, code, original=None):

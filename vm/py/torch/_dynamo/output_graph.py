@@ -62,6 +62,8 @@ class OutputGraph:
         self.input_source_to_var = {}
         self._tensor_inputs_by_id = {}
         self.current_tx = None  # the innermost translator, for stack traces
+        # Attributes the graph reads with get_attr (checkpointed regions' sub-graphs).
+        self.root = torch.nn.Module()
         self.initial_grad_mode = torch.is_grad_enabled()
 
     # -- inputs ---------------------------------------------------------------------------------
@@ -85,6 +87,7 @@ class OutputGraph:
             ctx = self.graph.inserting_after(last_placeholder)
         with ctx:
             node = self.graph.placeholder(name, type_expr=type(value))
+        _annotate(node)
         fake = self.fake_mode.from_tensor(value)
         node.meta["example_value"] = fake
         node.meta["grapharg"] = GraphArg(source, value, node)
@@ -107,7 +110,24 @@ class OutputGraph:
     def create_node(self, kind, target, args, kwargs, name=None):
         node = self.graph.create_node(kind, target, args, kwargs, name=name)
         node.meta["stack_trace"] = self.stack_trace()
+        _annotate(node)
         return node
+
+    def install_subgraph(self, prefix, module):
+        """Makes `module` an attribute of the graph's module under a fresh `{prefix}_N`."""
+        i = 0
+        while hasattr(self.root, f"{prefix}_{i}"):
+            i += 1
+        name = f"{prefix}_{i}"
+        setattr(self.root, name, module)
+        return name
+
+    def forget_names(self, nodes):
+        """Names of erased nodes become free again (their ops moved into a sub-graph)."""
+        namespace = self.graph._graph_namespace
+        for node in nodes:
+            namespace._used_names.discard(node.name)
+            namespace._obj_to_name.pop(node, None)
 
     def create_proxy(self, kind, target, args, kwargs, example_value=None):
         """Adds a node whose arguments are variable trackers (or raw nodes/values); runs it on
@@ -230,7 +250,7 @@ class OutputGraph:
                 break
         if not (self.has_calls() or cg.output_nodes):
             return header + cg.instructions
-        gm = torch.fx.GraphModule(torch.nn.Module(), self.graph)
+        gm = torch.fx.GraphModule(self.root, self.graph)
         gm.meta["dynamo_compile_id"] = self.compile_id
         gm.compile_subgraph_reason = reason
         example_inputs = [arg.example for arg in self.graphargs]
@@ -303,6 +323,15 @@ def _graph_break_message(reason, opname):
 
 def _is_torch_file(filename):
     return filename.startswith("torch.") or "/torch/" in filename or filename.startswith("<frozen")
+
+
+def _annotate(node):
+    """`torch.fx.traceback.annotate` blocks being traced: their annotations go on the node."""
+    from torch.fx import traceback as fx_traceback
+
+    custom = fx_traceback.get_current_meta().get("custom")
+    if custom:
+        node.meta["custom"] = dict(custom)
 
 
 def _is_nn_modules_file(filename):

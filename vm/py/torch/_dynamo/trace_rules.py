@@ -71,6 +71,12 @@ def _build():
         add(torch.compiler.is_compiling, _always_true)
         add(torch.compiler.is_dynamo_compiling, _always_true)
     add(decorators.graph_break, _graph_break)
+    import torch.fx.traceback as fx_traceback
+    import torch.utils.checkpoint
+    from torch._dynamo.variables.higher_order_ops import AnnotateClassVariable, CheckpointHigherOrderVariable
+
+    add(torch.utils.checkpoint.checkpoint, CheckpointHigherOrderVariable)
+    add(fx_traceback.annotate, AnnotateClassVariable)
     for fn in decorators._allowed_in_graph.values():
         add(fn, TorchInGraphFunctionVariable)
     return rules

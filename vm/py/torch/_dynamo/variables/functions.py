@@ -30,7 +30,14 @@ class RealCellVariable(VariableTracker):
                 value = self.cell.cell_contents
             except ValueError:
                 raise ObservedException(NameError, "free variable referenced before assignment")
-            self._wrapped = LazyVariableTracker(value, self.source)
+            if self.source is not None:
+                self._wrapped = LazyVariableTracker(value, self.source)
+            else:
+                # A function reached without a source (nothing to guard through): its cells
+                # are what they are now.
+                from torch._dynamo.variables.builder import wrap_constant_like
+
+                self._wrapped = wrap_constant_like(tx, value)
         return self._wrapped
 
 

@@ -115,5 +115,6 @@ def trace(fn, flat_args, *, joint):
         _C._set_grad_enabled(grad_was)
         _prims._modes.remove(mode)
         fake_mode.__exit__(None, None, None)
+    graph.eliminate_dead_code()
     module = GraphModule(root, graph)
     return TracedGraph(module, len(fw_outs), [i for i, _ in mutated], differentiable, len(user_outs))

@@ -149,7 +149,21 @@ class _ProxyMode:
         out = call(*args)
         # Named by the operator, not the overload (`sum_1`, not `sum_dim_int_list`), as PyTorch.
         self._record(lowered, lowered.op, out)
+        if self.functionalize and self.trace_backward is False and _in_checkpointed_region():
+            self._cache_detached(out)
         return out
+
+    def _cache_detached(self, out):
+        """PyTorch traces a checkpointed region under a mode that keeps a detached copy of every
+        op's output (for selective recomputation); the copies are dead nodes, removed later, but
+        they take names (`detach`, `detach_1` ...), which the printed graphs show."""
+        from torch._ops import ops
+
+        for value in out if isinstance(out, tuple) else (out,):
+            if isinstance(value, _C.TensorBase):
+                node = self.graph.call_function(ops.aten.detach.default, (self.node_of(value),), name="detach")
+                self.stamp(node)
+                _set_val(node, value)
 
     def _record(self, lowered, op, out):
         # Named by the operator, not the overload (`sum_1`, not `sum_dim_int_list`), as PyTorch.
@@ -197,6 +211,12 @@ class _ProxyMode:
     def _tracked(self, tensor):
         hit = self.nodes.get(id(tensor))
         return hit is not None and hit[0] is tensor
+
+
+def _in_checkpointed_region():
+    from torch.fx import traceback as fx_traceback
+
+    return fx_traceback.has_preserved_node_meta() and "ac_graph_id" in fx_traceback.get_current_meta()
 
 
 def _placeholder_names(f, count):
