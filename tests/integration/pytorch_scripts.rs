@@ -83,4 +83,5 @@ scripts!(
     dynamo_graph_breaks,
     dynamo_graph_break_suite,
     accelerator_absent,
+    aot_eager_graphs,
 );

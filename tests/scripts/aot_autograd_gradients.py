@@ -38,7 +38,8 @@ def backward(outs, grad_outs):
     for o in outs:
         if isinstance(o, torch.Tensor) and o.requires_grad:
             loss = o.sum() if loss is None else loss + o.sum()
-    loss.backward()
+    if loss is not None:
+        loss.backward()
 
 
 def grad_status(a, b):
@@ -132,11 +133,25 @@ check("unused_input", lambda x, y, z: x * y, [rand(3), rand(3), rand(3)])
 check("mixed_requires_grad", lambda x, c, w: (x * c + w) / (c.abs() + 1),
       [rand(4, 2), rand(4, 2, grad=False), rand(2)])
 check("nondiff_output", lambda x: (x * 2, x.argmax(), x > 0), [rand(5)])
+check("no_input_requires_grad", lambda x, y: x * y + 1, [rand(3, grad=False), rand(3, grad=False)])
+check("same_output_twice", lambda x: (x.sin(),) * 2, [rand(4)])
+check("output_view_of_input", lambda x: (x.t(), x.view(-1) * 2), [rand(2, 3)])
+check("split_outputs", lambda x: x.split(2) + x.unbind(1), [rand(4, 3)])
+
+
+def no_grad_region(x, w):
+    with torch.no_grad():
+        c = x * w
+    return x * c + w
+
+
+check("no_grad_region_inside", no_grad_region, [rand(3), rand(3)])
 
 # Reductions.
 check("sum_dims", lambda x: x.sum(0) * x.sum(dim=(1, 2)).sum() + x.sum(-1, keepdim=True).sum(), [rand(2, 3, 4)])
 check("mean", lambda x: x.mean() + x.mean(1, keepdim=True) * x, [rand(3, 4)])
 check("amax_max", lambda x: x.amax(1) + x.max(0).values.sum(), [rand(3, 4)])
+check("prod", lambda x: x.prod(1) + x.prod(), [rand(3, 4)])
 check("var_std", lambda x: x.var(0) + x.std(1).sum(), [rand(4, 3)])
 
 # Matrix products.
@@ -163,6 +178,8 @@ check("cat_stack", lambda x, y: torch.cat([x, y * 2], 0).sin() + torch.stack([x,
 check("float64", lambda x, y: (x @ y).tanh() / (y.sum() + 10), [rand(3, 3, dtype=torch.float64), rand(3, 3, dtype=torch.float64)])
 check("python_scalar_arg", lambda x, a: x * a + a, [rand(3), 2.5])
 check("gather_index", lambda x, idx: x.gather(1, idx) * 2 + x[idx[:, 0]].sum(), [rand(3, 4), torch.tensor([[0, 3], [1, 1], [2, 0]])])
+check("index_select", lambda x, idx: x.index_select(0, idx) * 2, [rand(4, 3), torch.tensor([3, 0, 3])])
+check("maximum_minimum", lambda x, y: torch.maximum(x, y) + torch.minimum(x, y * 2), [rand(5), rand(5)])
 check("detach_inside", lambda x: x.detach() * x + x, [rand(4)])
 check("losses", lambda x, t, y: F.mse_loss(x, t) + F.cross_entropy(x, y),
       [rand(4, 3), rand(4, 3, grad=False), torch.tensor([0, 2, 1, 2])])

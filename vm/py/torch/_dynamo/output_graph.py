@@ -337,8 +337,8 @@ def _annotate(node):
 def _is_nn_modules_file(filename):
     # Frozen modules are named by module ("torch.nn.modules.linear"); from source, by path.
     # smelt's own wrapper frames (eval_frame's `inner`) are internal too.
-    return (filename.startswith(("torch.nn.modules", "torch._dynamo.")) or "torch/nn/modules/" in filename
-            or "torch/_dynamo/" in filename)
+    return (filename.startswith(("torch.nn.modules", "torch._dynamo.eval_frame")) or "torch/nn/modules/" in filename
+            or filename.endswith("torch/_dynamo/eval_frame.py"))
 
 
 def _describe(kind, target):

@@ -123,18 +123,34 @@ def _extract_fwd_bwd_modules(joint_module, saved_values, *, num_fwd_outputs):
 
 def default_partition(joint_module, _joint_inputs, *, num_fwd_outputs, static_lifetime_input_indices=None,
                       static_lifetime_input_nodes=None):
-    """Saves each forward value the backward reads (nothing is recomputed)."""
-    primal_inputs = [n for n in joint_module.graph.nodes if _is_primal(n)]
-    fwd_outputs, _ = _outputs(joint_module, num_fwd_outputs)
-    forward_only = _extract_graph_with_inputs_outputs(joint_module.graph, primal_inputs, fwd_outputs)
-    forward_names = {n.name for n in forward_only.nodes if n.op != "output"}
+    """Keeps ops where they were traced: everything up to the last forward op is the forward,
+    and every forward value the backward reads is saved (nothing is recomputed, except what a
+    checkpointed region asks to be)."""
+    nodes = list(joint_module.graph.nodes)
+    last = None
+    for node in nodes:
+        if node.meta.get("partitioner_tag") == "is_forward" or _is_primal(node):
+            last = node
+    forward_names = set()
+    for node in nodes:
+        if not _is_tangent(node) and node.op != "output":
+            forward_names.add(node.name)
+        if node is last:
+            break
+    if has_recomputable_ops(joint_module):
+        joint_module = _cleanup_recompute_tags(joint_module)
     saved_values = []
     for node in joint_module.graph.nodes:
         if node.name not in forward_names:
             continue
-        if any(user.name not in forward_names for user in node.users):
+        if node.users and all(user.target is operator.getitem for user in node.users):
+            continue  # a multi-output op: its items are saved instead
+        if node.meta.get("recompute") == CheckpointPolicy.MUST_SAVE or not must_recompute(node):
             saved_values.append(node)
-    return _extract_fwd_bwd_modules(joint_module, saved_values, num_fwd_outputs=num_fwd_outputs)
+    fw_module, bw_module = _extract_fwd_bwd_modules(joint_module, saved_values, num_fwd_outputs=num_fwd_outputs)
+    if has_recomputable_ops(joint_module):
+        bw_module = reordering_to_mimic_autograd_engine(bw_module)
+    return raise_getitems(fw_module), raise_getitems(bw_module)
 
 
 # --- op classes (PyTorch's get_default_op_list, by aten operator name) -----------------------

@@ -59,6 +59,8 @@ def _sum_to(g, shape):
     shape = tuple(shape)
     if tuple(g._shape) == shape:
         return g
+    if not shape:
+        return g.sum()
     lead = g.dim() - len(shape)
     dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1]
     out = g.sum(dims, keepdim=True) if dims else g
@@ -111,7 +113,7 @@ def _unary_grad(op, x, y, g):
     if op == "sin":
         return g * x.cos()
     if op == "cos":
-        return -g * x.sin()
+        return g * -x.sin()
     if op == "tan":
         return g * (1 + y * y)
     if op == "tanh":

@@ -2,7 +2,7 @@
 hands the forward and backward graphs to the given compilers."""
 
 from torch._functorch.aot_autograd import aot_module_simplified
-from torch._functorch.partitioners import min_cut_rematerialization_partition
+from torch._functorch.partitioners import default_partition
 
 __all__ = ["aot_autograd"]
 
@@ -18,7 +18,7 @@ class AotAutograd:
             warnings.warn(f"aot_autograd-based backend ignoring extra kwargs {kwargs}")
         options = dict(self.kwargs)
         options.setdefault("bw_compiler", options["fw_compiler"])
-        options.setdefault("partition_fn", min_cut_rematerialization_partition)
+        options.setdefault("partition_fn", default_partition)
         options.pop("keep_inference_input_mutations", None)
         options.pop("decompositions", None)
         return aot_module_simplified(gm, example_inputs, **options)

@@ -116,5 +116,6 @@ def trace(fn, flat_args, *, joint):
         _prims._modes.remove(mode)
         fake_mode.__exit__(None, None, None)
     graph.eliminate_dead_code()
-    module = GraphModule(root, graph)
+    # PyTorch traces an inference graph from a lambda, and names it so.
+    module = GraphModule(root, graph, "GraphModule" if joint else "<lambda>")
     return TracedGraph(module, len(fw_outs), [i for i, _ in mutated], differentiable, len(user_outs))

@@ -89,6 +89,10 @@ class _ProxyMode:
             from torch.autograd import engine
 
             running = engine.current_node()
+        if self.functionalize:
+            # AOT autograd's joint graph: where each op was traced (the default partitioner
+            # keeps ops on their side).
+            node.meta["partitioner_tag"] = "is_backward" if running is not None else "is_forward"
         if running is not None:
             node.meta["autograd_backward"] = True
             forward = self.forward_nodes.get(running._sequence_nr)
