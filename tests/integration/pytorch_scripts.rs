@@ -84,4 +84,6 @@ scripts!(
     dynamo_graph_break_suite,
     accelerator_absent,
     aot_eager_graphs,
+    aot_autograd_gradients,
+    aot_mlp_training,
 );

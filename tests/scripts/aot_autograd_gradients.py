@@ -47,6 +47,8 @@ def grad_status(a, b):
         return "None"
     if a.grad is None or b.grad is None:
         return f"None-mismatch(eager={a.grad is None}, compiled={b.grad is None})"
+    if a.grad.device != b.grad.device:
+        return f"device-mismatch(compiled={b.grad.device.type})"
     return close(a.grad, b.grad)
 
 

@@ -47,16 +47,14 @@ f(x2, w2).backward()
 print("grads equal eager:", torch.allclose(x.grad, x2.grad), torch.allclose(w.grad, w2.grad))
 
 print("== the backward is compiled when it first runs")
-events = []
-torch._dynamo.callback.on_compile_start(lambda args: events.append(f"start {args.callback_trigger.name} {args.compile_id}"))
-torch._dynamo.callback.on_compile_end(lambda args: events.append(f"end {args.callback_trigger.name} {args.compile_id}"))
-
-
 def g(x):
     return (x.exp() * 2).tanh()
 
 
-torch._dynamo.reset()
+torch._dynamo.reset()  # (also drops registered callbacks)
+events = []
+torch._dynamo.callback.on_compile_start(lambda args: events.append(f"start {args.callback_trigger.name} {args.compile_id}"))
+torch._dynamo.callback.on_compile_end(lambda args: events.append(f"end {args.callback_trigger.name} {args.compile_id}"))
 backend = AotEagerAndRecordGraphs()
 compiled = torch.compile(g, backend=backend)
 a = torch.randn(5, requires_grad=True)

@@ -143,6 +143,8 @@ case(aten.detach.default, x)
 case(aten.threshold_backward.default, x, y, 0)
 case(aten.sigmoid_backward.default, x, y)
 case(aten.tanh_backward.default, x, y)
+case(aten.select_backward.default, r(4), [3, 4], 0, 1)
+case(aten.slice_backward.default, r(3, 2), [3, 4], 1, 1, 3, 1)
 
 case(aten.zeros.default, [2, 3])
 case(aten.ones.default, [4], dtype=torch.int64)

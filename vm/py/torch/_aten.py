@@ -512,7 +512,15 @@ _COMPOSITE_LOWERING = {
     "sigmoid_backward": lambda g, y: Lowered(aten.sigmoid_backward.default, (g, y)),
     "tanh_backward": lambda g, y: Lowered(aten.tanh_backward.default, (g, y)),
     "detach": lambda x: Lowered(aten.detach.default, (x,)),
+    "select_backward": lambda g, sizes, dim, index: Lowered(aten.select_backward.default, (g, list(sizes), dim, index)),
+    "slice_backward": lambda g, sizes, dim, start, end, step: Lowered(
+        aten.slice_backward.default, (g, list(sizes), dim, 0 if start is None else start,
+                                      _INT64_MAX if end is None else end, step)),
 }
+define("aten", "select_backward", "default",
+       lambda g, sizes, dim, index: _prims.select_backward(g, list(sizes), dim, index))
+define("aten", "slice_backward", "default",
+       lambda g, sizes, dim, start, end, step: _prims.slice_backward(g, list(sizes), dim, start, end, step))
 define("aten", "threshold_backward", "default", lambda g, x, threshold: _prims.threshold_backward(g, x, threshold))
 define("aten", "sigmoid_backward", "default", lambda g, y: _prims.sigmoid_backward(g, y))
 define("aten", "tanh_backward", "default", lambda g, y: _prims.tanh_backward(g, y))

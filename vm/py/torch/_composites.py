@@ -14,6 +14,19 @@ def addmm(bias, mat1, mat2):
     return out.add_(bias)
 
 
+def select_backward(grad, input_sizes, dim, index):
+    """The gradient of `x.select(dim, index)`: zeros of the input's size around it."""
+    out = _C._full(list(input_sizes), 0, grad.dtype, grad.is_meta)
+    out.select(dim, index).copy_(grad)
+    return out
+
+
+def slice_backward(grad, input_sizes, dim, start, end, step):
+    out = _C._full(list(input_sizes), 0, grad.dtype, grad.is_meta)
+    out._slice(dim, start, end, step).copy_(grad)
+    return out
+
+
 def threshold_backward(grad, x, threshold):
     return _C._where(x <= threshold, 0.0, grad)
 

@@ -65,8 +65,8 @@ def _functional(key, kernel):
             out = _dispatch(key, call, args)
         else:
             out = kernel(*args)
-            if _depth[0]:
-                return out
+        if _depth[0]:
+            return out
         if positions is None:
             positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
         if _needs_grad(args, positions):
@@ -86,8 +86,8 @@ def _view(key, kernel):
             out = _dispatch(key, call, (self,) + args)
         else:
             out = kernel(self, *args)
-            if _depth[0]:
-                return out
+        if _depth[0]:
+            return out
         out._base = self._base if self._base is not None else self
         if _C.is_grad_enabled() and self.requires_grad:
             (_d or _derivatives()).record(key, (self,) + args, out)
@@ -112,7 +112,7 @@ def _composite(key, forward):
             positions = tuple((_d or _derivatives()).PRIMS[key].inputs)
         if _modes:
             out = _dispatch(key, call, args)
-            if _needs_grad(args, positions):
+            if not _depth[0] and _needs_grad(args, positions):
                 (_d or _derivatives()).record(key, args, out)
             return out
         if _depth[0] or not _needs_grad(args, positions):
@@ -167,7 +167,7 @@ def _inplace_traced(key, call, kernel, args, self_pos):
     mutated tensor's history as in eager mode. (In-place writes into views of tensors that take
     part in autograd are not traced: their CopySlices formula works on storage directly.)"""
     run = lambda *a: _dispatch(key, call, a)  # noqa: E731
-    if not _C.is_grad_enabled():
+    if _depth[0] or not _C.is_grad_enabled():
         return run(*args)
     d = _d or _derivatives()
     if not d.needs_grad(key, args):
@@ -331,6 +331,8 @@ pad = _composite("pad", _k.pad)
 avg_pool2d = _composite("avg_pool2d", _k.avg_pool2d)
 adaptive_avg_pool2d = _composite("adaptive_avg_pool2d", _k.adaptive_avg_pool2d)
 sdpa = _composite("sdpa", _k.sdpa)
+select_backward = _composite("select_backward", _k.select_backward)
+slice_backward = _composite("slice_backward", _k.slice_backward)
 # Backward-only kernels, primitives so that traced backward graphs show them as PyTorch does.
 threshold_backward = _composite("threshold_backward", _k.threshold_backward)
 sigmoid_backward = _composite("sigmoid_backward", _k.sigmoid_backward)

@@ -47,7 +47,7 @@ def prim(key, inputs, name, saves=(), outputs=(0,)):
 
 
 def _zeros(shape, dtype):
-    return _C._full(list(shape), 0, dtype)
+    return _prims.full(list(shape), 0, dtype, False, "zeros")
 
 
 def _is_tensor(x):
@@ -204,18 +204,18 @@ def _binary_grads(op, a, b, out, g, need_a, need_b):
         ga = g * (b * a ** (b - 1)) if need_a else None
         if need_b:
             base = a if _is_tensor(a) else torch.tensor(a, dtype=out.dtype)
-            safe_log = _C._where(base > 0, base, 1).log()
+            safe_log = _prims.where(base > 0, base, 1).log()
             gb = g * out * safe_log
             # 0 ** b for b >= 0 contributes nothing (PyTorch masks it the same way).
-            gb = _C._where((base == 0) & (b >= 0), 0.0, gb)
+            gb = _prims.where((base == 0) & (b >= 0), 0.0, gb)
         else:
             gb = None
         return ga, gb
     if op in ("maximum", "minimum"):
         wins = (a > b) if op == "maximum" else (a < b)
         ties = a == b
-        ga = _C._where(ties, g / 2, _C._where(wins, g, 0.0))
-        gb = _C._where(ties, g / 2, _C._where(wins, 0.0, g))
+        ga = _prims.where(ties, g / 2, _prims.where(wins, g, 0.0))
+        gb = _prims.where(ties, g / 2, _prims.where(wins, 0.0, g))
         return ga, gb
     if op == "atan2":
         denom = a * a + b * b
@@ -276,11 +276,11 @@ def _reduce_backward(ctx, grads):
     y = _unsqueeze_dims(ctx.out, dims, ndim, keepdim)
     if op == "prod":
         zero = x == 0
-        nonzero_prod = _C._where(zero, 1.0, x).prod(dims, keepdim=True) if dims else _C._where(zero, 1.0, x).prod()
+        nonzero_prod = _prims.where(zero, 1.0, x).prod(dims, keepdim=True) if dims else _prims.where(zero, 1.0, x).prod()
         zeros_count = zero.sum(dims, keepdim=True) if dims else zero.sum()
         # With no zero the product of the others is y / x; with exactly one zero only that
         # element has a non-zero gradient (the product of the rest).
-        others = _C._where(zero, _C._where(zeros_count == 1, nonzero_prod, 0.0), y / _C._where(zero, 1.0, x))
+        others = _prims.where(zero, _prims.where(zeros_count == 1, nonzero_prod, 0.0), y / _prims.where(zero, 1.0, x))
         return [g * others]
     if op in ("amax", "amin"):
         mask = x == y
@@ -390,7 +390,7 @@ def _cat_backward(ctx, grads):
 def _where_backward(ctx, grads):
     cond, a, b = ctx.args
     g = grads[0]
-    return [_C._where(cond, g, 0.0) if _is_input(a) else None, _C._where(cond, 0.0, g) if _is_input(b) else None]
+    return [_prims.where(cond, g, 0.0) if _is_input(a) else None, _prims.where(cond, 0.0, g) if _is_input(b) else None]
 
 
 @prim("index_select", inputs=(0,), name="IndexSelectBackward0", saves=(2,))
@@ -506,37 +506,26 @@ def _as_strided_backward(ctx, grads):
     return [flat.reshape(list(x._shape))]
 
 
-# select/slice backward are ops of their own so that, recorded, they differentiate again.
-@prim("select_scatter", inputs=(0,), name="SelectBackwardBackward0")
-def _select_scatter_backward(ctx, grads):
+# select/slice backward are primitives of their own (aten.select_backward, aten.slice_backward)
+# so that, recorded, they differentiate again and traced graphs show them as PyTorch's do.
+@prim("select_backward", inputs=(0,), name="SelectBackwardBackward0")
+def _select_backward_backward(ctx, grads):
     _, shape, dim, index = ctx.args
     return [grads[0].select(dim, index)]
 
 
-@prim("slice_scatter", inputs=(0,), name="SliceBackwardBackward0")
-def _slice_scatter_backward(ctx, grads):
+@prim("slice_backward", inputs=(0,), name="SliceBackwardBackward0")
+def _slice_backward_backward(ctx, grads):
     _, shape, dim, start, stop, step = ctx.args
     return [grads[0]._slice(dim, start, stop, step)]
 
 
 def _select_scatter(g, shape, dim, index):
-    z = _zeros(shape, g.dtype)
-    with torch.no_grad():
-        z.select(dim, index).copy_(g)
-    return _recorded("select_scatter", (g, shape, dim, index), z)
+    return _prims.select_backward(g, list(shape), dim, index)
 
 
 def _slice_scatter(g, shape, dim, start, stop, step):
-    z = _zeros(shape, g.dtype)
-    with torch.no_grad():
-        z._slice(dim, start, stop, step).copy_(g)
-    return _recorded("slice_scatter", (g, shape, dim, start, stop, step), z)
-
-
-def _recorded(key, args, out):
-    if _C.is_grad_enabled():
-        record(key, args, out)
-    return out
+    return _prims.slice_backward(g, list(shape), dim, start, stop, step)
 
 
 @prim("clone", inputs=(0,), name="CloneBackward0")
@@ -645,9 +634,9 @@ def _clamp_backward(ctx, grads):
         inside = x >= lo
     if hi is not None:
         inside = (x <= hi) if inside is None else inside & (x <= hi)
-    gx = g if inside is None else _C._where(inside, g, 0.0)
-    glo = _C._where(x < lo, g, 0.0) if _is_tensor(lo) else None
-    ghi = _C._where(x > hi, g, 0.0) if _is_tensor(hi) else None
+    gx = g if inside is None else _prims.where(inside, g, 0.0)
+    glo = _prims.where(x < lo, g, 0.0) if _is_tensor(lo) else None
+    ghi = _prims.where(x > hi, g, 0.0) if _is_tensor(hi) else None
     return [gx, glo, ghi]
 
 

@@ -69,7 +69,9 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
     # Dependency counts over the reachable graph.
     deps = {}
     nodes = {}
-    stack = [fn for fn, _, _ in root_edges]
+    # A node reached from two roots (the same tensor twice, two outputs of one node) is walked
+    # once, or its inputs' dependency counts would be counted twice.
+    stack = list({id(fn): fn for fn, _, _ in root_edges}.values())
     for fn in stack:
         nodes[id(fn)] = fn
     seen = set(id(fn) for fn in stack)
