@@ -164,8 +164,7 @@ def _inplace(key, kernel, self_pos):
 
 def _inplace_traced(key, call, kernel, args, self_pos):
     """An in-place primitive under a dispatch mode: the modes see it, then autograd rebases the
-    mutated tensor's history as in eager mode. (In-place writes into views of tensors that take
-    part in autograd are not traced: their CopySlices formula works on storage directly.)"""
+    mutated tensor's history as in eager mode."""
     run = lambda *a: _dispatch(key, call, a)  # noqa: E731
     if _depth[0] or not _C.is_grad_enabled():
         return run(*args)
@@ -176,7 +175,9 @@ def _inplace_traced(key, call, kernel, args, self_pos):
     if self.requires_grad and self._grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if self._base is not None:
-        raise NotImplementedError("smelt: tracing an in-place operation on a view that takes part in autograd")
+        # The CopySlices history works on storage directly; traced, the write is only seen by
+        # the modes (AOT autograd's proxy mode refuses writes into views of traced values).
+        return run(*args)
     old = clone(self) if self_pos in d.PRIMS[key].saves_for(args) else None
     out = run(*args)
     d.record(key, args, self, old_self=old)

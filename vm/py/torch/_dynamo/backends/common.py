@@ -21,7 +21,15 @@ class AotAutograd:
         options.setdefault("partition_fn", default_partition)
         options.pop("keep_inference_input_mutations", None)
         options.pop("decompositions", None)
-        return aot_module_simplified(gm, example_inputs, **options)
+        try:
+            return aot_module_simplified(gm, example_inputs, **options)
+        except NotImplementedError as e:
+            # What AOT autograd cannot trace yet (in-place writes into views of intermediate
+            # values) runs as the captured graph, with eager autograd: same results.
+            import warnings
+
+            warnings.warn(f"aot_autograd: running the graph without AOT autograd: {e}")
+            return gm.forward
 
 
 def aot_autograd(**kwargs):

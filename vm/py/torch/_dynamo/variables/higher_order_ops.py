@@ -26,7 +26,6 @@ def _current_custom():
 
 class CheckpointHigherOrderVariable(ValueVariable):
     def call_function(self, tx, args, kwargs):
-        from torch._dynamo.variables.base import VariableTracker as _VT  # noqa: F401
         from torch._dynamo.variables.builder import wrap_fx_proxy
         from torch._dynamo.variables.lists import BaseListVariable
         from torch._dynamo.variables.tensor import TensorVariable
