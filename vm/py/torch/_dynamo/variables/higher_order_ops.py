@@ -10,8 +10,9 @@ import copy
 
 import torch
 from torch._dynamo.exc import unimplemented
-from torch._dynamo.variables.base import ValueVariable, VariableTracker, mutation_count
+from torch._dynamo.variables.base import ValueVariable, mutation_count
 from torch._dynamo.variables.constant import ConstantVariable
+from torch._dynamo.variables.torch_fns import ContextManagerVariable
 
 # checkpoint's own options; the rest of its keyword arguments go to the function.
 _CHECKPOINT_OPTIONS = ("use_reentrant", "context_fn", "determinism_check", "debug", "preserve_rng_state")
@@ -104,7 +105,7 @@ class AnnotateClassVariable(ValueVariable):
         return AnnotateVariable(value)
 
 
-class AnnotateVariable(VariableTracker):
+class AnnotateVariable(ContextManagerVariable):
     """`with annotate({...}):` while tracing: the annotation is current for the nodes the block
     records (they get it in `node.meta["custom"]`); it has no effect on the compiled code."""
 
@@ -113,23 +114,15 @@ class AnnotateVariable(VariableTracker):
         self.annotation = annotation
         self.manager = None
 
-    def var_getattr(self, tx, name):
-        if name in ("__enter__", "__exit__"):
-            from torch._dynamo.variables.misc import BoundBuiltinMethod
-
-            return BoundBuiltinMethod(self, name)
-        return super().var_getattr(tx, name)
-
-    def call_method(self, tx, name, args, kwargs):
+    def enter(self, tx):
         from torch.fx import traceback as fx_traceback
 
-        if name == "__enter__":
-            self.manager = fx_traceback.annotate(self.annotation)
-            self.manager.__enter__()
-            return ConstantVariable(None)
-        if name == "__exit__":
-            if self.manager is not None:
-                self.manager.__exit__(None, None, None)
-                self.manager = None
-            return ConstantVariable(None)
-        return super().call_method(tx, name, args, kwargs)
+        self.manager = fx_traceback.annotate(self.annotation)
+        self.manager.__enter__()
+        return ConstantVariable(None)
+
+    def exit(self, tx):
+        if self.manager is not None:
+            self.manager.__exit__(None, None, None)
+            self.manager = None
+        return ConstantVariable(None)

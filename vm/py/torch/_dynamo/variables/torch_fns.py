@@ -32,7 +32,31 @@ class TorchConstantFunctionVariable(ValueVariable):
         return wrap_constant_like(tx, result)
 
 
-class GradModeVariable(VariableTracker):
+class ContextManagerVariable(VariableTracker):
+    """A context manager the tracer models: `with` calls its `enter(tx)` and `exit(tx)`."""
+
+    def enter(self, tx):
+        raise NotImplementedError
+
+    def exit(self, tx):
+        raise NotImplementedError
+
+    def var_getattr(self, tx, name):
+        if name in ("__enter__", "__exit__"):
+            from torch._dynamo.variables.misc import BoundBuiltinMethod
+
+            return BoundBuiltinMethod(self, name)
+        return super().var_getattr(tx, name)
+
+    def call_method(self, tx, name, args, kwargs):
+        if name == "__enter__":
+            return self.enter(tx)
+        if name == "__exit__":
+            return self.exit(tx)
+        return super().call_method(tx, name, args, kwargs)
+
+
+class GradModeVariable(ContextManagerVariable):
     """`torch.no_grad()` / `enable_grad()` / `set_grad_enabled(b)` used as a `with` block: the
     graph switches grad mode with `torch._C._set_grad_enabled` nodes, and tracing switches it
     too so fake results carry the right requires_grad."""
@@ -57,20 +81,6 @@ class GradModeVariable(VariableTracker):
             node = tx.output.create_node("call_function", torch._C._set_grad_enabled, (mode,), {})
             node.meta.pop("stack_trace", None)
             torch._C._set_grad_enabled(mode)
-
-    def var_getattr(self, tx, name):
-        if name in ("__enter__", "__exit__"):
-            from torch._dynamo.variables.misc import BoundBuiltinMethod
-
-            return BoundBuiltinMethod(self, name)
-        return super().var_getattr(tx, name)
-
-    def call_method(self, tx, name, args, kwargs):
-        if name == "__enter__":
-            return self.enter(tx)
-        if name == "__exit__":
-            return self.exit(tx)
-        return super().call_method(tx, name, args, kwargs)
 
 
 class GradModeClassVariable(ValueVariable):
