@@ -18,7 +18,7 @@ import itertools
 import torch
 from torch import _C
 from torch._functorch._aot_autograd.joint_trace import run_with_node_meta, trace
-from torch._functorch.partitioners import default_partition, min_cut_rematerialization_partition
+from torch._functorch.partitioners import default_partition
 
 __all__ = ["aot_function", "aot_module", "aot_module_simplified", "make_boxed_compiler", "make_boxed_func"]
 
@@ -134,10 +134,6 @@ class _AotCompiled:
                 for pos, value in zip(traced.mutated_inputs, outs[:n_mutated]):
                     args[pos].copy_(value)
         return tuple(outs[n_mutated:traced.num_fwd_outputs])
-
-
-def _default_partition_fn():
-    return min_cut_rematerialization_partition
 
 
 def aot_function(fn, fw_compiler, bw_compiler=None, partition_fn=default_partition, decompositions=None,

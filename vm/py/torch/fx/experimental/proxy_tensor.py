@@ -98,9 +98,10 @@ class _ProxyMode:
             forward = self.forward_nodes.get(running._sequence_nr)
             if forward is not None:
                 node.meta["seq_nr"] = running._sequence_nr
-                for field in ("stack_trace", "nn_module_stack"):
-                    if field in forward.meta:
-                        node.meta["fwd_" + field if field != "stack_trace" else field] = forward.meta[field]
+                if "stack_trace" in forward.meta:
+                    node.meta["stack_trace"] = forward.meta["stack_trace"]
+                if "nn_module_stack" in forward.meta:
+                    node.meta["fwd_nn_module_stack"] = forward.meta["nn_module_stack"]
                 if forward.meta.get("custom") is not None:
                     node.meta["custom"] = copy.deepcopy(forward.meta["custom"])
         elif fx_traceback.has_preserved_node_meta():
