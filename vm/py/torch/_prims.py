@@ -132,56 +132,40 @@ def _composite(key, forward):
 
 def _inplace(key, kernel, self_pos):
     """An in-place primitive: the mutated tensor's history is replaced by a node whose inputs
-    are its previous history and the op's other inputs."""
+    are its previous history and the op's other inputs. Under dispatch modes the modes run it
+    (and see it) and autograd rebases the history the same way."""
 
     def call(*args):
-        if _modes:
-            return _inplace_traced(key, call, kernel, args, self_pos)
+        traced = bool(_modes)
+        run = (lambda *a: _dispatch(key, call, a)) if traced else kernel
         if _depth[0] or not _C.is_grad_enabled():
-            return kernel(*args)
+            return run(*args)
         d = _d or _derivatives()
         if not d.needs_grad(key, args):
-            return kernel(*args)
+            return run(*args)
         self = args[self_pos]
         if self.requires_grad and self._grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         base = self._base
         if base is not None:
+            if traced:
+                # The CopySlices history works on storage directly; traced, the write is only
+                # seen by the modes (AOT autograd's proxy mode refuses writes into views of
+                # traced values).
+                return run(*args)
             if base.requires_grad and base._grad_fn is None:
                 raise RuntimeError(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation."
                 )
             return _inplace_on_view(d, key, kernel, args, self_pos, base)
         old = clone(self) if self_pos in d.PRIMS[key].saves_for(args) else None
-        out = kernel(*args)
+        out = run(*args)
         d.record(key, args, self, old_self=old)
         return out
 
     call.__name__ = key
     PRIMITIVES.append(key)
     return call
-
-
-def _inplace_traced(key, call, kernel, args, self_pos):
-    """An in-place primitive under a dispatch mode: the modes see it, then autograd rebases the
-    mutated tensor's history as in eager mode."""
-    run = lambda *a: _dispatch(key, call, a)  # noqa: E731
-    if _depth[0] or not _C.is_grad_enabled():
-        return run(*args)
-    d = _d or _derivatives()
-    if not d.needs_grad(key, args):
-        return run(*args)
-    self = args[self_pos]
-    if self.requires_grad and self._grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if self._base is not None:
-        # The CopySlices history works on storage directly; traced, the write is only seen by
-        # the modes (AOT autograd's proxy mode refuses writes into views of traced values).
-        return run(*args)
-    old = clone(self) if self_pos in d.PRIMS[key].saves_for(args) else None
-    out = run(*args)
-    d.record(key, args, self, old_self=old)
-    return out
 
 
 class _CopySlicesContext:

@@ -87,7 +87,7 @@ class OutputGraph:
             ctx = self.graph.inserting_after(last_placeholder)
         with ctx:
             node = self.graph.placeholder(name, type_expr=type(value))
-        _annotate(node)
+        annotate_node(node)
         fake = self.fake_mode.from_tensor(value)
         node.meta["example_value"] = fake
         node.meta["grapharg"] = GraphArg(source, value, node)
@@ -110,7 +110,7 @@ class OutputGraph:
     def create_node(self, kind, target, args, kwargs, name=None):
         node = self.graph.create_node(kind, target, args, kwargs, name=name)
         node.meta["stack_trace"] = self.stack_trace()
-        _annotate(node)
+        annotate_node(node)
         return node
 
     def install_subgraph(self, prefix, module):
@@ -325,7 +325,7 @@ def _is_torch_file(filename):
     return filename.startswith("torch.") or "/torch/" in filename or filename.startswith("<frozen")
 
 
-def _annotate(node):
+def annotate_node(node):
     """`torch.fx.traceback.annotate` blocks being traced: their annotations go on the node."""
     from torch.fx import traceback as fx_traceback
 

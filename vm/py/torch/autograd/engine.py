@@ -5,7 +5,7 @@ order, which hooks can observe)."""
 import heapq
 
 import torch
-from torch import _C, _prims
+from torch import _C
 from torch.autograd.graph import AccumulateGrad
 
 
@@ -13,6 +13,12 @@ def _sum_to(g, shape):
     from torch.autograd._derivatives import _sum_to as sum_to
 
     return sum_to(g, shape)
+
+
+def _zeros(shape, dtype):
+    from torch.autograd._derivatives import _zeros as zeros
+
+    return zeros(shape, dtype)
 
 
 def _fit(g, meta):
@@ -160,7 +166,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
             for nr, g in enumerate(grads):
                 if g is None:
                     shape, dtype = fn._outputs_meta[nr]
-                    grads[nr] = _prims.full(list(shape), 0, dtype, False, "zeros")
+                    grads[nr] = _zeros(shape, dtype)
             in_grads = list(fn.apply(*grads))
             for i, (nxt, _) in enumerate(fn.next_functions):
                 if i < len(in_grads) and in_grads[i] is not None and fn._inputs_meta[i] is not None:

@@ -5,7 +5,7 @@ graph backwards."""
 
 import itertools
 
-from torch import _C
+from torch import _prims
 
 _sequence = itertools.count()
 # AccumulateGrad runs as soon as it is ready, before anything created later (PyTorch gives it
@@ -168,13 +168,10 @@ class SavedContext:
     @property
     def out(self):
         self._check()
-        if self._out is not None:
-            from torch import _prims
+        if self._out is not None and _prims._modes:
+            from torch.autograd._derivatives import _detached
 
-            if _prims._modes:
-                from torch.autograd._derivatives import _detached
-
-                return _detached(self._out)
+            return _detached(self._out)
         return self._out
 
     def _check(self):

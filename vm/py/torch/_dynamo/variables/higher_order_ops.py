@@ -6,8 +6,6 @@ move into a graph module of their own (`wrap_body_0`, an attribute of the graph)
 are the values from outside it reads (the arguments first), and the graph calls it through
 `torch.ops.higher_order.tag_activation_checkpoint`, as PyTorch's Dynamo does."""
 
-import copy
-
 import torch
 from torch._dynamo.exc import unimplemented
 from torch._dynamo.variables.base import ValueVariable, mutation_count
@@ -18,15 +16,9 @@ from torch._dynamo.variables.torch_fns import ContextManagerVariable
 _CHECKPOINT_OPTIONS = ("use_reentrant", "context_fn", "determinism_check", "debug", "preserve_rng_state")
 
 
-def _current_custom():
-    from torch.fx import traceback as fx_traceback
-
-    custom = fx_traceback.get_current_meta().get("custom")
-    return copy.copy(custom) if custom else None
-
-
 class CheckpointHigherOrderVariable(ValueVariable):
     def call_function(self, tx, args, kwargs):
+        from torch._dynamo.output_graph import annotate_node
         from torch._dynamo.variables.builder import wrap_fx_proxy
         from torch._dynamo.variables.lists import BaseListVariable
         from torch._dynamo.variables.tensor import TensorVariable
@@ -67,18 +59,15 @@ class CheckpointHigherOrderVariable(ValueVariable):
 
         body = torch.fx.Graph()
         env = {}
-        custom = _current_custom()
         for outer in inputs:
             ph = body.placeholder(outer.name)
             ph.meta = {k: v for k, v in outer.meta.items() if k not in ("custom", "grapharg")}
-            if custom:
-                ph.meta["custom"] = copy.copy(custom)
+            annotate_node(ph)
             env[outer] = ph
         for n in body_nodes:
             env[n] = body.node_copy(n, lambda x: env[x])
         out = body.output(tuple(env[r] for r in results))
-        if custom:
-            out.meta["custom"] = copy.copy(custom)
+        annotate_node(out)
         for n in reversed(body_nodes):
             graph.erase_node(n)
         output.forget_names(body_nodes)
