@@ -4,6 +4,7 @@
 
 pub mod eager;
 pub mod element;
+pub mod jit;
 pub mod storage;
 pub mod strided;
 pub mod tensor;

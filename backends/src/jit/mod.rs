@@ -1,0 +1,25 @@
+//! The native JIT ("inductor"): graph -> fused loop kernels -> machine code, no C compiler.
+//!
+//! ```text
+//! graph.rs     the JIT's input: aten-level nodes over the tracer's op enums
+//! schedule.rs  fusion: what gets a buffer, which sinks share a kernel, steps in order
+//! simplify.rs  loop clean-up: merge loops accesses walk as one, cut long loops for threads
+//! loop_ir.rs   kernels: outer loop, stages of inner loops, affine addresses (printable)
+//! ops.rs       each tracer op in a kernel: support, operand types, vector-IR expansion
+//! math.rs      exp/log/sin/cos/tanh/erf... as polynomials in vector-IR ops
+//! vir.rs       the vector IR both emitters implement
+//! codegen.rs   loop IR -> emitter calls, register allocation
+//! emit/        one Emitter trait; x64.rs (AVX2 + FMA)
+//! runtime.rs   executable code, threads, buffers, GEMM calls, checked mode
+//! ```
+
+pub mod codegen;
+pub mod emit;
+pub mod graph;
+pub mod loop_ir;
+pub mod math;
+pub mod ops;
+pub mod runtime;
+pub mod schedule;
+pub mod simplify;
+pub mod vir;

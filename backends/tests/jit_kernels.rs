@@ -1,0 +1,310 @@
+//! Compiled graphs against the eager kernels on the same inputs.
+
+use smelt_backends::Tensor;
+use smelt_backends::eager::{self, Operand};
+use smelt_backends::jit::emit::Target;
+use smelt_backends::jit::graph::{Graph, Layout, Node, NodeOp, View};
+use smelt_backends::jit::runtime;
+use smelt_tracer::DType;
+use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
+
+/// A graph and, value by value, what eager computes for it.
+struct Case {
+    g: Graph,
+    vals: Vec<Tensor>,
+}
+
+fn random(shape: &[usize], seed: u64, dtype: DType) -> Tensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let v: Vec<f64> = (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) * 4.0 - 2.0
+        })
+        .collect();
+    match dtype {
+        DType::Float64 => Tensor::from_vec(v, shape),
+        DType::Bool => Tensor::from_vec(v.iter().map(|x| *x > 0.0).collect::<Vec<bool>>(), shape),
+        _ => Tensor::from_vec(v.iter().map(|&x| x as f32).collect::<Vec<f32>>(), shape),
+    }
+}
+
+fn layout_of(t: &Tensor) -> Layout {
+    Layout {
+        dtype: t.dtype(),
+        shape: t.shape().to_vec(),
+        strides: t.strides().to_vec(),
+        offset: t.offset(),
+    }
+}
+
+impl Case {
+    fn new() -> Case {
+        Case {
+            g: Graph::default(),
+            vals: vec![],
+        }
+    }
+
+    fn input(&mut self, t: Tensor) -> usize {
+        assert!(self.g.nodes.is_empty(), "inputs first");
+        self.g.inputs.push(layout_of(&t));
+        self.vals.push(t);
+        self.vals.len() - 1
+    }
+
+    fn node(&mut self, op: NodeOp, args: Vec<usize>, value: Tensor) -> usize {
+        self.g.nodes.push(Node {
+            op,
+            args,
+            out: layout_of(&value),
+        });
+        self.vals.push(value);
+        self.vals.len() - 1
+    }
+
+    fn unary(&mut self, op: UnaryOp, x: usize) -> usize {
+        let v = eager::unary(op, &self.vals[x]).unwrap();
+        self.node(NodeOp::Unary(op), vec![x], v)
+    }
+
+    fn binary(&mut self, op: BinaryOp, x: usize, y: usize) -> usize {
+        let v = eager::binary(
+            op,
+            Operand::Tensor(&self.vals[x]),
+            Operand::Tensor(&self.vals[y]),
+        )
+        .unwrap();
+        self.node(NodeOp::Binary(op), vec![x, y], v)
+    }
+
+    fn scalar(&mut self, c: f64, dtype: DType) -> usize {
+        let v = match dtype {
+            DType::Float64 => Tensor::from_vec(vec![c], &[]),
+            _ => Tensor::from_vec(vec![c as f32], &[]),
+        };
+        self.node(NodeOp::Scalar(c), vec![], v)
+    }
+
+    fn reduce(&mut self, op: ReduceOp, x: usize, dims: &[usize], keepdim: bool) -> usize {
+        let d: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+        let v = eager::reduce(op, &self.vals[x], Some(&d), keepdim).unwrap();
+        self.node(
+            NodeOp::Reduce {
+                op,
+                dims: dims.to_vec(),
+            },
+            vec![x],
+            v,
+        )
+    }
+
+    fn view(&mut self, view: View, x: usize, value: Tensor) -> usize {
+        self.node(NodeOp::View(view), vec![x], value)
+    }
+
+    fn output(&mut self, v: usize) {
+        self.g.outputs.push(v);
+    }
+
+    /// Compile, run, compare every output with eager's.
+    fn check(&self, rtol: f64, atol: f64) -> runtime::Program {
+        let target = Target::host().expect("tests need an AVX2 machine");
+        let mut p = runtime::compile(&self.g, target).unwrap_or_else(|e| panic!("compile: {e}"));
+        p.checked = true;
+        let inputs = &self.vals[..self.g.inputs.len()];
+        let outs = p.run(inputs).unwrap_or_else(|e| panic!("run: {e}"));
+        for (o, &v) in outs.iter().zip(&self.g.outputs) {
+            let want = &self.vals[v];
+            assert_eq!(o.shape(), want.shape());
+            assert_eq!(o.strides(), want.strides(), "output strides");
+            assert_eq!(o.dtype(), want.dtype());
+            let (got, exp): (Vec<f64>, Vec<f64>) = match want.dtype() {
+                DType::Float64 => (o.to_vec::<f64>(), want.to_vec::<f64>()),
+                DType::Bool => (
+                    o.to_vec::<bool>().iter().map(|&b| b as u8 as f64).collect(),
+                    want.to_vec::<bool>()
+                        .iter()
+                        .map(|&b| b as u8 as f64)
+                        .collect(),
+                ),
+                _ => (
+                    o.to_vec::<f32>().iter().map(|&x| x as f64).collect(),
+                    want.to_vec::<f32>().iter().map(|&x| x as f64).collect(),
+                ),
+            };
+            for (i, (g, e)) in got.iter().zip(&exp).enumerate() {
+                let ok =
+                    (g.is_nan() && e.is_nan()) || g == e || (g - e).abs() <= atol + rtol * e.abs();
+                assert!(ok, "element {i}: got {g}, eager {e}");
+            }
+        }
+        p
+    }
+}
+
+const F32_TOL: (f64, f64) = (1.3e-6, 1e-5);
+
+#[test]
+fn pointwise_chain_with_broadcast() {
+    let mut c = Case::new();
+    let x = c.input(random(&[37, 100], 1, DType::Float32));
+    let b = c.input(random(&[100], 2, DType::Float32));
+    let s = c.binary(BinaryOp::Add, x, b);
+    let e = c.unary(UnaryOp::Sin, s);
+    let two = c.scalar(2.0, DType::Float32);
+    let m = c.binary(BinaryOp::Mul, e, two);
+    let r = c.unary(UnaryOp::Relu, m);
+    c.output(r);
+    let p = c.check(F32_TOL.0, F32_TOL.1);
+    assert_eq!(p.plan.steps.len(), 1, "one fused kernel");
+}
+
+#[test]
+fn transcendentals_f32_and_f64() {
+    for dtype in [DType::Float32, DType::Float64] {
+        let (rtol, atol) = if dtype == DType::Float64 {
+            (1e-7, 1e-7)
+        } else {
+            F32_TOL
+        };
+        for op in [
+            UnaryOp::Exp,
+            UnaryOp::Log,
+            UnaryOp::Sin,
+            UnaryOp::Cos,
+            UnaryOp::Tanh,
+            UnaryOp::Sigmoid,
+            UnaryOp::Expm1,
+            UnaryOp::Log1p,
+            UnaryOp::Sqrt,
+            UnaryOp::Rsqrt,
+            UnaryOp::Abs,
+            UnaryOp::Neg,
+            UnaryOp::Floor,
+            UnaryOp::Ceil,
+            UnaryOp::Round,
+            UnaryOp::Trunc,
+            UnaryOp::Sign,
+            UnaryOp::Silu,
+            UnaryOp::GeluTanh,
+            UnaryOp::Reciprocal,
+        ] {
+            let mut c = Case::new();
+            let x = c.input(random(&[3, 1029], 7, dtype));
+            // Scale inputs to reach the functions' wider ranges.
+            let k = c.scalar(20.0, dtype);
+            let xs = c.binary(BinaryOp::Mul, x, k);
+            let y = c.unary(op, xs);
+            c.output(y);
+            let result = std::panic::catch_unwind(|| c.check(rtol, atol));
+            assert!(result.is_ok(), "{op:?} on {dtype:?}");
+        }
+    }
+}
+
+#[test]
+fn row_and_column_reductions() {
+    for (dims, keepdim) in [
+        (vec![1], true),
+        (vec![1], false),
+        (vec![0], false),
+        (vec![0, 1], false),
+        (vec![0, 2], true),
+    ] {
+        for op in [
+            ReduceOp::Sum,
+            ReduceOp::Mean,
+            ReduceOp::Amax,
+            ReduceOp::Amin,
+        ] {
+            let mut c = Case::new();
+            let x = c.input(random(&[13, 70, 3], 3, DType::Float32));
+            let e = c.unary(UnaryOp::Exp, x);
+            let r = c.reduce(op, e, &dims, keepdim);
+            c.output(r);
+            c.check(1e-5, 1e-5);
+        }
+    }
+}
+
+#[test]
+fn softmax_is_one_kernel() {
+    let mut c = Case::new();
+    let x = c.input(random(&[64, 300], 4, DType::Float32));
+    let m = c.reduce(ReduceOp::Amax, x, &[1], true);
+    let d = c.binary(BinaryOp::Sub, x, m);
+    let e = c.unary(UnaryOp::Exp, d);
+    let s = c.reduce(ReduceOp::Sum, e, &[1], true);
+    let y = c.binary(BinaryOp::Div, e, s);
+    c.output(y);
+    let p = c.check(F32_TOL.0, F32_TOL.1);
+    assert_eq!(p.plan.steps.len(), 1, "softmax fuses into one kernel");
+}
+
+#[test]
+fn layernorm_with_saved_statistics() {
+    let mut c = Case::new();
+    let x = c.input(random(&[32, 257], 5, DType::Float32));
+    let w = c.input(random(&[257], 6, DType::Float32));
+    let mean = c.reduce(ReduceOp::Mean, x, &[1], true);
+    let xc = c.binary(BinaryOp::Sub, x, mean);
+    let sq = c.binary(BinaryOp::Mul, xc, xc);
+    let var = c.reduce(ReduceOp::Mean, sq, &[1], true);
+    let eps = c.scalar(1e-5, DType::Float32);
+    let ve = c.binary(BinaryOp::Add, var, eps);
+    let rstd = c.unary(UnaryOp::Rsqrt, ve);
+    let n = c.binary(BinaryOp::Mul, xc, rstd);
+    let y = c.binary(BinaryOp::Mul, n, w);
+    c.output(y);
+    c.output(mean);
+    c.output(rstd);
+    let p = c.check(F32_TOL.0, F32_TOL.1);
+    assert_eq!(p.plan.steps.len(), 1, "layer norm fuses into one kernel");
+}
+
+#[test]
+fn transposed_input_and_view_of_an_intermediate() {
+    let mut c = Case::new();
+    let x = c.input(random(&[40, 30], 8, DType::Float32));
+    let xt = x;
+    let t = c.vals[xt].transpose(0, 1).unwrap();
+    let v = c.view(View::Permute(vec![1, 0]), xt, t);
+    let e = c.unary(UnaryOp::Exp, v);
+    let r = c.vals[e].reshape(&[30, 4, 10]).unwrap();
+    let rv = c.view(View::Reshape, e, r);
+    let s = c.reduce(ReduceOp::Sum, rv, &[2], false);
+    c.output(s);
+    c.check(1e-5, 1e-5);
+}
+
+#[test]
+fn comparisons_masks_and_where() {
+    let mut c = Case::new();
+    let x = c.input(random(&[5, 77], 9, DType::Float32));
+    let m = c.input(random(&[5, 77], 10, DType::Bool));
+    let zero = c.scalar(0.0, DType::Float32);
+    let gt = c.binary(BinaryOp::Gt, x, zero);
+    let both = c.binary(BinaryOp::LogicalAnd, gt, m);
+    c.output(both);
+    let w = eager::where_(&c.vals[both], &c.vals[x], &c.vals[zero]).unwrap();
+    let sel = c.node(NodeOp::Where, vec![both, x, zero], w);
+    c.output(sel);
+    c.check(0.0, 0.0);
+}
+
+#[test]
+fn f64_reduction_and_long_pointwise_loop() {
+    let mut c = Case::new();
+    let x = c.input(random(&[50_001], 11, DType::Float64));
+    let e = c.unary(UnaryOp::Tanh, x);
+    c.output(e);
+    let s = c.reduce(ReduceOp::Sum, e, &[0], false);
+    c.output(s);
+    c.check(1e-9, 1e-9);
+}
