@@ -245,6 +245,9 @@ fn softmax_is_one_kernel() {
     c.output(y);
     let p = c.check(F32_TOL.0, F32_TOL.1);
     assert_eq!(p.plan.steps.len(), 1, "softmax fuses into one kernel");
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("jit_softmax_output_code", p.describe());
+    });
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use smelt_tracer::ops::ReduceOp;
 
-use super::emit::{Access, Emitter, Gpr, Target, Width};
+use super::emit::{Access, Code, Emitter, Gpr, Target, Width};
 use super::loop_ir::{Affine, Block, Effect, Expr, Kernel, Ty};
 use super::ops;
 use super::vir::{Builder, Cmp, Fold, Op};
@@ -44,7 +44,7 @@ struct AccRegs {
     init: u64,
 }
 
-pub fn generate(k: &Kernel, target: Target) -> Result<Vec<u8>, String> {
+pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
     let mut e = target.emitter();
     let ty = k.ty;
     let lanes = e.lanes(ty) as i64;

@@ -10,10 +10,12 @@
 //! vir.rs       the vector IR both emitters implement
 //! codegen.rs   loop IR -> emitter calls, register allocation
 //! emit/        one Emitter trait; x64.rs (AVX2 + FMA)
+//! disasm.rs    machine code as text (iced-x86), for logs and snapshots
 //! runtime.rs   executable code, threads, buffers, GEMM calls, checked mode
 //! ```
 
 pub mod codegen;
+pub mod disasm;
 pub mod emit;
 pub mod graph;
 pub mod loop_ir;

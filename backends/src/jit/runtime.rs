@@ -6,7 +6,7 @@ use dynasmrt::mmap::MutableBuffer;
 use dynasmrt::{AssemblyOffset, ExecutableBuffer};
 
 use super::codegen;
-use super::emit::Target;
+use super::emit::{Code, Target};
 use super::graph::Graph;
 use super::loop_ir::Kernel;
 use super::schedule::{self, BufferKind, Plan, Step};
@@ -16,7 +16,7 @@ use crate::{Device, eager};
 type Entry = unsafe extern "C" fn(*const *mut u8, usize, usize);
 
 pub struct CompiledKernel {
-    pub code: Vec<u8>,
+    pub code: Code,
     exec: Option<ExecutableBuffer>,
 }
 
@@ -49,7 +49,7 @@ pub fn compile(g: &Graph, target: Target) -> Result<Program, String> {
                 check_reach(k)?;
                 let code = codegen::generate(k, target)?;
                 let exec = if native {
-                    Some(exec_buffer(&code)?)
+                    Some(exec_buffer(&code.bytes)?)
                 } else {
                     None
                 };
@@ -122,8 +122,55 @@ fn allocate(layout: &super::graph::Layout) -> Result<Tensor, String> {
 }
 
 impl Program {
-    pub fn kernel_code(&self, step: usize) -> Option<&[u8]> {
-        self.kernels[step].as_ref().map(|k| k.code.as_slice())
+    pub fn kernel_code(&self, step: usize) -> Option<&Code> {
+        self.kernels[step].as_ref().map(|k| &k.code)
+    }
+
+    /// What was compiled, as `TORCH_LOGS=output_code` prints it: buffers, then each step
+    /// (a kernel's loop IR and its disassembly, or an extern call).
+    pub fn describe(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for (b, buf) in self.plan.buffers.iter().enumerate() {
+            let l = &buf.layout;
+            let kind = match buf.kind {
+                BufferKind::Input(i) => format!("input {i}"),
+                BufferKind::Output => "output".into(),
+                BufferKind::Temp => "temporary".into(),
+            };
+            let _ = writeln!(
+                out,
+                "buf{b}: {}{:?} strides {:?} ({kind})",
+                l.dtype.short_name(),
+                l.shape,
+                l.strides
+            );
+        }
+        for (s, step) in self.plan.steps.iter().enumerate() {
+            out.push('\n');
+            match step {
+                Step::Kernel(k) => {
+                    let _ = write!(out, "{k}");
+                    if let Some(ck) = &self.kernels[s] {
+                        let _ = writeln!(
+                            out,
+                            "# {:?} machine code, {} bytes:",
+                            self.target,
+                            ck.code.bytes.len()
+                        );
+                        out.push_str(&super::disasm::disassemble(&ck.code, self.target));
+                    }
+                }
+                Step::Matmul { a, b, out: o } => {
+                    let _ = writeln!(
+                        out,
+                        "buf{} = extern gemm(buf{}, buf{})",
+                        o.buffer, a.buffer, b.buffer
+                    );
+                }
+            }
+        }
+        out
     }
 
     /// Run on real tensors: inputs must have the layouts the graph was compiled for.

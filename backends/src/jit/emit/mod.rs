@@ -97,7 +97,14 @@ pub trait Emitter {
     /// Copy lane 0 to every lane.
     fn splat(&mut self, r: u8, ty: Ty);
 
-    fn finish(self: Box<Self>) -> Result<Vec<u8>, String>;
+    fn finish(self: Box<Self>) -> Result<Code, String>;
+}
+
+/// Machine code: instructions, then (from `text_len`) the constant pool.
+#[derive(Clone, Debug)]
+pub struct Code {
+    pub bytes: Vec<u8>,
+    pub text_len: usize,
 }
 
 /// Which instruction set a kernel is emitted for.

@@ -13,7 +13,7 @@ use smelt_tracer::DType;
 
 use super::super::loop_ir::Ty;
 use super::super::vir::{Cmp, Fold, Op, Round};
-use super::{Access, Emitter, Gpr, Label, Width};
+use super::{Access, Code, Emitter, Gpr, Label, Width};
 
 const RAX: u8 = 0;
 const RCX: u8 = 1;
@@ -592,10 +592,11 @@ impl Emitter for X64 {
         }
     }
 
-    fn finish(mut self: Box<Self>) -> Result<Vec<u8>, String> {
+    fn finish(mut self: Box<Self>) -> Result<Code, String> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
+        let text_len = self.ops.offset().0;
         let consts = std::mem::take(&mut self.consts);
         dynasm!(self.ops ; .arch x64 ; .align 32);
         for (bits, f64, l) in consts {
@@ -608,8 +609,10 @@ impl Emitter for X64 {
                 }
             }
         }
-        self.ops
+        let bytes = self
+            .ops
             .finalize()
-            .map_err(|e| format!("x86-64 assembly: {e:?}"))
+            .map_err(|e| format!("x86-64 assembly: {e:?}"))?;
+        Ok(Code { bytes, text_len })
     }
 }
