@@ -58,8 +58,8 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
     let mut stream_of: HashMap<(usize, Affine, bool), usize> = HashMap::new();
     let mut bodies = vec![];
     for stage in &k.stages {
-        let body = lower_block(&stage.body, k, false);
-        let post = lower_block(&stage.post, k, true);
+        let body = lower_block(&stage.body, k);
+        let post = lower_block(&stage.post, k);
         for (ops, post_block) in [(&body, false), (&post, true)] {
             for op in ops {
                 if let Op::Load { arg, index } | Op::Store { arg, index, .. } = op {
@@ -184,6 +184,17 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
     }
 
     let stream_regs = e.stream_regs();
+    let shared = Shared {
+        streams: &streams,
+        stream_of: &stream_of,
+        run_slot: &run_slot,
+        outer_slot: &outer_slot,
+        acc_slot: &acc_slot,
+        spill_base,
+        vbytes,
+        ty,
+        arg_dtypes: &arg_dtypes,
+    };
     for (s, stage) in k.stages.iter().enumerate() {
         let (body_plan, post_plan, acc_regs) = &plans[s];
         let (body, post) = &bodies[s];
@@ -256,20 +267,7 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
             } else {
                 e.mov_imm(Gpr::N, inner.last().copied().unwrap_or(1) as i64);
             }
-            let ctx = BodyCtx {
-                streams: &streams,
-                stream_of: &stream_of,
-                home: &home,
-                run_slot: &run_slot,
-                outer_slot: &outer_slot,
-                acc_slot: &acc_slot,
-                acc_regs,
-                spill_base,
-                vbytes,
-                ty,
-                n_outer,
-                arg_dtypes: &arg_dtypes,
-            };
+            let ctx = shared.with(&home, acc_regs);
             let (vec_top, tail_top, run_end) = (e.new_label(), e.new_label(), e.new_label());
             e.bind(vec_top);
             e.jump_sum_gt(Gpr::I, lanes, Gpr::N, tail_top);
@@ -324,20 +322,7 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
         }
         if post.iter().any(|op| op.has_effect()) {
             let home = HashMap::new();
-            let ctx = BodyCtx {
-                streams: &streams,
-                stream_of: &stream_of,
-                home: &home,
-                run_slot: &run_slot,
-                outer_slot: &outer_slot,
-                acc_slot: &acc_slot,
-                acc_regs,
-                spill_base,
-                vbytes,
-                ty,
-                n_outer,
-                arg_dtypes: &arg_dtypes,
-            };
+            let ctx = shared.with(&home, acc_regs);
             emit_block(&mut *e, post, post_plan, &ctx, Width::One, true);
         }
     }
@@ -349,7 +334,7 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
 }
 
 /// Loop IR block -> vector IR (dead values dropped later by the allocator).
-fn lower_block(b: &Block, k: &Kernel, post: bool) -> Vec<Op> {
+fn lower_block(b: &Block, k: &Kernel) -> Vec<Op> {
     let mut v = Builder::new(k.ty);
     let mut map = vec![];
     for inst in &b.insts {
@@ -404,7 +389,6 @@ fn lower_block(b: &Block, k: &Kernel, post: bool) -> Vec<Op> {
             }
         }
     }
-    let _ = post;
     v.ops
 }
 
@@ -580,6 +564,42 @@ impl Alloc<'_> {
     }
 }
 
+/// What every block of a kernel shares; `with` adds a block's stream registers and
+/// accumulators.
+struct Shared<'a> {
+    streams: &'a [Stream],
+    stream_of: &'a HashMap<(usize, Affine, bool), usize>,
+    run_slot: &'a [usize],
+    outer_slot: &'a [usize],
+    acc_slot: &'a [usize],
+    spill_base: usize,
+    vbytes: usize,
+    ty: Ty,
+    arg_dtypes: &'a [smelt_tracer::DType],
+}
+
+impl<'a> Shared<'a> {
+    fn with(
+        &self,
+        home: &'a HashMap<usize, Option<u8>>,
+        acc_regs: &'a HashMap<usize, AccRegs>,
+    ) -> BodyCtx<'a> {
+        BodyCtx {
+            streams: self.streams,
+            stream_of: self.stream_of,
+            home,
+            run_slot: self.run_slot,
+            outer_slot: self.outer_slot,
+            acc_slot: self.acc_slot,
+            acc_regs,
+            spill_base: self.spill_base,
+            vbytes: self.vbytes,
+            ty: self.ty,
+            arg_dtypes: self.arg_dtypes,
+        }
+    }
+}
+
 struct BodyCtx<'a> {
     streams: &'a [Stream],
     stream_of: &'a HashMap<(usize, Affine, bool), usize>,
@@ -591,7 +611,6 @@ struct BodyCtx<'a> {
     spill_base: usize,
     vbytes: usize,
     ty: Ty,
-    n_outer: usize,
     arg_dtypes: &'a [smelt_tracer::DType],
 }
 
@@ -620,7 +639,6 @@ fn access(
             Gpr::T0
         }
     };
-    let _ = ctx.n_outer;
     Access {
         base,
         stride,

@@ -74,11 +74,7 @@ pub fn lower_unary(b: &mut Builder, op: UnaryOp, x: u32) -> u32 {
             let k = b.c(std::f64::consts::FRAC_1_SQRT_2);
             let t = b.mul(x, k);
             let e = math::erf(b, t);
-            let one = b.c(1.0);
-            let half = b.c(0.5);
-            let s = b.add(one, e);
-            let hx = b.mul(x, half);
-            b.mul(hx, s)
+            half_x_one_plus(b, x, e)
         }
         GeluTanh => {
             let k = b.c((2.0 / std::f64::consts::PI).sqrt());
@@ -88,11 +84,7 @@ pub fn lower_unary(b: &mut Builder, op: UnaryOp, x: u32) -> u32 {
             let inner = b.fma(x3, c, x);
             let inner = b.mul(inner, k);
             let t = math::tanh(b, inner);
-            let one = b.c(1.0);
-            let half = b.c(0.5);
-            let s = b.add(one, t);
-            let hx = b.mul(x, half);
-            b.mul(hx, s)
+            half_x_one_plus(b, x, t)
         }
         Silu => {
             let s = math::sigmoid(b, x);
@@ -121,6 +113,15 @@ pub fn lower_unary(b: &mut Builder, op: UnaryOp, x: u32) -> u32 {
             b.push(Op::Xor(x, ones))
         }
     }
+}
+
+/// GELU's outer form, `0.5 x (1 + t)`.
+fn half_x_one_plus(b: &mut Builder, x: u32, t: u32) -> u32 {
+    let one = b.c(1.0);
+    let half = b.c(0.5);
+    let s = b.add(one, t);
+    let hx = b.mul(x, half);
+    b.mul(hx, s)
 }
 
 pub fn lower_binary(b: &mut Builder, op: BinaryOp, x: u32, y: u32) -> u32 {

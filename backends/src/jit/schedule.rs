@@ -517,6 +517,16 @@ impl<'g> Attempt<'g> {
         best
     }
 
+    /// `v` must be read from memory: store it (next attempt), or, when it already is but
+    /// the open kernel produces it, read it from a later kernel.
+    fn needs_buffer(&self, v: usize) -> Fail {
+        if self.stored.contains(&v) {
+            Fail::NewKernel
+        } else {
+            Fail::Materialize(v)
+        }
+    }
+
     /// Whether `v` can be read from memory inside the open kernel.
     fn readable(&self, k: &KernelBuild, v: usize) -> bool {
         self.avail.contains(&v) && !k.produces.contains(&v)
@@ -560,11 +570,7 @@ impl<'g> Attempt<'g> {
                 .zip(idx)
                 .all(|(e, i)| e.as_ref().is_none_or(|e| pad(e, nv) == *i));
             if !matches {
-                return Err(if self.stored.contains(&v) {
-                    Fail::NewKernel
-                } else {
-                    Fail::Materialize(v)
-                });
+                return Err(self.needs_buffer(v));
             }
             let (acc, ty) = (r.acc, k.accs[r.acc].ty);
             return Ok(push(block_of(k, stage, post), Expr::Acc(acc), ty));
@@ -585,17 +591,10 @@ impl<'g> Attempt<'g> {
                 let base = node.args[0];
                 match view_index(view, &g.layout(base).shape, &layout.shape, idx, nv) {
                     Some(bidx) => self.expr(k, stage, post, base, &bidx),
-                    None if self.stored.contains(&root) => Err(Fail::NewKernel),
-                    None => Err(Fail::Materialize(root)),
+                    None => Err(self.needs_buffer(root)),
                 }
             }
-            NodeOp::Reduce { .. } | NodeOp::Matmul => {
-                if self.stored.contains(&v) {
-                    Err(Fail::NewKernel)
-                } else {
-                    Err(Fail::Materialize(v))
-                }
-            }
+            NodeOp::Reduce { .. } | NodeOp::Matmul => Err(self.needs_buffer(v)),
             NodeOp::Scalar(c) => {
                 let ty = match layout.dtype {
                     DType::Bool => Ty::Mask,
@@ -614,11 +613,7 @@ impl<'g> Attempt<'g> {
                     }
                 };
                 if ty != Ty::Mask && ty != k.ty {
-                    return if self.stored.contains(&v) {
-                        Err(Fail::NewKernel)
-                    } else {
-                        Err(Fail::Materialize(v))
-                    };
+                    return Err(self.needs_buffer(v));
                 }
                 let mut args = vec![];
                 for &a in &node.args {
