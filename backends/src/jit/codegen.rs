@@ -9,7 +9,7 @@ use smelt_tracer::ops::ReduceOp;
 use super::emit::{Access, Code, Emitter, Gpr, Target, Width};
 use super::loop_ir::{Affine, Block, Effect, Expr, Kernel, Ty};
 use super::ops;
-use super::vir::{Builder, Cmp, Fold, Op};
+use super::vir::{Builder, Cmp, Fold, Op, lane_bits};
 
 /// One address pattern of one argument: a base recomputed per outer point (and per
 /// innermost run), stepped by `I * stride` inside the run.
@@ -106,13 +106,7 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
             if a.stage != s {
                 continue;
             }
-            let (fold, init) = ops::reduce_fold(a.op, a.ty);
-            let init = match (a.op, ty) {
-                (ReduceOp::All, Ty::F64) => u64::MAX,
-                (ReduceOp::All, _) => u32::MAX as u64,
-                (_, Ty::F64) => init.to_bits(),
-                _ => (init as f32).to_bits() as u64,
-            };
+            let (fold, init) = ops::reduce_fold(a.op, ty);
             let main = free.pop().ok_or("out of registers")?;
             let tail = free.pop().ok_or("out of registers")?;
             let nan = if ops::reduce_tracks_nan(a.op) {
@@ -300,21 +294,11 @@ pub fn generate(k: &Kernel, target: Target) -> Result<Code, String> {
             if let Some((nm, nt)) = r.nan {
                 e.hreduce(Fold::Or, nm, ty);
                 e.vfold(Fold::Or, nm, nt, ty);
-                let nan_bits = if ty == Ty::F64 {
-                    f64::NAN.to_bits()
-                } else {
-                    f32::NAN.to_bits() as u64
-                };
-                e.vconst(r.tail, nan_bits, ty);
+                e.vconst(r.tail, lane_bits(f64::NAN, ty), ty);
                 e.vop(&Op::Select(0, 0, 0), r.main, &[nm, r.tail, r.main], ty);
             }
             if a.op == ReduceOp::Mean {
-                let bits = if ty == Ty::F64 {
-                    (a.count as f64).to_bits()
-                } else {
-                    (a.count as f32).to_bits() as u64
-                };
-                e.vconst(r.tail, bits, ty);
+                e.vconst(r.tail, lane_bits(a.count as f64, ty), ty);
                 e.vop(&Op::Div(0, 0), r.main, &[r.main, r.tail], ty);
             }
             e.splat(r.main, ty);

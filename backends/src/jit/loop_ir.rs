@@ -236,10 +236,6 @@ fn ty_name(t: Ty) -> &'static str {
     }
 }
 
-fn reduce_name(op: ReduceOp) -> &'static str {
-    op.name()
-}
-
 fn write_block(out: &mut String, k: &Kernel, b: &Block, indent: &str) {
     let outer = k.outer.len();
     for (n, inst) in b.insts.iter().enumerate() {
@@ -271,7 +267,7 @@ fn write_block(out: &mut String, k: &Kernel, b: &Block, indent: &str) {
                 let _ = writeln!(
                     out,
                     "{indent}acc{acc} = {}(acc{acc}, v{value})",
-                    reduce_name(a.op)
+                    a.op.name()
                 );
             }
         }
@@ -334,7 +330,7 @@ impl fmt::Display for Kernel {
                 .iter()
                 .enumerate()
                 .filter(|(_, a)| a.stage == s)
-                .map(|(n, a)| format!("acc{n} = {}.init", reduce_name(a.op)))
+                .map(|(n, a)| format!("acc{n} = {}.init", a.op.name()))
                 .collect();
             if !accs.is_empty() {
                 let _ = writeln!(out, "    {}", accs.join("; "));

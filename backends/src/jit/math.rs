@@ -267,6 +267,11 @@ pub fn tanh(b: &mut Builder, x: u32) -> u32 {
     let d = b.add(two, u);
     let nu = b.neg(u);
     let r = b.div(nu, d);
+    odd_from_magnitude(b, r, x)
+}
+
+/// An odd function's value from its value `r` at `|x|`: x's sign put back, NaN kept.
+fn odd_from_magnitude(b: &mut Builder, r: u32, x: u32) -> u32 {
     let sign = b.sign_mask();
     let xs = b.push(super::vir::Op::And(x, sign));
     let r = b.push(super::vir::Op::Or(r, xs));
@@ -305,9 +310,5 @@ pub fn erf(b: &mut Builder, x: u32) -> u32 {
     let e = exp(b, na2);
     let pe = b.mul(poly, e);
     let r = b.sub(one, pe);
-    let sign = b.sign_mask();
-    let xs = b.push(super::vir::Op::And(x, sign));
-    let r = b.push(super::vir::Op::Or(r, xs));
-    let is_nan = b.cmp(Cmp::Unord, x, x);
-    b.select(is_nan, x, r)
+    odd_from_magnitude(b, r, x)
 }

@@ -165,16 +165,21 @@ pub fn lower_binary(b: &mut Builder, op: BinaryOp, x: u32, y: u32) -> u32 {
     }
 }
 
-/// How a reduction folds lanes, and its starting value's bits in a kernel of width `ty`.
-pub fn reduce_fold(op: ReduceOp, ty: Ty) -> (Fold, f64) {
-    let _ = ty;
+/// How a reduction folds lanes, and its accumulator's starting lane bits in a kernel
+/// computing in `ty` (masks are lanes of that width).
+pub fn reduce_fold(op: ReduceOp, ty: Ty) -> (Fold, u64) {
+    let ones = if ty == Ty::F64 {
+        u64::MAX
+    } else {
+        u32::MAX as u64
+    };
     match op {
-        ReduceOp::Sum | ReduceOp::Mean => (Fold::Add, 0.0),
-        ReduceOp::Prod => (Fold::Mul, 1.0),
-        ReduceOp::Amax => (Fold::Max, f64::NEG_INFINITY),
-        ReduceOp::Amin => (Fold::Min, f64::INFINITY),
-        ReduceOp::All => (Fold::And, f64::NAN), // all-ones bits: see codegen
-        ReduceOp::Any => (Fold::Or, 0.0),
+        ReduceOp::Sum | ReduceOp::Mean => (Fold::Add, vir::lane_bits(0.0, ty)),
+        ReduceOp::Prod => (Fold::Mul, vir::lane_bits(1.0, ty)),
+        ReduceOp::Amax => (Fold::Max, vir::lane_bits(f64::NEG_INFINITY, ty)),
+        ReduceOp::Amin => (Fold::Min, vir::lane_bits(f64::INFINITY, ty)),
+        ReduceOp::All => (Fold::And, ones),
+        ReduceOp::Any => (Fold::Or, 0),
     }
 }
 

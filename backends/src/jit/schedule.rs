@@ -286,11 +286,11 @@ impl<'g> Attempt<'g> {
                 other => return other,
             }
         }
-        self.open(v)?;
+        self.open(v);
         self.try_sink(v)
     }
 
-    fn open(&mut self, v: usize) -> Result<(), Fail> {
+    fn open(&mut self, v: usize) {
         let g = self.g;
         let node = g.node(v).unwrap();
         let (ref_shape, inner_dims): (Vec<usize>, Vec<usize>) = match &node.op {
@@ -320,7 +320,6 @@ impl<'g> Attempt<'g> {
             reductions: HashMap::new(),
             produces: HashSet::new(),
         });
-        Ok(())
     }
 
     /// The float width a kernel computing `v` works in: the first float dtype found

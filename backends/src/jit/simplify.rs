@@ -88,33 +88,16 @@ pub fn simplify(k: &mut Kernel) {
         k.outer = outer;
         k.stages[0].inner = inner;
         let n = k.stages[0].inner.first().copied().unwrap_or(1);
-        let outer_total: usize = k.outer.iter().product();
-        if k.outer.len() <= 1 && outer_total < 8 && n >= 2 * CHUNK {
-            // i -> chunk * o_new + i: a new last outer var.
-            let at = k.outer.len();
-            let mut affs = affines(k, None, false);
-            for a in affs.iter_mut() {
-                let c = a.c[at];
-                a.c.insert(at, c * CHUNK as i64);
+        // Coalescing dropped size-1 loops, so a lone loop has no outer loop left.
+        if k.outer.is_empty() && n >= 2 * CHUNK {
+            // i -> CHUNK * o + i: a new outer var; its last chunk is cut short (ragged).
+            for a in affines(k, None, false) {
+                let c = a.c[0];
+                a.c.insert(0, c * CHUNK as i64);
             }
-            drop(affs);
-            if outer_total == 1 {
-                // The old outer loop (size 1 or absent) is dropped.
-                if k.outer.len() == 1 {
-                    for a in affines(k, None, false) {
-                        a.c.remove(0);
-                    }
-                    k.outer.clear();
-                }
-                k.outer.push(n.div_ceil(CHUNK));
-                k.stages[0].inner = vec![CHUNK];
-                k.ragged = Some(n);
-            } else {
-                // Keep it simple: only a single loop is cut.
-                for a in affines(k, None, false) {
-                    a.c.remove(at);
-                }
-            }
+            k.outer.push(n.div_ceil(CHUNK));
+            k.stages[0].inner = vec![CHUNK];
+            k.ragged = Some(n);
         }
         return;
     }

@@ -2,8 +2,6 @@
 //! code emitters implement. Transcendentals are expanded here (`math.rs`), once for both
 //! instruction sets. Values are SSA (a value's number is its position).
 
-use smelt_tracer::DType;
-
 use super::loop_ir::{Affine, Ty};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -146,12 +144,7 @@ impl Builder {
 
     /// A float constant in the kernel's width (deduplicated within the block).
     pub fn c(&mut self, v: f64) -> u32 {
-        let bits = if self.is_f64() {
-            v.to_bits()
-        } else {
-            (v as f32).to_bits() as u64
-        };
-        self.bits(bits)
+        self.bits(lane_bits(v, self.ty))
     }
 
     pub fn bits(&mut self, bits: u64) -> u32 {
@@ -226,7 +219,11 @@ impl Builder {
     }
 }
 
-/// Whether the emitters can load/store `dtype` in a kernel of type `ty`.
-pub fn memory_dtype_ok(dtype: DType) -> bool {
-    matches!(dtype, DType::Float32 | DType::Float64 | DType::Bool)
+/// The bits of `v` in one lane of a kernel computing in `ty`.
+pub fn lane_bits(v: f64, ty: Ty) -> u64 {
+    if ty == Ty::F64 {
+        v.to_bits()
+    } else {
+        (v as f32).to_bits() as u64
+    }
 }

@@ -89,7 +89,6 @@ pub trait Emitter {
     /// A lane op (not Load/Store/Const/AccGet/AccFold) with registers for its operands.
     fn vop(&mut self, op: &Op, d: u8, args: &[u8], ty: Ty);
     fn vfold(&mut self, f: Fold, acc: u8, x: u8, ty: Ty);
-    fn vmov(&mut self, d: u8, s: u8);
     fn vspill(&mut self, off: usize, r: u8);
     fn vreload(&mut self, r: u8, off: usize);
     /// Fold all lanes of `r` into lane 0.

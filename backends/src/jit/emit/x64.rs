@@ -557,9 +557,6 @@ impl Emitter for X64 {
         self.binop(&op, acc, acc, x, ty == Ty::F64);
     }
 
-    fn vmov(&mut self, d: u8, s: u8) {
-        dynasm!(self.ops ; .arch x64 ; vmovaps Ry(d), Ry(s));
-    }
     fn vspill(&mut self, off: usize, r: u8) {
         let off = off as i32;
         dynasm!(self.ops ; .arch x64 ; vmovups [Rq(RSP) + off], Ry(r));
