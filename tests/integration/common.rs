@@ -26,7 +26,18 @@ impl Run {
 
 /// Runs smelt with `args` in `cwd` (the test's own directory when None), feeding `stdin`.
 pub fn smelt_in(cwd: Option<&Path>, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    smelt_env(cwd, args, stdin, &[])
+}
+
+/// `smelt_in` with extra environment variables.
+pub fn smelt_env(
+    cwd: Option<&Path>,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> Run {
     let mut cmd = Command::new(SMELT);
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()

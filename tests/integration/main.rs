@@ -7,6 +7,7 @@ mod cli_modes;
 mod errors;
 mod exit_status;
 mod graph_snapshots;
+mod jit_backend;
 mod pytorch_scripts;
 mod repl;
 mod stdlib;

@@ -4,13 +4,17 @@
 
 use std::path::Path;
 
-use crate::common::smelt_in;
-
 fn check(name: &str) {
+    check_with(name, &[]);
+}
+
+/// Runs `tests/scripts/NAME.py` with extra environment variables; its stdout must be what
+/// PyTorch printed. Returns the run for further checks of stderr.
+pub fn check_with(name: &str, env: &[(&str, &str)]) -> crate::common::Run {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts");
     let expected = std::fs::read_to_string(dir.join(format!("{name}.expected")))
         .expect("expected output recorded from PyTorch");
-    let run = smelt_in(Some(&dir), &["run", &format!("{name}.py")], None);
+    let run = crate::common::smelt_env(Some(&dir), &["run", &format!("{name}.py")], None, env);
     run.expect_status(0);
     if run.stdout != expected {
         let first = run
@@ -33,6 +37,7 @@ fn check(name: &str) {
             show(&run.stdout)
         );
     }
+    run
 }
 
 macro_rules! scripts {

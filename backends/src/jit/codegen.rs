@@ -638,22 +638,13 @@ fn emit_block(e: &mut dyn Emitter, ops: &[Op], plan: &Plan, ctx: &BodyCtx, w: Wi
             Action::Reload { slot, reg } => e.vreload(*reg, ctx.spill_base + slot * ctx.vbytes),
             Action::Op { op, dst, args } => match &ops[*op] {
                 Op::Load { arg, index } => {
+                    // Bool elements load as masks of the kernel's lane width.
                     let a = access(e, ctx, *arg, index, post, kernel_args_dtype(*arg));
-                    let ty = if a.dtype == smelt_tracer::DType::Bool {
-                        Ty::Mask
-                    } else {
-                        ctx.ty
-                    };
-                    e.vload(dst.unwrap(), a, ty, w);
+                    e.vload(dst.unwrap(), a, ctx.ty, w);
                 }
                 Op::Store { arg, index, .. } => {
                     let a = access(e, ctx, *arg, index, post, kernel_args_dtype(*arg));
-                    let ty = if a.dtype == smelt_tracer::DType::Bool {
-                        Ty::Mask
-                    } else {
-                        ctx.ty
-                    };
-                    e.vstore(a, args[0], ty, w);
+                    e.vstore(a, args[0], ctx.ty, w);
                 }
                 Op::Const(bits) => e.vconst(dst.unwrap(), *bits, ctx.ty),
                 Op::AccGet(n) => e.vreload(dst.unwrap(), ctx.acc_slot[*n]),

@@ -125,3 +125,144 @@ impl Graph {
         self.inputs.len() + self.nodes.len()
     }
 }
+
+/// `from` broadcasts to `to` (numpy rules).
+fn broadcasts(from: &[usize], to: &[usize]) -> bool {
+    from.len() <= to.len()
+        && from
+            .iter()
+            .rev()
+            .zip(to.iter().rev())
+            .all(|(&f, &t)| f == t || f == 1)
+}
+
+impl Graph {
+    /// Every node's arguments and shapes are what its op needs: the scheduler and code
+    /// generator rely on it, and graphs come from Python, so a bad one is an error here.
+    pub fn validate(&self) -> Result<(), String> {
+        for (v, l) in self
+            .inputs
+            .iter()
+            .chain(self.nodes.iter().map(|n| &n.out))
+            .enumerate()
+        {
+            if l.strides.len() != l.shape.len() {
+                return Err(format!(
+                    "value {v}: {} strides for {} dims",
+                    l.strides.len(),
+                    l.shape.len()
+                ));
+            }
+            let big = l
+                .shape
+                .iter()
+                .try_fold(1usize, |acc, &n| acc.checked_mul(n));
+            if big.is_none_or(|n| n > isize::MAX as usize / 16) {
+                return Err(format!("value {v}: too many elements"));
+            }
+            if let Some((lo, hi)) = l.reach()
+                && (lo < 0 || hi > isize::MAX as i64 / 16)
+            {
+                return Err(format!("value {v}: layout reaches outside its storage"));
+            }
+        }
+        let n_in = self.inputs.len();
+        for (k, node) in self.nodes.iter().enumerate() {
+            let v = n_in + k;
+            let err = |why: &str| Err(format!("value {v} ({:?}): {why}", node.op));
+            if node.args.iter().any(|&a| a >= v) {
+                return err("reads a value not yet computed");
+            }
+            let arity = match &node.op {
+                NodeOp::Scalar(_) => 0,
+                NodeOp::Unary(_) | NodeOp::Cast | NodeOp::Reduce { .. } | NodeOp::View(_) => 1,
+                NodeOp::Binary(_) | NodeOp::Matmul => 2,
+                NodeOp::Where => 3,
+            };
+            if node.args.len() != arity {
+                return err(&format!("{} arguments, wants {arity}", node.args.len()));
+            }
+            let out = &node.out.shape;
+            let arg = |i: usize| &self.layout(node.args[i]).shape;
+            match &node.op {
+                NodeOp::Scalar(_) if !out.is_empty() => return err("a scalar has shape []"),
+                NodeOp::Unary(_) | NodeOp::Cast | NodeOp::Binary(_) | NodeOp::Where => {
+                    if let Some(i) = (0..arity).find(|&i| !broadcasts(arg(i), out)) {
+                        return err(&format!("argument {i} does not broadcast to the output"));
+                    }
+                }
+                NodeOp::Reduce { dims, .. } => {
+                    let a = arg(0);
+                    let mut seen = vec![false; a.len()];
+                    for &d in dims {
+                        if d >= a.len() || std::mem::replace(&mut seen[d], true) {
+                            return err("bad reduction dims");
+                        }
+                    }
+                    let kept: Vec<usize> = (0..a.len())
+                        .map(|d| if seen[d] { 1 } else { a[d] })
+                        .collect();
+                    let dropped: Vec<usize> =
+                        (0..a.len()).filter(|&d| !seen[d]).map(|d| a[d]).collect();
+                    if *out != kept && *out != dropped {
+                        return err("output shape is not the reduced shape");
+                    }
+                }
+                NodeOp::Matmul => {
+                    let (a, b) = (arg(0), arg(1));
+                    let ok = match (a.len(), b.len()) {
+                        (2, 2) => a[1] == b[0] && *out == [a[0], b[1]],
+                        (3, 3) => a[0] == b[0] && a[2] == b[1] && *out == [a[0], a[1], b[2]],
+                        _ => false,
+                    };
+                    if !ok {
+                        return err("operand shapes do not multiply to the output");
+                    }
+                }
+                NodeOp::View(view) => {
+                    let a = arg(0);
+                    let ok = match view {
+                        View::Alias => a == out,
+                        View::Expand => broadcasts(a, out),
+                        View::Reshape | View::AsStrided => {
+                            shape::numel(a) == shape::numel(out) || matches!(view, View::AsStrided)
+                        }
+                        View::Permute(p) => {
+                            let mut seen = vec![false; a.len()];
+                            p.len() == a.len()
+                                && p.iter()
+                                    .all(|&d| d < a.len() && !std::mem::replace(&mut seen[d], true))
+                                && p.iter().map(|&d| a[d]).eq(out.iter().copied())
+                        }
+                        View::Select { dim, index } => {
+                            *dim < a.len()
+                                && *index < a[*dim]
+                                && out.len() + 1 == a.len()
+                                && (0..a.len())
+                                    .filter(|d| d != dim)
+                                    .map(|d| a[d])
+                                    .eq(out.iter().copied())
+                        }
+                        View::Slice { dim, start, step } => {
+                            *dim < a.len()
+                                && *step >= 1
+                                && out.len() == a.len()
+                                && (0..a.len()).all(|d| d == *dim || a[d] == out[d])
+                                && (out[*dim] == 0
+                                    || start.saturating_add((out[*dim] - 1).saturating_mul(*step))
+                                        < a[*dim])
+                        }
+                    };
+                    if !ok {
+                        return err("view parameters do not fit the argument's shape");
+                    }
+                }
+                NodeOp::Scalar(_) => {}
+            }
+        }
+        if let Some(&o) = self.outputs.iter().find(|&&o| o >= self.num_values()) {
+            return Err(format!("output {o} is not a value"));
+        }
+        Ok(())
+    }
+}

@@ -27,6 +27,8 @@ pub struct Program {
     kernels: Vec<Option<CompiledKernel>>,
     /// Verify every kernel's memory accesses (see `run_checked`).
     pub checked: bool,
+    /// How many inputs the graph takes.
+    pub inputs: usize,
 }
 
 /// Below this many elements of work a kernel runs on the calling thread.
@@ -40,6 +42,7 @@ fn exec_buffer(code: &[u8]) -> Result<ExecutableBuffer, String> {
 }
 
 pub fn compile(g: &Graph, target: Target) -> Result<Program, String> {
+    g.validate()?;
     let plan = schedule::schedule(g)?;
     let native = Target::host() == Some(target);
     let mut kernels = vec![];
@@ -63,6 +66,7 @@ pub fn compile(g: &Graph, target: Target) -> Result<Program, String> {
         target,
         kernels,
         checked: std::env::var_os("SMELT_JIT_CHECKED").is_some_and(|v| v != "0"),
+        inputs: g.inputs.len(),
     })
 }
 
@@ -122,6 +126,10 @@ fn allocate(layout: &super::graph::Layout) -> Result<Tensor, String> {
 }
 
 impl Program {
+    pub fn kernel_count(&self) -> usize {
+        self.kernels.iter().filter(|k| k.is_some()).count()
+    }
+
     pub fn kernel_code(&self, step: usize) -> Option<&Code> {
         self.kernels[step].as_ref().map(|k| &k.code)
     }
@@ -173,13 +181,18 @@ impl Program {
         out
     }
 
-    /// Run on real tensors: inputs must have the layouts the graph was compiled for.
-    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
-        let plan = &self.plan;
-        let mut bufs: Vec<Option<Tensor>> = vec![None; plan.buffers.len()];
-        for (b, buf) in plan.buffers.iter().enumerate() {
+    /// Whether `inputs` have the layouts the graph was compiled for (else which does not).
+    pub fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), String> {
+        if inputs.len() != self.inputs {
+            return Err(format!(
+                "{} inputs for a graph of {}",
+                inputs.len(),
+                self.inputs
+            ));
+        }
+        for buf in &self.plan.buffers {
             if let BufferKind::Input(i) = buf.kind {
-                let t = inputs.get(i).ok_or("too few inputs")?;
+                let t = &inputs[i];
                 if t.dtype() != buf.layout.dtype
                     || t.shape() != buf.layout.shape
                     || t.strides() != buf.layout.strides
@@ -189,7 +202,19 @@ impl Program {
                         "input {i} does not have the layout the graph was compiled for"
                     ));
                 }
-                bufs[b] = Some(t.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Run on real tensors: inputs must have the layouts the graph was compiled for.
+    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
+        self.check_inputs(inputs)?;
+        let plan = &self.plan;
+        let mut bufs: Vec<Option<Tensor>> = vec![None; plan.buffers.len()];
+        for (b, buf) in plan.buffers.iter().enumerate() {
+            if let BufferKind::Input(i) = buf.kind {
+                bufs[b] = Some(inputs[i].clone());
             }
         }
         for (s, step) in plan.steps.iter().enumerate() {

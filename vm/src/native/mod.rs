@@ -4,6 +4,7 @@
 
 mod dtype;
 mod guards;
+mod jit;
 mod ops;
 mod rng_state;
 mod tensor;
@@ -119,6 +120,30 @@ mod smelt_native {
         }
         kinds.extend(std::iter::repeat_n(CO_FAST_FREE, code.freevars.len()));
         kinds.into_boxed_slice()
+    }
+
+    #[pyattr(name = "JitProgram")]
+    fn jit_program_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::jit::PyJitProgram::make_static_type()
+    }
+
+    /// Compiles a graph with the native JIT (see jit.rs for the tuple format).
+    #[pyfunction]
+    fn _jit_compile(
+        inputs: rustpython_vm::builtins::PyListRef,
+        nodes: rustpython_vm::builtins::PyListRef,
+        outputs: Vec<usize>,
+        target: PyStrRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyRef<super::jit::PyJitProgram>> {
+        use rustpython_vm::PyPayload;
+        Ok(super::jit::compile(inputs, nodes, outputs, target, vm)?.into_ref(&vm.ctx))
+    }
+
+    /// The JIT target this machine runs natively ("x86-64-avx2"), or None.
+    #[pyfunction]
+    fn _jit_host_target() -> Option<&'static str> {
+        smelt_backends::jit::emit::Target::host().map(|t| t.name())
     }
 
     #[pyattr(name = "RngState")]

@@ -132,6 +132,17 @@ impl Target {
         }
     }
 
+    /// The name targets go by in `SMELT_JIT_TARGET` and `torch._C._jit_compile`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::X64Avx2 => "x86-64-avx2",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Target> {
+        [Target::X64Avx2].into_iter().find(|t| t.name() == name)
+    }
+
     pub fn emitter(self) -> Box<dyn Emitter> {
         match self {
             Target::X64Avx2 => Box::new(x64::X64::new()),

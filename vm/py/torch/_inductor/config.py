@@ -1,6 +1,6 @@
 """`torch._inductor.config`: the Inductor settings PyTorch code and tests commonly read or patch,
-with PyTorch 2.15's names and defaults. smelt has no Inductor, so nothing acts on them; they exist
-so that code written against PyTorch can read and patch them."""
+with PyTorch 2.15's names and defaults. smelt's JIT generates its code without them; they exist so
+that code written against PyTorch can read and patch them."""
 
 import os
 import sys

@@ -19,6 +19,7 @@ ARTIFACTS = {
     "graph_breaks": "each graph break: where, why, and the user code traceback",
     "graph_code": "the Python code of each graph given to a backend",
     "guards": "the guards a compiled frame is cached under",
+    "output_code": "what the JIT made of each aten graph: kernels (loop IR, machine code) and extern calls",
     "recompiles": "which guard failed when a frame is compiled again",
 }
 _ALIASES = {"dynamo": ("graph_breaks", "recompiles"), "all": tuple(ARTIFACTS), "torch": tuple(ARTIFACTS)}

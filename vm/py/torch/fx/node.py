@@ -16,7 +16,6 @@ import builtins
 import inspect
 import operator as _operator
 import types
-import warnings
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -245,7 +244,7 @@ class Node:
 
     def _prepend(self, x):
         if x is self:
-            warnings.warn("Trying to prepend a node to itself. This behavior has no effect on the graph.")
+            # Nothing to move (PyTorch notes it at debug level only).
             return
         x._remove_from_list()
         before = self._prev

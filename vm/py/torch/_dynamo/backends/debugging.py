@@ -12,14 +12,6 @@ def eager(gm, fake_tensor_inputs, **kwargs):
     return gm.forward
 
 
-def _inductor(gm, example_inputs, **kwargs):
-    # smelt's JIT is not built yet: the default backend runs the graph as "eager" does.
-    return gm.forward
-
-
-register_backend(_inductor, name="inductor")
-
-
 def boxed_nop(fx_g, example_inputs):
     """A compiler that runs the graph as it is, taking its inputs as one list."""
 

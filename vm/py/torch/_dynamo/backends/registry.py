@@ -17,7 +17,7 @@ def register_backend(compiler_fn=None, name=None, tags=()):
 
 
 def _load_builtin():
-    from torch._dynamo.backends import debugging  # noqa: F401  (registers on import)
+    from torch._dynamo.backends import debugging, inductor  # noqa: F401  (register on import)
 
 
 def lookup_backend(compiler_fn):
@@ -35,8 +35,8 @@ def lookup_backend(compiler_fn):
 
 
 def list_backends(exclude_tags=("debug", "experimental")) -> list[str]:
-    """Names `torch.compile(backend=...)` accepts. "inductor" is smelt's default name and runs the
-    graph as "eager" does until the native JIT backend is built."""
+    """Names `torch.compile(backend=...)` accepts. "inductor" (the default) and "smelt" are smelt's
+    native JIT."""
     _load_builtin()
     excluded = set(exclude_tags or ())
     return sorted(name for name in _COMPILER_FNS if not excluded.intersection(_BACKEND_TAGS.get(name, ())))

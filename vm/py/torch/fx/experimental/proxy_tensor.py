@@ -176,7 +176,13 @@ class _ProxyMode:
         node = self.graph.call_function(op, self.node_of(lowered.args), self.node_of(lowered.kwargs), name=name)
         self.stamp(node)
         if lowered.index is not None:
-            outputs = lowered.fake_outputs(out)
+            from torch._subclasses.fake_tensor import _become_fake
+
+            # The outputs smelt's primitive does not compute are meta tensors: they stand for
+            # tensors on the computed output's device.
+            outputs = [_become_fake(v, out.device, None)
+                       if isinstance(v, _C.TensorBase) and i != lowered.index and v.device.type == "meta" else v
+                       for i, v in enumerate(lowered.fake_outputs(out))]
             _set_val(node, tuple(outputs))
             for i, value in enumerate(outputs):
                 item = self.graph.call_function(operator.getitem, (node, i))
