@@ -112,13 +112,30 @@ impl Case {
         self.g.outputs.push(v);
     }
 
-    /// Compile, run, compare every output with eager's.
+    /// Compile for this machine (checked mode) and for AArch64 (run under qemu-aarch64), run,
+    /// compare every output with eager's. Returns the native program.
     fn check(&self, rtol: f64, atol: f64) -> runtime::Program {
-        let target = Target::host().expect("tests need an AVX2 machine");
-        let mut p = runtime::compile(&self.g, target).unwrap_or_else(|e| panic!("compile: {e}"));
+        self.check_both(rtol, atol).0
+    }
+
+    /// `check`, returning the x86-64 and the AArch64 programs.
+    fn check_both(&self, rtol: f64, atol: f64) -> (runtime::Program, runtime::Program) {
+        let host = Target::host().expect("tests need an AVX2 machine");
+        assert_eq!(host, Target::X64Avx2, "these tests run on x86-64");
+        (
+            self.check_on(host, rtol, atol),
+            self.check_on(Target::Aarch64Neon, rtol, atol),
+        )
+    }
+
+    fn check_on(&self, target: Target, rtol: f64, atol: f64) -> runtime::Program {
+        let mut p = runtime::compile(&self.g, target)
+            .unwrap_or_else(|e| panic!("compile for {target:?}: {e}"));
         p.checked = true;
         let inputs = &self.vals[..self.g.inputs.len()];
-        let outs = p.run(inputs).unwrap_or_else(|e| panic!("run: {e}"));
+        let outs = p
+            .run(inputs)
+            .unwrap_or_else(|e| panic!("run on {target:?}: {e}"));
         for (o, &v) in outs.iter().zip(&self.g.outputs) {
             let want = &self.vals[v];
             assert_eq!(o.shape(), want.shape());
@@ -141,7 +158,7 @@ impl Case {
             for (i, (g, e)) in got.iter().zip(&exp).enumerate() {
                 let ok =
                     (g.is_nan() && e.is_nan()) || g == e || (g - e).abs() <= atol + rtol * e.abs();
-                assert!(ok, "element {i}: got {g}, eager {e}");
+                assert!(ok, "{target:?} element {i}: got {g}, eager {e}");
             }
         }
         p
@@ -243,10 +260,11 @@ fn softmax_is_one_kernel() {
     let s = c.reduce(ReduceOp::Sum, e, &[1], true);
     let y = c.binary(BinaryOp::Div, e, s);
     c.output(y);
-    let p = c.check(F32_TOL.0, F32_TOL.1);
+    let (p, arm) = c.check_both(F32_TOL.0, F32_TOL.1);
     assert_eq!(p.plan.steps.len(), 1, "softmax fuses into one kernel");
     insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("jit_softmax_output_code", p.describe());
+        insta::assert_snapshot!("jit_softmax_output_code_aarch64", arm.describe());
     });
 }
 

@@ -44,3 +44,22 @@ fn jit_suite_matches_eager_natively() {
     }
     assert!(externs.len() <= 2, "{externs:#?}");
 }
+
+/// The same suite with every kernel emitted for AArch64 (NEON) and run under qemu-aarch64:
+/// the same results as eager (and so as the x86-64 code).
+#[test]
+fn jit_suite_matches_eager_on_aarch64_under_qemu() {
+    let run = check_with(
+        "jit_suite",
+        &[
+            ("TORCH_LOGS", "output_code"),
+            ("SMELT_JIT_TARGET", "aarch64-neon"),
+        ],
+    );
+    let arm = run.stderr.matches("# Aarch64Neon machine code").count();
+    assert!(arm >= 60, "only {arm} AArch64 kernels:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("X64Avx2"),
+        "x86-64 code in an AArch64 run"
+    );
+}

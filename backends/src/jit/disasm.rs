@@ -1,4 +1,5 @@
-//! Machine code as text, for `TORCH_LOGS=output_code`, `smelt dump` and snapshots.
+//! Machine code as text, for `TORCH_LOGS=output_code`, `smelt dump` and snapshots: iced-x86
+//! for x86-64, yaxpeax-arm for AArch64.
 
 use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
 
@@ -7,7 +8,33 @@ use super::emit::{Code, Target};
 pub fn disassemble(code: &Code, target: Target) -> String {
     match target {
         Target::X64Avx2 => x64(code),
+        Target::Aarch64Neon => aarch64(code),
     }
+}
+
+fn aarch64(code: &Code) -> String {
+    use yaxpeax_arch::{Decoder as _, U8Reader};
+    use yaxpeax_arm::armv8::a64::InstDecoder;
+
+    let mut out = String::new();
+    let decoder = InstDecoder::default();
+    for (k, word) in code.bytes[..code.text_len].chunks(4).enumerate() {
+        let mut reader = U8Reader::new(word);
+        let text = match decoder.decode(&mut reader) {
+            Ok(ins) => ins.to_string(),
+            Err(e) => format!(
+                ".word {:#010x}  ; {e}",
+                u32::from_le_bytes(word.try_into().unwrap_or([0; 4]))
+            ),
+        };
+        out.push_str(&format!("  {:04x}  {text}\n", k * 4));
+    }
+    out.push_str(&format!(
+        "  {:04x}  ; constants: {} bytes\n",
+        code.text_len,
+        code.bytes.len() - code.text_len
+    ));
+    out
 }
 
 fn x64(code: &Code) -> String {

@@ -9,9 +9,10 @@
 //! math.rs      exp/log/sin/cos/tanh/erf... as polynomials in vector-IR ops
 //! vir.rs       the vector IR both emitters implement
 //! codegen.rs   loop IR -> emitter calls, register allocation
-//! emit/        one Emitter trait; x64.rs (AVX2 + FMA)
-//! disasm.rs    machine code as text (iced-x86), for logs and snapshots
+//! emit/        one Emitter trait; x64.rs (AVX2 + FMA), aarch64.rs (NEON)
+//! disasm.rs    machine code as text (iced-x86, yaxpeax-arm), for logs and snapshots
 //! runtime.rs   executable code, threads, buffers, GEMM calls, checked mode
+//! qemu.rs      AArch64 kernels run under qemu-aarch64 on other machines (tests)
 //! ```
 
 pub mod codegen;
@@ -21,6 +22,7 @@ pub mod graph;
 pub mod loop_ir;
 pub mod math;
 pub mod ops;
+pub mod qemu;
 pub mod runtime;
 pub mod schedule;
 pub mod simplify;

@@ -236,7 +236,13 @@ impl Program {
                         .collect();
                     let ck = self.kernels[s].as_ref().unwrap();
                     let Some(exec) = &ck.exec else {
-                        return Err(format!("{:?} code cannot run on this machine", self.target));
+                        run_emulated(k, &ck.code, &ptrs, self.target)?;
+                        for a in &k.args {
+                            if a.written {
+                                bufs[a.buffer].as_ref().unwrap().storage().bump_version();
+                            }
+                        }
+                        continue;
                     };
                     if self.checked {
                         run_checked(k, exec, &ptrs)?;
@@ -291,6 +297,46 @@ impl Program {
             })
             .collect()
     }
+}
+
+/// A kernel for another instruction set: AArch64 code runs under qemu-aarch64 (tests on
+/// x86-64 machines), on copies of the bytes each argument may touch.
+fn run_emulated(k: &Kernel, code: &Code, ptrs: &[*mut u8], target: Target) -> Result<(), String> {
+    if target != Target::Aarch64Neon {
+        return Err(format!("{target:?} code cannot run on this machine"));
+    }
+    let mut copies: Vec<Vec<u8>> = vec![];
+    for (a, &p) in k.args.iter().zip(ptrs) {
+        let isz = a.dtype.itemsize();
+        let (lo, hi) = a.reach;
+        let len = ((hi - lo + 1).max(0) as usize) * isz;
+        // SAFETY: the argument's buffer covers its reach (allocated or checked for it).
+        let src = unsafe { std::slice::from_raw_parts(p.wrapping_add(lo as usize * isz), len) };
+        copies.push(src.to_vec());
+    }
+    let mut args: Vec<super::qemu::Arg> = copies
+        .iter_mut()
+        .zip(&k.args)
+        .map(|(c, a)| super::qemu::Arg {
+            bytes: c,
+            lo: a.reach.0 as usize * a.dtype.itemsize(),
+        })
+        .collect();
+    super::qemu::run(&code.bytes, &mut args, 0, k.outer_total())?;
+    for ((c, a), &p) in copies.iter().zip(&k.args).zip(ptrs) {
+        if a.written {
+            let isz = a.dtype.itemsize();
+            // SAFETY: as above; the kernel wrote only inside the reach.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    c.as_ptr(),
+                    p.wrapping_add(a.reach.0 as usize * isz),
+                    c.len(),
+                )
+            };
+        }
+    }
+    Ok(())
 }
 
 /// Call a kernel over its whole outer range, split across threads when it is big.

@@ -8,6 +8,7 @@ use smelt_tracer::DType;
 use super::loop_ir::Ty;
 use super::vir::{Fold, Op};
 
+pub mod aarch64;
 pub mod x64;
 
 pub use dynasmrt::DynamicLabel as Label;
@@ -111,6 +112,9 @@ pub struct Code {
 pub enum Target {
     /// x86-64 with AVX2 and FMA (256-bit vectors).
     X64Avx2,
+    /// AArch64 with NEON (128-bit vectors): native on an AArch64 host, else run under
+    /// qemu-aarch64 (`qemu.rs`).
+    Aarch64Neon,
 }
 
 impl Target {
@@ -126,7 +130,11 @@ impl Target {
             }
             None
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        {
+            Some(Target::Aarch64Neon)
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         {
             None
         }
@@ -136,16 +144,20 @@ impl Target {
     pub fn name(self) -> &'static str {
         match self {
             Target::X64Avx2 => "x86-64-avx2",
+            Target::Aarch64Neon => "aarch64-neon",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Target> {
-        [Target::X64Avx2].into_iter().find(|t| t.name() == name)
+        [Target::X64Avx2, Target::Aarch64Neon]
+            .into_iter()
+            .find(|t| t.name() == name)
     }
 
     pub fn emitter(self) -> Box<dyn Emitter> {
         match self {
             Target::X64Avx2 => Box::new(x64::X64::new()),
+            Target::Aarch64Neon => Box::new(aarch64::Aarch64::new()),
         }
     }
 }
