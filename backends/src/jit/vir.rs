@@ -35,6 +35,20 @@ pub enum Fold {
     Or,
 }
 
+impl Fold {
+    /// The lane op that folds one value into another.
+    pub fn op(self) -> Op {
+        match self {
+            Fold::Add => Op::Add(0, 0),
+            Fold::Mul => Op::Mul(0, 0),
+            Fold::Max => Op::Max(0, 0),
+            Fold::Min => Op::Min(0, 0),
+            Fold::And => Op::And(0, 0),
+            Fold::Or => Op::Or(0, 0),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
     /// One lane per element along the innermost loop (or lane 0 only, in tails and post

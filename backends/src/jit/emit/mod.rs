@@ -100,6 +100,17 @@ pub trait Emitter {
     fn finish(self: Box<Self>) -> Result<Code, String>;
 }
 
+/// A constant-pool entry: `bits` (an f64, or an f32 in the low half) in every lane of a
+/// `vbytes`-byte vector.
+pub fn splat_bytes(bits: u64, f64: bool, vbytes: usize) -> Vec<u8> {
+    let lane: Vec<u8> = if f64 {
+        bits.to_le_bytes().to_vec()
+    } else {
+        (bits as u32).to_le_bytes().to_vec()
+    };
+    lane.iter().copied().cycle().take(vbytes).collect()
+}
+
 /// Machine code: instructions, then (from `text_len`) the constant pool.
 #[derive(Clone, Debug)]
 pub struct Code {

@@ -546,15 +546,7 @@ impl Emitter for X64 {
     }
 
     fn vfold(&mut self, f: Fold, acc: u8, x: u8, ty: Ty) {
-        let op = match f {
-            Fold::Add => Op::Add(0, 0),
-            Fold::Mul => Op::Mul(0, 0),
-            Fold::Max => Op::Max(0, 0),
-            Fold::Min => Op::Min(0, 0),
-            Fold::And => Op::And(0, 0),
-            Fold::Or => Op::Or(0, 0),
-        };
-        self.binop(&op, acc, acc, x, ty == Ty::F64);
+        self.binop(&f.op(), acc, acc, x, ty == Ty::F64);
     }
 
     fn vspill(&mut self, off: usize, r: u8) {
@@ -598,13 +590,7 @@ impl Emitter for X64 {
         dynasm!(self.ops ; .arch x64 ; .align 32);
         for (bits, f64, l) in consts {
             dynasm!(self.ops ; .arch x64 ; =>l);
-            for _ in 0..(if f64 { 4 } else { 8 }) {
-                if f64 {
-                    self.ops.extend(bits.to_le_bytes());
-                } else {
-                    self.ops.extend((bits as u32).to_le_bytes());
-                }
-            }
+            self.ops.extend(super::splat_bytes(bits, f64, 32));
         }
         let bytes = self
             .ops

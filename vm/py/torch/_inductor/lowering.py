@@ -551,7 +551,7 @@ def _softmax(ctx, x, dim, half_to_float=False):
     g = ctx.g
     x = ctx.t(x, ctx.dtype)
     if not x.shape:
-        return g.cast(g.expand(ctx.c(1, x), []), ctx.dtype, layout=ctx.out)
+        return _fill(ctx, 1)
     e = g.unary("exp", g.binary("sub", x, g.reduce("amax", x, [dim], True)))
     return g.binary("div", e, g.reduce("sum", e, [dim], True), layout=ctx.out)
 
@@ -561,7 +561,7 @@ def _log_softmax(ctx, x, dim, half_to_float=False):
     g = ctx.g
     x = ctx.t(x, ctx.dtype)
     if not x.shape:
-        return g.cast(g.expand(ctx.c(0, x), []), ctx.dtype, layout=ctx.out)
+        return _fill(ctx, 0)
     shifted = g.binary("sub", x, g.reduce("amax", x, [dim], True))
     lse = g.unary("log", g.reduce("sum", g.unary("exp", shifted), [dim], True))
     return g.binary("sub", shifted, lse, layout=ctx.out)
