@@ -126,10 +126,6 @@ fn allocate(layout: &super::graph::Layout) -> Result<Tensor, String> {
 }
 
 impl Program {
-    pub fn kernel_count(&self) -> usize {
-        self.kernels.iter().filter(|k| k.is_some()).count()
-    }
-
     pub fn kernel_code(&self, step: usize) -> Option<&Code> {
         self.kernels[step].as_ref().map(|k| &k.code)
     }

@@ -52,22 +52,6 @@ impl PyJitProgram {
     fn describe(&self) -> String {
         self.program.describe()
     }
-
-    /// How many kernels and extern GEMM calls the graph became.
-    #[pygetset]
-    fn num_kernels(&self) -> usize {
-        self.program.kernel_count()
-    }
-
-    #[pygetset]
-    fn num_steps(&self) -> usize {
-        self.program.plan.steps.len()
-    }
-
-    #[pygetset]
-    fn target(&self) -> String {
-        format!("{:?}", self.program.target)
-    }
 }
 
 fn layout(

@@ -171,8 +171,8 @@ class JitGraph:
             return x
         return self._computed("cast", "", [x], dtype, x.shape, layout)
 
-    def unary(self, name, x, layout=None, dtype=None):
-        return self._computed("unary", name, [x], dtype or x.dtype, x.shape, layout)
+    def unary(self, name, x, layout=None):
+        return self._computed("unary", name, [x], x.dtype, x.shape, layout)
 
     def binary(self, name, a, b, dtype=None, layout=None):
         """`a` and `b` must already share a dtype; `dtype` is the result's (default theirs)."""
@@ -185,7 +185,7 @@ class JitGraph:
         shape = broadcast_shapes(cond.shape, a.shape, b.shape)
         return self._computed("where", "", [cond, a, b], a.dtype, shape, layout)
 
-    def reduce(self, name, x, dims, keepdim, layout=None, dtype=None):
+    def reduce(self, name, x, dims, keepdim, layout=None):
         nd = len(x.shape)
         dims = sorted({d % nd for d in dims}) if nd else []
         if keepdim:
@@ -193,10 +193,9 @@ class JitGraph:
         else:
             shape = [n for d, n in enumerate(x.shape) if d not in dims]
         if not dims:
-            # Nothing reduced: a copy (amax over no dims is the identity).
-            return self.cast(x, dtype or x.dtype, layout) if layout is not None else self._computed(
-                "cast", "", [x], dtype or x.dtype, shape)
-        return self._computed("reduce", name, [x], dtype or x.dtype, shape, layout, ints=dims)
+            # Nothing reduced (a 0-dim input): a copy.
+            return self._computed("cast", "", [x], x.dtype, shape, layout)
+        return self._computed("reduce", name, [x], x.dtype, shape, layout, ints=dims)
 
     def matmul(self, a, b, layout=None):
         shape = [a.shape[0], b.shape[1]] if len(a.shape) == 2 else [a.shape[0], a.shape[1], b.shape[2]]
@@ -215,7 +214,7 @@ class JitGraph:
         if v.node is not None and v.node.kind != "view" and not v.node.viewed and v.node.seq >= since:
             v.strides, v.offset = list(strides), offset
             return v
-        return self._computed("cast", "", [v], dtype, v.shape, layout)
+        return self.cast(v, dtype, layout)
 
     def _view(self, name, x, shape, strides, offset, ints=()):
         if x.node is not None:
@@ -298,9 +297,6 @@ class JitGraph:
         strides[dim] = x.strides[dim] * step
         return self._view("slice", x, shape, strides, x.offset + (start * x.strides[dim] if size else 0),
                           (dim, start if size else 0, step))
-
-    def alias(self, x):
-        return x
 
     def as_strided(self, x, shape, strides, offset):
         return self._view("as_strided", x, list(shape), list(strides), offset)

@@ -9,7 +9,7 @@ everything else as it is) and returns a `Val` (or a tuple of them for multi-outp
 import math
 
 import torch
-from torch._inductor.jit_graph import Unsupported, Val, contiguous_strides
+from torch._inductor.jit_graph import Unsupported, Val
 
 LOWERINGS = {}
 
@@ -69,14 +69,14 @@ def _compute_dtype(*xs):
         else:
             raise Unsupported(f"operand {type(x).__name__}")
     top = max(c for g in groups for c, _ in g)
+    if top == 1:
+        raise Unsupported("integer arithmetic")
     for g in groups:
         dtypes = [d for c, d in g if c == top]
         if dtypes:
             out = dtypes[0]
             for d in dtypes[1:]:
                 out = torch.promote_types(out, d)
-            if top == 1:
-                raise Unsupported("integer arithmetic")
             return out
     raise AssertionError("no operands")
 
@@ -277,7 +277,7 @@ def _pow_scalar(ctx, x, exponent):
     x = ctx.t(x, dt)
     e = float(exponent)
     if e == 0:
-        return g.cast(g.expand(ctx.c(1, x), x.shape), dt, layout=ctx.out)
+        return _fill(ctx, 1)
     if e == 0.5:
         return g.unary("sqrt", x, layout=ctx.out)
     if e == -0.5:
@@ -298,7 +298,7 @@ def _pow_base(ctx, base, exponent):
     g = ctx.g
     e = ctx.t(exponent, ctx.dtype)
     if base == 1:
-        return g.cast(g.expand(ctx.c(1, e), e.shape), ctx.dtype, layout=ctx.out)
+        return _fill(ctx, 1)
     return g.unary("exp", g.binary("mul", e, ctx.c(math.log(base), e)), layout=ctx.out)
 
 
@@ -368,8 +368,7 @@ def _clone(ctx, x, memory_format=None):
 @register("aten._to_copy.default")
 def _to_copy(ctx, x, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
              memory_format=None):
-    if device is not None and torch.device(device).type != "cpu":
-        raise Unsupported(f"copy to {device}")
+    _on_cpu(device)
     return ctx.g.cast(x, ctx.dtype, layout=ctx.out)
 
 
@@ -379,55 +378,32 @@ def _convert(ctx, x, dtype):
 
 
 def _fill(ctx, value):
+    """Eager's value filled with a constant (expanding a 0-dim constant, then one copy)."""
     g = ctx.g
     dtype, shape = ctx.out[0], ctx.out[1]
-    c = g.scalar(float(value), dtype)
-    return g.cast(g.expand(c, shape), dtype, layout=ctx.out) if shape else g.cast(c, dtype, layout=ctx.out)
+    return g.cast(g.expand(g.scalar(float(value), dtype), shape), dtype, layout=ctx.out)
 
 
-def _factory_ok(device):
+def _on_cpu(device):
     if device is not None and torch.device(device).type != "cpu":
-        raise Unsupported(f"tensor on {device}")
+        raise Unsupported(f"a tensor on {device}")
 
 
-@register("aten.full.default")
-def _full(ctx, size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=None):
-    _factory_ok(device)
-    return _fill(ctx, fill_value)
+def _constant(value=None, position=None):
+    """A factory (zeros, full, ones_like, ...): filled with `value`, or with its argument at
+    `position`. Shape, dtype and strides come from eager's value."""
 
-
-def _const_factory(value):
-    def lower(ctx, size, *, dtype=None, layout=None, device=None, pin_memory=None):
-        _factory_ok(device)
-        return _fill(ctx, value)
+    def lower(ctx, *args, device=None, **_options):
+        _on_cpu(device)
+        return _fill(ctx, value if position is None else args[position])
 
     return lower
 
 
-def _const_like(value):
-    def lower(ctx, x, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-        _factory_ok(device)
-        return _fill(ctx, value)
-
-    return lower
-
-
-register("aten.zeros.default")(_const_factory(0))
-register("aten.ones.default")(_const_factory(1))
-register("aten.zeros_like.default")(_const_like(0))
-register("aten.ones_like.default")(_const_like(1))
-
-
-@register("aten.full_like.default")
-def _full_like(ctx, x, fill_value, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    _factory_ok(device)
-    return _fill(ctx, fill_value)
-
-
-@register("aten.scalar_tensor.default")
-def _scalar_tensor(ctx, value, *, dtype=None, layout=None, device=None, pin_memory=None):
-    _factory_ok(device)
-    return _fill(ctx, value)
+register("aten.zeros.default", "aten.zeros_like.default")(_constant(0))
+register("aten.ones.default", "aten.ones_like.default")(_constant(1))
+register("aten.full.default", "aten.full_like.default")(_constant(position=1))
+register("aten.scalar_tensor.default")(_constant(position=0))
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -472,13 +448,9 @@ def _expand(ctx, x, size, *, implicit=False):
     return ctx.g.expand(x, size)
 
 
-@register("aten.unsqueeze.default")
-def _unsqueeze(ctx, x, dim):
-    return ctx.g.reshape(x, ctx.out[1], copy_ok=False)
-
-
-@register("aten.squeeze.dim", "aten.squeeze.dims", "aten.squeeze.default")
-def _squeeze(ctx, x, dim=None):
+@register("aten.unsqueeze.default", "aten.squeeze.dim", "aten.squeeze.dims", "aten.squeeze.default")
+def _squeeze_unsqueeze(ctx, x, dim=None):
+    # Adding or dropping size-1 dims: eager's shape says which.
     return ctx.g.reshape(x, ctx.out[1], copy_ok=False)
 
 
@@ -531,19 +503,17 @@ def _variance(ctx, x, dim, correction, keepdim):
     mean = g.reduce("mean", x, dims, True)
     d = g.binary("sub", x, mean)
     ss = g.reduce("sum", g.binary("mul", d, d), dims, keepdim)
-    return g, g.binary("div", ss, ctx.c(max(n - c, 0), ss))
+    return g.binary("div", ss, ctx.c(max(n - c, 0), ss))
 
 
 @register("aten.var.correction")
 def _var(ctx, x, dim=None, *, correction=None, keepdim=False):
-    g, v = _variance(ctx, x, dim, correction, keepdim)
-    return g.cast(v, ctx.dtype, layout=ctx.out)
+    return ctx.g.cast(_variance(ctx, x, dim, correction, keepdim), ctx.dtype, layout=ctx.out)
 
 
 @register("aten.std.correction")
 def _std(ctx, x, dim=None, *, correction=None, keepdim=False):
-    g, v = _variance(ctx, x, dim, correction, keepdim)
-    return g.unary("sqrt", v, layout=ctx.out)
+    return ctx.g.unary("sqrt", _variance(ctx, x, dim, correction, keepdim), layout=ctx.out)
 
 
 @register("aten._softmax.default")
@@ -674,4 +644,4 @@ def _addmm(ctx, bias, a, b, *, beta=1, alpha=1):
     return g.binary("add", prod, bias, layout=ctx.out)
 
 
-__all__ = ["LOWERINGS", "Unsupported", "contiguous_strides"]
+__all__ = ["LOWERINGS", "Ctx", "Unsupported"]

@@ -42,9 +42,7 @@ def _tensor_vals(val):
 
 
 def _why_not(node):
-    """Why `node` cannot join a JIT run (None if it may)."""
-    if node.op != "call_function":
-        return f"{node.op} node"
+    """Why call_function `node` cannot join a JIT run (None if it may)."""
     if node.target is operator.getitem:
         return None
     name = str(node.target)
@@ -122,16 +120,6 @@ class _Run:
         return JitStep(list(self.nodes), self.g, list(self.inputs), [(n, k) for n, k, _ in outputs])
 
 
-def _map_args(run, args):
-    if isinstance(args, torch.fx.Node):
-        return run.value(args)
-    if isinstance(args, (list, tuple)):
-        return type(args)(_map_args(run, a) for a in args)
-    if isinstance(args, dict):
-        return {k: _map_args(run, v) for k, v in args.items()}
-    return args
-
-
 def _lower_node(run, node, since):
     """The node's value(s) in the run's graph (raises Unsupported)."""
     if node.target is operator.getitem:
@@ -143,7 +131,8 @@ def _lower_node(run, node, since):
             raise Unsupported("getitem of an output the lowering did not compute")
         return v
     ctx = Ctx(run.g, _layouts(node.meta["val"]))
-    out = LOWERINGS[str(node.target)](ctx, *_map_args(run, node.args), **_map_args(run, node.kwargs))
+    args, kwargs = torch.fx.map_arg((node.args, node.kwargs), run.value)
+    out = LOWERINGS[str(node.target)](ctx, *args, **kwargs)
     if isinstance(out, Val):
         return run.g.relayout(out, ctx.out, since)
     if len(out) != len(ctx.out):

@@ -5,18 +5,9 @@ import torch
 from torch._inductor.partition import ExternStep, JitStep
 
 
-def _load(env, args):
-    if isinstance(args, torch.fx.Node):
-        return env[args]
-    if isinstance(args, (list, tuple)):
-        return type(args)(_load(env, a) for a in args)
-    if isinstance(args, dict):
-        return {k: _load(env, v) for k, v in args.items()}
-    return args
-
-
 def _run_node(env, node):
-    env[node] = node.target(*_load(env, node.args), **_load(env, node.kwargs))
+    args, kwargs = torch.fx.map_arg((node.args, node.kwargs), env.__getitem__)
+    env[node] = node.target(*args, **kwargs)
 
 
 class CompiledGraph:
@@ -57,7 +48,7 @@ class CompiledGraph:
                     _run_node(env, n)
             else:
                 self._run_jit(env, step)
-        return _load(env, self.output.args[0])
+        return torch.fx.map_arg(self.output.args[0], env.__getitem__)
 
     @staticmethod
     def _run_jit(env, step):
@@ -98,12 +89,6 @@ class CompiledGraph:
             lines.append("# outputs: " + (", ".join(f"out{k} = {o}" for k, o in enumerate(outs)) or "none"))
             lines.append(step.program.describe().rstrip("\n"))
         return "\n".join(lines)
-
-    def summary(self):
-        """(compiled steps, kernels, extern calls) for tests and benchmarks."""
-        compiled = [s for s in self.steps if isinstance(s, JitStep) and s.program is not None]
-        return (len(compiled), sum(s.program.num_kernels for s in compiled),
-                sum(1 if isinstance(s, ExternStep) else len(s.nodes) for s in self.steps if s not in compiled))
 
 
 __all__ = ["CompiledGraph"]
