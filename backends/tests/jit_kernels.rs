@@ -112,26 +112,30 @@ impl Case {
         self.g.outputs.push(v);
     }
 
-    /// Compile for this machine (checked mode) and for AArch64 (run under qemu-aarch64), run,
-    /// compare every output with eager's. Returns the native program.
+    /// Compile for this machine's AVX2 and for its SSE2 fallback (checked mode) and for
+    /// AArch64 (run under qemu-aarch64), run, compare every output with eager's. Returns the
+    /// AVX2 program.
     fn check(&self, rtol: f64, atol: f64) -> runtime::Program {
-        self.check_both(rtol, atol).0
+        self.check_all(rtol, atol).remove(0)
     }
 
-    /// `check`, returning the x86-64 and the AArch64 programs.
-    fn check_both(&self, rtol: f64, atol: f64) -> (runtime::Program, runtime::Program) {
-        let host = Target::host().expect("tests need an AVX2 machine");
-        assert_eq!(host, Target::X64Avx2, "these tests run on x86-64");
-        (
-            self.check_on(host, rtol, atol),
-            self.check_on(Target::Aarch64Neon, rtol, atol),
-        )
+    /// `check`, returning the AVX2, SSE2 and AArch64 programs.
+    fn check_all(&self, rtol: f64, atol: f64) -> Vec<runtime::Program> {
+        let host = Target::host().expect("tests need an x86-64 machine");
+        assert_eq!(host, Target::X64Avx2, "these tests run on x86-64 with AVX2");
+        [host, Target::X64Sse2, Target::Aarch64Neon]
+            .into_iter()
+            .map(|t| self.check_on(t, rtol, atol))
+            .collect()
     }
 
     fn check_on(&self, target: Target, rtol: f64, atol: f64) -> runtime::Program {
         let mut p = runtime::compile(&self.g, target)
             .unwrap_or_else(|e| panic!("compile for {target:?}: {e}"));
         p.checked = true;
+        if target == Target::X64Sse2 {
+            baseline_x86_64_only(&p);
+        }
         let inputs = &self.vals[..self.g.inputs.len()];
         let outs = p
             .run(inputs)
@@ -162,6 +166,39 @@ impl Case {
             }
         }
         p
+    }
+}
+
+/// Every instruction of the SSE2 fallback exists on every x86-64 CPU (no AVX, SSE3+, BMI).
+fn baseline_x86_64_only(p: &runtime::Program) {
+    use iced_x86::{CpuidFeature as F, Decoder, DecoderOptions};
+    let baseline = [
+        F::INTEL8086,
+        F::INTEL186,
+        F::INTEL286,
+        F::INTEL386,
+        F::INTEL486,
+        F::X64,
+        F::CMOV,
+        F::SSE,
+        F::SSE2,
+    ];
+    for s in 0..p.plan.steps.len() {
+        let Some(code) = p.kernel_code(s) else {
+            continue;
+        };
+        let text = &code.bytes[..code.text_len];
+        for ins in Decoder::with_ip(64, text, 0, DecoderOptions::NONE) {
+            assert!(!ins.is_invalid(), "undecodable bytes at {:#x}", ins.ip());
+            for f in ins.cpuid_features() {
+                assert!(
+                    baseline.contains(f),
+                    "{:?} at {:#x} needs {f:?}",
+                    ins.code(),
+                    ins.ip()
+                );
+            }
+        }
     }
 }
 
@@ -225,6 +262,64 @@ fn transcendentals_f32_and_f64() {
     }
 }
 
+/// Ties, signed zeros, values past the mantissa, infinities and NaN through every rounding
+/// mode (the SSE2 fallback builds rounding from additions); `1 / r` tells -0.0 from 0.0.
+#[test]
+fn rounding_edge_cases() {
+    let edge = [
+        0.5,
+        1.5,
+        2.5,
+        -0.5,
+        -1.5,
+        -2.5,
+        -0.0,
+        0.0,
+        0.49999997,
+        -0.49999997,
+        1e-30,
+        -1e-30,
+        3.7,
+        -3.7,
+        8388607.5,
+        -8388607.5,
+        8388609.0,
+        16777217.0,
+        1e30,
+        -1e30,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        4503599627370495.5,
+        -4503599627370497.0,
+        1e300,
+    ];
+    for dtype in [DType::Float32, DType::Float64] {
+        let t = match dtype {
+            DType::Float64 => Tensor::from_vec(edge.to_vec(), &[edge.len()]),
+            _ => Tensor::from_vec(
+                edge.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
+                &[edge.len()],
+            ),
+        };
+        for op in [
+            UnaryOp::Floor,
+            UnaryOp::Ceil,
+            UnaryOp::Round,
+            UnaryOp::Trunc,
+        ] {
+            let mut c = Case::new();
+            let x = c.input(t.clone());
+            let r = c.unary(op, x);
+            c.output(r);
+            let inv = c.unary(UnaryOp::Reciprocal, r);
+            c.output(inv);
+            let result = std::panic::catch_unwind(|| c.check(0.0, 0.0));
+            assert!(result.is_ok(), "{op:?} on {dtype:?}");
+        }
+    }
+}
+
 #[test]
 fn row_and_column_reductions() {
     for (dims, keepdim) in [
@@ -260,10 +355,14 @@ fn softmax_is_one_kernel() {
     let s = c.reduce(ReduceOp::Sum, e, &[1], true);
     let y = c.binary(BinaryOp::Div, e, s);
     c.output(y);
-    let (p, arm) = c.check_both(F32_TOL.0, F32_TOL.1);
+    let programs = c.check_all(F32_TOL.0, F32_TOL.1);
+    let [p, sse2, arm] = &programs[..] else {
+        unreachable!()
+    };
     assert_eq!(p.plan.steps.len(), 1, "softmax fuses into one kernel");
     insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("jit_softmax_output_code", p.describe());
+        insta::assert_snapshot!("jit_softmax_output_code_sse2", sse2.describe());
         insta::assert_snapshot!("jit_softmax_output_code_aarch64", arm.describe());
     });
 }
@@ -328,4 +427,39 @@ fn f64_reduction_and_long_pointwise_loop() {
     let s = c.reduce(ReduceOp::Sum, e, &[0], false);
     c.output(s);
     c.check(1e-9, 1e-9);
+}
+
+/// A chain of three `relu(x @ w)` layers needs two allocations: a relu may write over the
+/// product it reads (same elements), and later values take over storage nothing reads any
+/// more. Results match eager on every target.
+#[test]
+fn dead_buffers_are_reused_and_pointwise_outputs_written_in_place() {
+    let mut c = Case::new();
+    let x = c.input(random(&[48, 32], 12, DType::Float32));
+    let w: Vec<usize> = (0..3)
+        .map(|k| c.input(random(&[32, 32], 13 + k, DType::Float32)))
+        .collect();
+    let mut h = x;
+    let mut products = vec![];
+    for &wk in &w {
+        let p = eager::mm(&c.vals[h], &c.vals[wk]).unwrap();
+        let p = c.node(NodeOp::Matmul, vec![h, wk], p);
+        products.push(p);
+        h = c.unary(UnaryOp::Relu, p);
+    }
+    c.output(h);
+    let p = c.check(F32_TOL.0, F32_TOL.1);
+    // Buffers: 4 inputs, then the stored values in graph order: p0, r0, p1, r1, p2, out.
+    // r0 overwrites p0 (nothing is free yet); r1 takes r0's storage, dead after p1; p2 takes
+    // p1's (dead after r1); the output takes r1's, dead after p2.
+    let storage: Vec<usize> = p.plan.buffers.iter().map(|b| b.storage).collect();
+    assert_eq!(
+        storage,
+        vec![0, 1, 2, 3, 4, 4, 6, 4, 6, 4],
+        "{}",
+        p.describe()
+    );
+    let text = p.describe();
+    assert!(text.contains("(temporary, in buf4's storage)"), "{text}");
+    assert!(text.contains("(output, in buf4's storage)"), "{text}");
 }

@@ -63,3 +63,20 @@ fn jit_suite_matches_eager_on_aarch64_under_qemu() {
         "x86-64 code in an AArch64 run"
     );
 }
+
+/// The same suite with every kernel emitted for the SSE2 fallback (what a CPU without AVX2 or
+/// FMA gets), run natively in checked mode: the same results as eager.
+#[test]
+fn jit_suite_matches_eager_with_the_sse2_fallback() {
+    let run = check_with(
+        "jit_suite",
+        &[
+            ("TORCH_LOGS", "output_code"),
+            ("SMELT_JIT_TARGET", "x86-64-sse2"),
+            ("SMELT_JIT_CHECKED", "1"),
+        ],
+    );
+    let sse2 = run.stderr.matches("# X64Sse2 machine code").count();
+    assert!(sse2 >= 60, "only {sse2} SSE2 kernels:\n{}", run.stderr);
+    assert!(!run.stderr.contains("X64Avx2"), "AVX2 code in an SSE2 run");
+}

@@ -5,6 +5,7 @@
 use smelt_tracer::shape::broadcast_shapes;
 use smelt_tracer::{DType, OpError, OpResult};
 
+use crate::Device;
 use crate::element::Element;
 use crate::strided::for_each_row;
 use crate::tensor::{Tensor, output_device};
@@ -128,14 +129,22 @@ fn gemm_one<T: Element>(
 /// `a[..., n, k] @ b[..., k, m]` with batch dims already equal (they may be stride-0 expanded).
 fn batched(a: &Tensor, b: &Tensor) -> Tensor {
     let nd = a.ndim();
-    let (n, k, m) = (a.shape()[nd - 2], a.shape()[nd - 1], b.shape()[nd - 1]);
-    let batch = &a.shape()[..nd - 2];
-    let mut shape = batch.to_vec();
+    let (n, m) = (a.shape()[nd - 2], b.shape()[nd - 1]);
+    let mut shape = a.shape()[..nd - 2].to_vec();
     shape.extend([n, m]);
     let out = Tensor::empty_on(&shape, a.dtype(), output_device(&[a, b]));
     if out.numel() == 0 || out.is_meta() {
         return out;
     }
+    batched_into(a, b, &out);
+    out
+}
+
+/// `batched`, into `out[..., n, m]` of any strides (no overlap with `a` or `b`).
+fn batched_into(a: &Tensor, b: &Tensor, out: &Tensor) {
+    let nd = a.ndim();
+    let (n, k, m) = (a.shape()[nd - 2], a.shape()[nd - 1], b.shape()[nd - 1]);
+    let batch = &a.shape()[..nd - 2];
     let mat = |t: &Tensor, offset: isize| Mat {
         offset,
         row_stride: t.strides()[nd - 2],
@@ -150,11 +159,42 @@ fn batched(a: &Tensor, b: &Tensor) -> Tensor {
         let (pa, pb, po) = (a.data_ptr() as *const T, b.data_ptr() as *const T, out.data_ptr() as *mut T);
         for_each_row(batch, batch_strides, |[oa, ob, oo], [sa, sb, so], len| {
             for i in 0..len as isize {
-                gemm_one::<T>(n, k, m, (pa, mat(a, oa + i * sa)), (pb, mat(b, ob + i * sb)), (po, mat(&out, oo + i * so)));
+                gemm_one::<T>(n, k, m, (pa, mat(a, oa + i * sa)), (pb, mat(b, ob + i * sb)), (po, mat(out, oo + i * so)));
             }
         });
     });
-    out
+}
+
+/// `mm` (2-D) or `bmm` (3-D) written into `out`, a buffer of any strides that does not
+/// overlap the operands: compiled graphs multiply straight into the buffers they planned.
+pub fn matmul_into(a: &Tensor, b: &Tensor, out: &Tensor) -> OpResult<()> {
+    let nd = a.ndim();
+    let shapes_agree = (nd == 2 || nd == 3)
+        && b.ndim() == nd
+        && out.ndim() == nd
+        && a.shape()[..nd - 2] == b.shape()[..nd - 2]
+        && a.shape()[..nd - 2] == out.shape()[..nd - 2]
+        && a.shape()[nd - 1] == b.shape()[nd - 2]
+        && out.shape()[nd - 2] == a.shape()[nd - 2]
+        && out.shape()[nd - 1] == b.shape()[nd - 1];
+    if !shapes_agree {
+        return Err(OpError::runtime(format!(
+            "matmul_into: {:?} @ {:?} does not give {:?}",
+            a.shape(),
+            b.shape(),
+            out.shape()
+        )));
+    }
+    same_dtype(a, b)?;
+    if out.dtype() != a.dtype() || out.device() != Device::Cpu || a.device() != Device::Cpu {
+        return Err(OpError::runtime(
+            "matmul_into: out must be a CPU tensor of the operands' dtype",
+        ));
+    }
+    if out.numel() > 0 {
+        batched_into(a, b, out);
+    }
+    Ok(())
 }
 
 /// `torch.mm`: two matrices.

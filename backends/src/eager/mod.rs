@@ -15,6 +15,6 @@ pub use along_dim::{Extreme, cat, cumsum, gather, index_select, max_min, scatter
 pub use binary::{Operand, binary, binary_};
 pub use create::{arange, fill_};
 pub use index::{index, index_put_, nonzero};
-pub use matmul::{bmm, matmul, mm};
+pub use matmul::{bmm, matmul, matmul_into, mm};
 pub use reduce::reduce;
 pub use unary::unary;

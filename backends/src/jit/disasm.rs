@@ -7,7 +7,7 @@ use super::emit::{Code, Target};
 
 pub fn disassemble(code: &Code, target: Target) -> String {
     match target {
-        Target::X64Avx2 => x64(code),
+        Target::X64Avx2 | Target::X64Sse2 => x64(code),
         Target::Aarch64Neon => aarch64(code),
     }
 }

@@ -3,18 +3,21 @@
 //! ```text
 //! graph.rs     the JIT's input: aten-level nodes over the tracer's op enums
 //! schedule.rs  fusion: what gets a buffer, which sinks share a kernel, steps in order
+//! buffers.rs   buffer planning: dead temporaries' storage reused, outputs written in place
 //! simplify.rs  loop clean-up: merge loops accesses walk as one, cut long loops for threads
 //! loop_ir.rs   kernels: outer loop, stages of inner loops, affine addresses (printable)
 //! ops.rs       each tracer op in a kernel: support, operand types, vector-IR expansion
 //! math.rs      exp/log/sin/cos/tanh/erf... as polynomials in vector-IR ops
 //! vir.rs       the vector IR both emitters implement
 //! codegen.rs   loop IR -> emitter calls, register allocation
-//! emit/        one Emitter trait; x64.rs (AVX2 + FMA), aarch64.rs (NEON)
+//! emit/        one Emitter trait; x64.rs (AVX2 + FMA; x64/sse2.rs the SSE2 fallback),
+//!              aarch64.rs (NEON)
 //! disasm.rs    machine code as text (iced-x86, yaxpeax-arm), for logs and snapshots
 //! runtime.rs   executable code, threads, buffers, GEMM calls, checked mode
 //! qemu.rs      AArch64 kernels run under qemu-aarch64 on other machines (tests)
 //! ```
 
+pub mod buffers;
 pub mod codegen;
 pub mod disasm;
 pub mod emit;

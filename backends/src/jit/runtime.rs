@@ -44,7 +44,7 @@ fn exec_buffer(code: &[u8]) -> Result<ExecutableBuffer, String> {
 pub fn compile(g: &Graph, target: Target) -> Result<Program, String> {
     g.validate()?;
     let plan = schedule::schedule(g)?;
-    let native = Target::host() == Some(target);
+    let native = target.runs_here();
     let mut kernels = vec![];
     for step in &plan.steps {
         kernels.push(match step {
@@ -142,6 +142,11 @@ impl Program {
                 BufferKind::Output => "output".into(),
                 BufferKind::Temp => "temporary".into(),
             };
+            let kind = if buf.storage == b {
+                kind
+            } else {
+                format!("{kind}, in buf{}'s storage", buf.storage)
+            };
             let _ = writeln!(
                 out,
                 "buf{b}: {}{:?} strides {:?} ({kind})",
@@ -213,13 +218,31 @@ impl Program {
                 bufs[b] = Some(inputs[i].clone());
             }
         }
+        // A buffer's first writer brings it into being: a fresh allocation, or a view of the
+        // storage the plan hands it (allocated by an earlier step of this call).
+        let ensure = |bufs: &mut Vec<Option<Tensor>>, b: usize| -> Result<(), String> {
+            if bufs[b].is_some() {
+                return Ok(());
+            }
+            let buf = &plan.buffers[b];
+            let t = if buf.storage == b {
+                allocate(&buf.layout)?
+            } else {
+                let l = &buf.layout;
+                bufs[buf.storage]
+                    .as_ref()
+                    .ok_or("storage of a reused buffer was never allocated")?
+                    .as_strided(&l.shape, &l.strides, l.offset)
+                    .map_err(|e| e.message)?
+            };
+            bufs[b] = Some(t);
+            Ok(())
+        };
         for (s, step) in plan.steps.iter().enumerate() {
             match step {
                 Step::Kernel(k) => {
                     for a in &k.args {
-                        if bufs[a.buffer].is_none() {
-                            bufs[a.buffer] = Some(allocate(&plan.buffers[a.buffer].layout)?);
-                        }
+                        ensure(&mut bufs, a.buffer)?;
                     }
                     let ptrs: Vec<*mut u8> = k
                         .args
@@ -254,6 +277,7 @@ impl Program {
                     }
                 }
                 Step::Matmul { a, b, out } => {
+                    ensure(&mut bufs, out.buffer)?;
                     let view = |o: &schedule::Operand| -> Result<Tensor, String> {
                         let t = bufs[o.buffer]
                             .as_ref()
@@ -263,22 +287,9 @@ impl Program {
                         t.as_strided(&o.layout.shape, &o.layout.strides, off)
                             .map_err(|e| e.message)
                     };
-                    let (ta, tb) = (view(a)?, view(b)?);
-                    let r = if ta.ndim() == 3 {
-                        eager::bmm(&ta, &tb)
-                    } else {
-                        eager::mm(&ta, &tb)
-                    }
-                    .map_err(|e| e.message)?;
-                    let want = &plan.buffers[out.buffer].layout;
-                    let r = if r.strides() == want.strides.as_slice() {
-                        r
-                    } else {
-                        let dst = allocate(want)?;
-                        dst.copy_(&r).map_err(|e| e.message)?;
-                        dst
-                    };
-                    bufs[out.buffer] = Some(r);
+                    let (ta, tb, dst) = (view(a)?, view(b)?, view(out)?);
+                    eager::matmul_into(&ta, &tb, &dst).map_err(|e| e.message)?;
+                    dst.storage().bump_version();
                 }
             }
         }

@@ -33,6 +33,9 @@ pub struct Buffer {
     pub kind: BufferKind,
     /// The layout of the value the buffer holds; views of it are read through their own.
     pub layout: Layout,
+    /// The buffer whose allocation holds this one: itself, or a dead temporary's
+    /// (`buffers.rs`).
+    pub storage: usize,
 }
 
 /// A strided view of a buffer, as GEMM reads it.
@@ -89,7 +92,10 @@ pub fn schedule(g: &Graph) -> Result<Plan, String> {
     // Each restart stores one more value, so this ends.
     loop {
         match Attempt::new(g, &stored).run() {
-            Ok(plan) => return Ok(plan),
+            Ok(mut plan) => {
+                super::buffers::share_storage(&mut plan);
+                return Ok(plan);
+            }
             Err(Fail::Materialize(v)) => {
                 if !stored.insert(v) {
                     return Err(format!("scheduler loop on value {v}"));
@@ -199,6 +205,7 @@ impl<'g> Attempt<'g> {
             a.buffers.push(Buffer {
                 kind: BufferKind::Input(i),
                 layout: l.clone(),
+                storage: i,
             });
             a.avail.insert(i);
         }
@@ -218,6 +225,7 @@ impl<'g> Attempt<'g> {
                     BufferKind::Temp
                 },
                 layout: g.layout(v).clone(),
+                storage: a.buffers.len(),
             });
         }
         a

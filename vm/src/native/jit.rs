@@ -182,7 +182,7 @@ pub fn compile(
     let target = match target.expect_str() {
         "host" => Target::host().ok_or_else(|| {
             vm.new_runtime_error(
-                "the JIT has no code generator for this CPU (it needs AVX2, FMA and BMI2)",
+                "the JIT has no code generator for this CPU (it emits x86-64 and AArch64)",
             )
         })?,
         name => Target::from_name(name)

@@ -123,6 +123,8 @@ pub struct Code {
 pub enum Target {
     /// x86-64 with AVX2 and FMA (256-bit vectors).
     X64Avx2,
+    /// Any x86-64 CPU: SSE2 (128-bit vectors), the fallback where AVX2 or FMA is missing.
+    X64Sse2,
     /// AArch64 with NEON (128-bit vectors): native on an AArch64 host, else run under
     /// qemu-aarch64 (`qemu.rs`).
     Aarch64Neon,
@@ -139,7 +141,7 @@ impl Target {
             {
                 return Some(Target::X64Avx2);
             }
-            None
+            Some(Target::X64Sse2)
         }
         #[cfg(target_arch = "aarch64")]
         {
@@ -151,16 +153,26 @@ impl Target {
         }
     }
 
+    /// Whether this process can call code for the target directly (else it runs emulated).
+    pub fn runs_here(self) -> bool {
+        match self {
+            Target::X64Avx2 => Target::host() == Some(Target::X64Avx2),
+            Target::X64Sse2 => cfg!(target_arch = "x86_64"),
+            Target::Aarch64Neon => cfg!(target_arch = "aarch64"),
+        }
+    }
+
     /// The name targets go by in `SMELT_JIT_TARGET` and `torch._C._jit_compile`.
     pub fn name(self) -> &'static str {
         match self {
             Target::X64Avx2 => "x86-64-avx2",
+            Target::X64Sse2 => "x86-64-sse2",
             Target::Aarch64Neon => "aarch64-neon",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Target> {
-        [Target::X64Avx2, Target::Aarch64Neon]
+        [Target::X64Avx2, Target::X64Sse2, Target::Aarch64Neon]
             .into_iter()
             .find(|t| t.name() == name)
     }
@@ -168,6 +180,7 @@ impl Target {
     pub fn emitter(self) -> Box<dyn Emitter> {
         match self {
             Target::X64Avx2 => Box::new(x64::X64::new()),
+            Target::X64Sse2 => Box::new(x64::X64::sse2()),
             Target::Aarch64Neon => Box::new(aarch64::Aarch64::new()),
         }
     }

@@ -1,4 +1,5 @@
-//! x86-64 with AVX2 + FMA: 256-bit vectors (8 f32 / 4 f64 lanes), ymm14/ymm15 scratch.
+//! x86-64 with AVX2 + FMA: 256-bit vectors (8 f32 / 4 f64 lanes), ymm14/ymm15 scratch. The
+//! SSE2 fallback (`sse2.rs`) shares everything here but the vector instructions.
 //! dynasm 5.1 encodes the VEX forms `vcmpps/vcmppd/vshufps y, y, y, imm` with the two
 //! sources swapped, `vbroadcastss ymm, m32` and `vpsrlq ymm` as their xmm forms, and
 //! `vfmadd*pd` as `vfmadd*ps`; the calls below are written around that (some encoded by
@@ -14,6 +15,8 @@ use smelt_tracer::DType;
 use super::super::loop_ir::Ty;
 use super::super::vir::{Cmp, Fold, Op, Round};
 use super::{Access, Code, Emitter, Gpr, Label, Width};
+
+mod sse2;
 
 const RAX: u8 = 0;
 const RCX: u8 = 1;
@@ -33,6 +36,8 @@ pub struct X64 {
     consts: Vec<(u64, bool, Label)>,
     frame: i32,
     error: Option<String>,
+    /// Emit the SSE2 fallback (128-bit, no VEX) instead of AVX2.
+    sse2: bool,
 }
 
 impl X64 {
@@ -42,6 +47,14 @@ impl X64 {
             consts: vec![],
             frame: 0,
             error: None,
+            sse2: false,
+        }
+    }
+
+    pub fn sse2() -> X64 {
+        X64 {
+            sse2: true,
+            ..X64::new()
         }
     }
 
@@ -191,16 +204,20 @@ impl Default for X64 {
 
 impl Emitter for X64 {
     fn lanes(&self, ty: Ty) -> usize {
-        if ty == Ty::F64 { 4 } else { 8 }
+        let lanes = if ty == Ty::F64 { 4 } else { 8 };
+        if self.sse2 { lanes / 2 } else { lanes }
     }
     fn vregs(&self) -> Vec<u8> {
+        if self.sse2 {
+            return X64::sse_vregs();
+        }
         (0..14).collect()
     }
     fn stream_regs(&self) -> usize {
         STREAMS.len()
     }
     fn vbytes(&self) -> usize {
-        32
+        if self.sse2 { 16 } else { 32 }
     }
 
     fn new_label(&mut self) -> Label {
@@ -222,9 +239,11 @@ impl Emitter for X64 {
         let f = self.frame;
         dynasm!(self.ops ; .arch x64
             ; add rsp, f
-            ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
-            ; vzeroupper
-            ; ret);
+            ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx);
+        if !self.sse2 {
+            dynasm!(self.ops ; .arch x64 ; vzeroupper);
+        }
+        dynasm!(self.ops ; .arch x64 ; ret);
     }
     fn jump(&mut self, l: Label) {
         dynasm!(self.ops ; .arch x64 ; jmp =>l);
@@ -284,6 +303,9 @@ impl Emitter for X64 {
     }
 
     fn vload(&mut self, d: u8, a: Access, ty: Ty, w: Width) {
+        if self.sse2 {
+            return self.sse_vload(d, a, ty, w);
+        }
         let b = X64::g(a.base);
         if w == Width::One {
             self.addr_rdx(a);
@@ -365,6 +387,9 @@ impl Emitter for X64 {
     }
 
     fn vstore(&mut self, a: Access, s: u8, ty: Ty, w: Width) {
+        if self.sse2 {
+            return self.sse_vstore(a, s, ty, w);
+        }
         let b = X64::g(a.base);
         match (a.dtype, w, a.stride) {
             (DType::Float32, Width::Full, 1) if ty == Ty::F32 => {
@@ -440,6 +465,9 @@ impl Emitter for X64 {
     }
 
     fn vconst(&mut self, d: u8, bits: u64, ty: Ty) {
+        if self.sse2 {
+            return self.sse_vconst(d, bits, ty);
+        }
         if bits == 0 {
             dynasm!(self.ops ; .arch x64 ; vxorps Ry(d), Ry(d), Ry(d));
             return;
@@ -450,6 +478,9 @@ impl Emitter for X64 {
     }
 
     fn vop(&mut self, op: &Op, d: u8, args: &[u8], ty: Ty) {
+        if self.sse2 {
+            return self.sse_vop(op, d, args, ty);
+        }
         let f64 = ty == Ty::F64;
         match *op {
             Op::Fma(..) => {
@@ -546,19 +577,33 @@ impl Emitter for X64 {
     }
 
     fn vfold(&mut self, f: Fold, acc: u8, x: u8, ty: Ty) {
+        if self.sse2 {
+            return self.sse_vfold(f, acc, x, ty);
+        }
         self.binop(&f.op(), acc, acc, x, ty == Ty::F64);
     }
 
     fn vspill(&mut self, off: usize, r: u8) {
         let off = off as i32;
-        dynasm!(self.ops ; .arch x64 ; vmovups [Rq(RSP) + off], Ry(r));
+        if self.sse2 {
+            dynasm!(self.ops ; .arch x64 ; movups [Rq(RSP) + off], Rx(r));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; vmovups [Rq(RSP) + off], Ry(r));
+        }
     }
     fn vreload(&mut self, r: u8, off: usize) {
         let off = off as i32;
-        dynasm!(self.ops ; .arch x64 ; vmovups Ry(r), [Rq(RSP) + off]);
+        if self.sse2 {
+            dynasm!(self.ops ; .arch x64 ; movups Rx(r), [Rq(RSP) + off]);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; vmovups Ry(r), [Rq(RSP) + off]);
+        }
     }
 
     fn hreduce(&mut self, f: Fold, r: u8, ty: Ty) {
+        if self.sse2 {
+            return self.sse_hreduce(f, r, ty);
+        }
         let fold = |s: &mut X64| s.vfold(f, r, S0, ty);
         dynasm!(self.ops ; .arch x64 ; vextractf128 Rx(S0), Ry(r), 1);
         fold(self);
@@ -574,6 +619,9 @@ impl Emitter for X64 {
     }
 
     fn splat(&mut self, r: u8, ty: Ty) {
+        if self.sse2 {
+            return self.sse_splat(r, ty);
+        }
         if ty == Ty::F64 {
             dynasm!(self.ops ; .arch x64 ; vbroadcastsd Ry(r), Rx(r));
         } else {
@@ -590,7 +638,8 @@ impl Emitter for X64 {
         dynasm!(self.ops ; .arch x64 ; .align 32);
         for (bits, f64, l) in consts {
             dynasm!(self.ops ; .arch x64 ; =>l);
-            self.ops.extend(super::splat_bytes(bits, f64, 32));
+            self.ops
+                .extend(super::splat_bytes(bits, f64, self.vbytes()));
         }
         let bytes = self
             .ops

@@ -2,8 +2,9 @@
 training graphs into forward and backward; each graph is cut into JIT runs and extern calls
 (`partition.py`), the runs compiled to machine code by smelt's native JIT.
 
-`SMELT_JIT_TARGET` picks the code generator ("host", the default, or a target name); on a
-machine the JIT has no generator for, graphs run as the aten graph does."""
+`SMELT_JIT_TARGET` picks the code generator ("host", the default, or a target name such as
+"x86-64-sse2" or "aarch64-neon"); on a CPU that is neither x86-64 nor AArch64, graphs run as
+the aten graph does."""
 
 import os
 
