@@ -415,7 +415,16 @@ fn comparisons_masks_and_where() {
     let w = eager::where_(&c.vals[both], &c.vals[x], &c.vals[zero]).unwrap();
     let sel = c.node(NodeOp::Where, vec![both, x, zero], w);
     c.output(sel);
-    c.check(0.0, 0.0);
+    let programs = c.check_all(0.0, 0.0);
+    let [avx2, sse2, arm] = &programs[..] else {
+        unreachable!()
+    };
+    // Bool loads widened to lane masks and masks packed back to bytes, per instruction set.
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("jit_masks_where_output_code", avx2.describe());
+        insta::assert_snapshot!("jit_masks_where_output_code_sse2", sse2.describe());
+        insta::assert_snapshot!("jit_masks_where_output_code_aarch64", arm.describe());
+    });
 }
 
 #[test]
