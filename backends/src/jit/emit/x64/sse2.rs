@@ -24,7 +24,8 @@ const X3: u8 = 15;
 const SWAP_PAIRS: i8 = 0xB1u8 as i8;
 /// Dwords (0, 0, 2, 2): each 64-bit lane filled with its low half.
 const EVEN_DWORDS: i8 = 0xA0u8 as i8;
-/// Dword 2 (3) in every lane.
+/// Dword 1 (2, 3) in every lane.
+const LANE1: i8 = 0x55;
 const LANE2: i8 = 0xAAu8 as i8;
 const LANE3: i8 = 0xFFu8 as i8;
 
@@ -282,7 +283,7 @@ impl X64 {
                 self.addr_rdx(a);
                 dynasm!(self.ops ; .arch x64
                     ; movss [Rq(RDX)], Rx(s)
-                    ; pshufd Rx(X0), Rx(s), 0x55
+                    ; pshufd Rx(X0), Rx(s), LANE1
                     ; movss [Rq(RDX) + step], Rx(X0)
                     ; pshufd Rx(X0), Rx(s), LANE2
                     ; movss [Rq(RDX) + 2 * step], Rx(X0)
@@ -504,7 +505,7 @@ impl X64 {
         dynasm!(self.ops ; .arch x64 ; movhlps Rx(X0), Rx(r));
         self.sse_vfold(f, r, X0, ty);
         if ty != Ty::F64 {
-            dynasm!(self.ops ; .arch x64 ; pshufd Rx(X0), Rx(r), 0x55);
+            dynasm!(self.ops ; .arch x64 ; pshufd Rx(X0), Rx(r), LANE1);
             self.sse_vfold(f, r, X0, ty);
         }
     }
