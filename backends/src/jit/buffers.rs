@@ -33,8 +33,8 @@ fn touches(step: &Step) -> (Vec<usize>, Vec<usize>) {
     }
 }
 
-/// Set every buffer's `storage`: itself (a fresh allocation) or the buffer that allocates
-/// the storage it reuses.
+/// Point buffers at the storage they reuse (`storage` starts as each buffer's own index,
+/// a fresh allocation).
 pub fn share_storage(plan: &mut Plan) {
     let n = plan.buffers.len();
     let mut first_write = vec![usize::MAX; n];
@@ -55,9 +55,6 @@ pub fn share_storage(plan: &mut Plan) {
         .collect();
     for o in &plan.outputs {
         pinned[o.buffer] = true;
-    }
-    for (b, buf) in plan.buffers.iter_mut().enumerate() {
-        buf.storage = b;
     }
 
     // Allocations nobody holds any more, and who holds each allocation now.

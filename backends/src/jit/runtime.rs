@@ -31,6 +31,24 @@ pub struct Program {
     pub inputs: usize,
 }
 
+/// Why `Program::run` gave no outputs.
+#[derive(Debug)]
+pub enum RunError {
+    /// The inputs do not have the layouts the graph was compiled for: the caller may run the
+    /// graph some other way.
+    Inputs(String),
+    /// A step failed on inputs of the right layouts.
+    Step(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Inputs(e) | RunError::Step(e) => f.write_str(e),
+        }
+    }
+}
+
 /// Below this many elements of work a kernel runs on the calling thread.
 const PARALLEL_WORK: usize = 1 << 15;
 
@@ -183,7 +201,7 @@ impl Program {
     }
 
     /// Whether `inputs` have the layouts the graph was compiled for (else which does not).
-    pub fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), String> {
+    fn check_inputs(&self, inputs: &[Tensor]) -> Result<(), String> {
         if inputs.len() != self.inputs {
             return Err(format!(
                 "{} inputs for a graph of {}",
@@ -209,8 +227,12 @@ impl Program {
     }
 
     /// Run on real tensors: inputs must have the layouts the graph was compiled for.
-    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
-        self.check_inputs(inputs)?;
+    pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, RunError> {
+        self.check_inputs(inputs).map_err(RunError::Inputs)?;
+        self.execute(inputs).map_err(RunError::Step)
+    }
+
+    fn execute(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, String> {
         let plan = &self.plan;
         let mut bufs: Vec<Option<Tensor>> = vec![None; plan.buffers.len()];
         for (b, buf) in plan.buffers.iter().enumerate() {
@@ -254,21 +276,12 @@ impl Program {
                         })
                         .collect();
                     let ck = self.kernels[s].as_ref().unwrap();
-                    let Some(exec) = &ck.exec else {
-                        run_emulated(k, &ck.code, &ptrs, self.target)?;
-                        for a in &k.args {
-                            if a.written {
-                                bufs[a.buffer].as_ref().unwrap().storage().bump_version();
-                            }
-                        }
-                        continue;
-                    };
-                    if self.checked {
-                        run_checked(k, exec, &ptrs)?;
-                    } else {
+                    match &ck.exec {
+                        None => run_emulated(k, &ck.code, &ptrs, self.target)?,
+                        Some(exec) if self.checked => run_checked(k, exec, &ptrs)?,
                         // SAFETY: the kernel was generated for these argument layouts, every
                         // address it forms was checked against their reach (check_reach).
-                        unsafe { launch(k, exec, &ptrs) };
+                        Some(exec) => unsafe { launch(k, exec, &ptrs) },
                     }
                     for a in &k.args {
                         if a.written {

@@ -7,7 +7,7 @@ use rustpython_vm::builtins::{PyListRef, PyStrRef};
 use rustpython_vm::{PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine, pyclass};
 use smelt_backends::jit::emit::Target;
 use smelt_backends::jit::graph::{Graph, Layout, Node, NodeOp, View};
-use smelt_backends::jit::runtime::{self, Program};
+use smelt_backends::jit::runtime::{self, Program, RunError};
 use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
 
 use super::dtype::PyDType;
@@ -33,13 +33,10 @@ impl PyJitProgram {
         let tensors: Vec<_> = inputs.iter().map(|t| t.get()).collect();
         // A layout other than the compiled one is the caller's to handle (it runs the
         // graph eagerly instead): a ValueError, unlike a failure inside the program.
-        self.program
-            .check_inputs(&tensors)
-            .map_err(|e| vm.new_value_error(e))?;
-        let outs = self
-            .program
-            .run(&tensors)
-            .map_err(|e| vm.new_runtime_error(format!("compiled kernel: {e}")))?;
+        let outs = self.program.run(&tensors).map_err(|e| match e {
+            RunError::Inputs(e) => vm.new_value_error(e),
+            RunError::Step(e) => vm.new_runtime_error(format!("compiled kernel: {e}")),
+        })?;
         let mut items = vec![];
         for t in outs {
             items.push(super::tensor::wrap(vm, t)?);

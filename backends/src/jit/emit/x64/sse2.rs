@@ -54,13 +54,9 @@ impl X64 {
         }
     }
 
-    /// `d = x op y` for a two-operand instruction `op dst, src` (dst = dst op src).
-    fn two(&mut self, d: u8, x: u8, y: u8, op: impl Fn(&mut X64, u8, u8)) {
-        self.two_ordered(d, x, y, false, op)
-    }
-
-    /// `two`, for an `op` whose operands may trade places (`commutes`).
-    fn two_ordered(&mut self, d: u8, x: u8, y: u8, commutes: bool, op: impl Fn(&mut X64, u8, u8)) {
+    /// `d = x op y` for a two-operand instruction `op dst, src` (dst = dst op src); `commutes`
+    /// when the operands may trade places.
+    fn two(&mut self, d: u8, x: u8, y: u8, commutes: bool, op: impl Fn(&mut X64, u8, u8)) {
         if d == x {
             op(self, d, y);
         } else if d == y && commutes {
@@ -88,7 +84,7 @@ impl X64 {
         );
         macro_rules! pick {
             ($ps:ident, $pd:ident) => {
-                self.two_ordered(d, a, b, commutes, |s, x, y| {
+                self.two(d, a, b, commutes, |s, x, y| {
                     if f64 {
                         dynasm!(s.ops ; .arch x64 ; $pd Rx(x), Rx(y))
                     } else {
@@ -112,7 +108,7 @@ impl X64 {
             Op::ISub(..) => pick!(psubd, psubq),
             Op::IEq(..) if f64 => {
                 // Both 32-bit halves equal: compare dwords, AND each with its neighbour.
-                self.two_ordered(d, a, b, true, |s, x, y| {
+                self.two(d, a, b, true, |s, x, y| {
                     dynasm!(s.ops ; .arch x64
                         ; pcmpeqd Rx(x), Rx(y)
                         ; pshufd Rx(X2), Rx(x), SWAP_PAIRS
@@ -358,7 +354,7 @@ impl X64 {
                 } else {
                     (args[0], args[1])
                 };
-                self.two(d, x, y, |s, x, y| {
+                self.two(d, x, y, false, |s, x, y| {
                     if f64 {
                         dynasm!(s.ops ; .arch x64 ; cmppd Rx(x), Rx(y), imm);
                     } else {
