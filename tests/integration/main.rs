@@ -5,6 +5,7 @@ mod common;
 mod bytecode_assembly;
 mod cli_modes;
 mod errors;
+mod examples;
 mod exit_status;
 mod graph_snapshots;
 mod jit_backend;

@@ -1,10 +1,11 @@
-//! smelt's recording side: what every op *is*, independent of how it runs. Today that is
-//! dtypes and promotion, shape arithmetic and the op errors; the graph IR with FX printing,
-//! the op registry, symbolic shapes, the bytecode tracer and AOT autograd grow here
-//! (see ARCHITECTURE.md).
+//! smelt's recording side, in Rust: what every op *is*, independent of how it runs (dtypes and
+//! promotion, shape arithmetic, the op registry and errors) and the guard checker's logic.
+//! The bytecode tracer, FX, fake tensors and AOT autograd are Python, under `tracer/py/torch/`
+//! at their PyTorch module paths (see ARCHITECTURE.md).
 
 pub mod dtype;
 pub mod error;
+pub mod guards;
 pub mod ops;
 pub mod shape;
 

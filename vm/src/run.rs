@@ -43,7 +43,13 @@ pub fn run(mode: Mode) -> u8 {
         }
     };
     let interactive = matches!(job, Job::Repl);
-    let interp = interpreter::build(Config { argv, interactive });
+    let interp = match interpreter::build(Config { argv, interactive }) {
+        Ok(interp) => interp,
+        Err(message) => {
+            eprintln!("smelt: {message}");
+            return 2;
+        }
+    };
     let status = interp.run(move |vm| {
         interpreter::startup_imports(vm);
         execute(vm, job)

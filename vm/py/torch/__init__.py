@@ -6,6 +6,16 @@ the parts PyTorch itself writes in Python.
 
 import builtins as _builtins
 
+import _smelt
+
+# smelt writes this one package in three source trees, each at PyTorch's module paths: vm/py
+# (the runtime API), tracer/py (what records graphs: _dynamo, fx, _functorch ...) and
+# backends/py (what compiles them: _inductor). Frozen into the binary they are one set of
+# modules; loaded from a checkout (SMELT_SRC), the package's path spans the three trees.
+if _smelt._python_source_trees():
+    __path__ = [tree + "/torch" for tree in _smelt._python_source_trees()]
+del _smelt
+
 from torch import _C
 from torch import _prims
 from torch.version import __version__

@@ -1,71 +1,121 @@
-//! The guard checker behind every compiled-function call: the tracer (Python,
-//! `torch/_dynamo/guards.py`) describes what it assumed about the frame's inputs, and this
-//! checks those assumptions in one native call before a cached graph is reused.
-//!
-//! Inputs are reached through a tree of accessors (`L['self']` → `._modules` → `['fc1']` → ...),
-//! so a prefix shared by several guards is read once per call. Checks name a tree node and
-//! what must hold for its value.
+//! Python bindings of the guard checker (`torch._C.GuardManager`): the tracer's description
+//! (tuples from `torch/_dynamo/guards.py`) parsed into a `smelt_tracer::guards::GuardTree`,
+//! and the [`GuardModel`] that lets the tree read and compare Python objects.
 
 use rustpython_vm::builtins::{PyListRef, PyStrRef, PyTupleRef, PyTypeRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine, pyclass};
-use smelt_tracer::DType;
+use smelt_tracer::guards::{
+    Access, Check, GuardModel, GuardTree, GuardValues, TensorMeta, TensorView,
+};
 
 use super::GRAD_ENABLED;
 use super::dtype::PyDType;
 use super::tensor::PyTensor;
 
+/// What a guard tree over Python stores: objects, `str` names, classes.
 #[derive(Debug)]
-enum Access {
-    /// A local of the frame, by name.
-    Local(PyStrRef),
-    /// A global of the frame, by name.
-    Global(PyStrRef),
-    /// A fixed object (the globals dict of another module).
-    Const(PyObjectRef),
-    Attr(usize, PyStrRef),
-    Item(usize, PyObjectRef),
+pub struct PyValues;
+
+impl GuardValues for PyValues {
+    type Value = PyObjectRef;
+    type Name = PyStrRef;
+    type Class = PyTypeRef;
 }
 
-#[derive(Debug)]
-enum Check {
-    Tensor {
-        cls: PyTypeRef,
-        dtype: DType,
-        meta: bool,
-        shape: Vec<usize>,
-        strides: Vec<isize>,
-        requires_grad: bool,
-    },
-    Type(PyTypeRef),
-    Id(PyObjectRef),
-    Equals(PyTypeRef, PyObjectRef),
-    Length(PyTypeRef, usize),
-    DictKeys(PyTypeRef, PyTupleRef),
-    GradMode(bool),
-    /// A Python predicate for global state smelt keeps in Python (the default dtype).
-    Call(PyObjectRef),
+/// Python objects read and compared through the running VM.
+struct PyModel<'vm>(&'vm VirtualMachine);
+
+/// A frame's locals and globals (mappings).
+pub struct PyFrame {
+    locals: PyObjectRef,
+    globals: PyObjectRef,
+}
+
+impl GuardModel<PyValues> for PyModel<'_> {
+    type Frame = PyFrame;
+
+    fn local(&self, frame: &PyFrame, name: &PyStrRef) -> Option<PyObjectRef> {
+        frame.locals.get_item(name.as_object(), self.0).ok()
+    }
+
+    fn global(&self, frame: &PyFrame, name: &PyStrRef) -> Option<PyObjectRef> {
+        frame.globals.get_item(name.as_object(), self.0).ok()
+    }
+
+    fn attr(&self, base: &PyObjectRef, name: &PyStrRef) -> Option<PyObjectRef> {
+        base.get_attr(name, self.0).ok()
+    }
+
+    fn item(&self, base: &PyObjectRef, key: &PyObjectRef) -> Option<PyObjectRef> {
+        base.get_item(key.as_object(), self.0).ok()
+    }
+
+    fn has_class(&self, value: &PyObjectRef, class: &PyTypeRef) -> bool {
+        value.class().is(class)
+    }
+
+    fn is(&self, value: &PyObjectRef, other: &PyObjectRef) -> bool {
+        value.is(other)
+    }
+
+    fn equals(&self, value: &PyObjectRef, other: &PyObjectRef) -> bool {
+        self.0.bool_eq(value, other).unwrap_or(false)
+    }
+
+    fn len(&self, value: &PyObjectRef) -> Option<usize> {
+        value.length(self.0).ok()
+    }
+
+    fn keys(&self, value: &PyObjectRef) -> Option<Vec<PyObjectRef>> {
+        let iter = value.get_iter(self.0).ok()?;
+        let mut keys = Vec::new();
+        loop {
+            match iter.next(self.0).ok()? {
+                rustpython_vm::protocol::PyIterReturn::Return(key) => keys.push(key),
+                rustpython_vm::protocol::PyIterReturn::StopIteration(_) => return Some(keys),
+            }
+        }
+    }
+
+    fn read_tensor<R>(
+        &self,
+        value: &PyObjectRef,
+        read: impl FnOnce(TensorView<'_>) -> R,
+    ) -> Option<R> {
+        let t = value.downcast_ref::<PyTensor>()?;
+        let inner = t.get();
+        Some(read(TensorView {
+            dtype: inner.dtype(),
+            meta: inner.is_meta(),
+            shape: inner.shape(),
+            strides: inner.strides(),
+            requires_grad: t.requires_grad(),
+        }))
+    }
+
+    fn grad_enabled(&self) -> bool {
+        GRAD_ENABLED.with(|g| g.get())
+    }
+
+    fn predicate(&self, f: &PyObjectRef) -> bool {
+        f.call((), self.0)
+            .and_then(|r| r.try_to_bool(self.0))
+            .unwrap_or(false)
+    }
 }
 
 #[pyclass(name = "GuardManager", module = "torch._C._dynamo.guards")]
 #[derive(Debug, PyPayload)]
 pub struct PyGuardManager {
-    nodes: Vec<Access>,
-    checks: Vec<(Option<usize>, Check)>,
-}
-
-fn index_arg(vm: &VirtualMachine, obj: &PyObjectRef, bound: usize) -> PyResult<usize> {
-    let i: usize = obj.try_to_value(vm)?;
-    if i >= bound {
-        return Err(vm.new_value_error(format!("guard node {i} does not exist yet")));
-    }
-    Ok(i)
+    tree: GuardTree<PyValues>,
 }
 
 impl PyGuardManager {
     /// `nodes`: tuples `(kind, parent, arg)`; kinds "L", "G", "C" (roots: parent ignored) and
     /// "attr", "item". `checks`: tuples `(node or None, kind, *payload)`.
     pub fn build(vm: &VirtualMachine, nodes: PyListRef, checks: PyListRef) -> PyResult<Self> {
-        let mut built = Vec::new();
+        let mut tree = GuardTree::default();
+        let invalid = |err: smelt_tracer::guards::GuardError| vm.new_value_error(err.0);
         for spec in nodes.borrow_vec().iter() {
             let t: PyTupleRef = spec.clone().try_into_value(vm)?;
             if t.len() != 3 {
@@ -73,19 +123,19 @@ impl PyGuardManager {
             }
             let kind: PyStrRef = t[0].clone().try_into_value(vm)?;
             let arg = t[2].clone();
+            let parent = || t[1].try_to_value::<usize>(vm);
             let access = match &*kind.to_string_lossy() {
                 "L" => Access::Local(arg.try_into_value(vm)?),
                 "G" => Access::Global(arg.try_into_value(vm)?),
                 "C" => Access::Const(arg),
-                "attr" => Access::Attr(index_arg(vm, &t[1], built.len())?, arg.try_into_value(vm)?),
-                "item" => Access::Item(index_arg(vm, &t[1], built.len())?, arg),
+                "attr" => Access::Attr(parent()?, arg.try_into_value(vm)?),
+                "item" => Access::Item(parent()?, arg),
                 other => {
                     return Err(vm.new_value_error(format!("unknown guard node kind {other:?}")));
                 }
             };
-            built.push(access);
+            tree.push_node(access).map_err(invalid)?;
         }
-        let mut parsed = Vec::new();
         for spec in checks.borrow_vec().iter() {
             let t: PyTupleRef = spec.clone().try_into_value(vm)?;
             if t.len() < 2 {
@@ -94,196 +144,91 @@ impl PyGuardManager {
             let node = if vm.is_none(&t[0]) {
                 None
             } else {
-                Some(index_arg(vm, &t[0], built.len())?)
+                Some(t[0].try_to_value::<usize>(vm)?)
             };
             let kind: PyStrRef = t[1].clone().try_into_value(vm)?;
-            let payload = &t[2..];
-            let need = |n: usize| -> PyResult<()> {
-                if payload.len() != n {
-                    return Err(vm.new_value_error(format!(
-                        "guard {} takes {n} values",
-                        &*kind.to_string_lossy()
-                    )));
-                }
-                Ok(())
-            };
-            let check = match &*kind.to_string_lossy() {
-                "tensor" => {
-                    need(6)?;
-                    let dtype = payload[1]
-                        .downcast_ref::<PyDType>()
-                        .ok_or_else(|| vm.new_type_error("tensor guard: dtype expected"))?
-                        .dtype;
-                    Check::Tensor {
-                        cls: payload[0].clone().try_into_value(vm)?,
-                        dtype,
-                        meta: payload[2].clone().try_to_bool(vm)?,
-                        shape: payload[3].try_to_value(vm)?,
-                        strides: payload[4].try_to_value(vm)?,
-                        requires_grad: payload[5].clone().try_to_bool(vm)?,
-                    }
-                }
-                "type" => {
-                    need(1)?;
-                    Check::Type(payload[0].clone().try_into_value(vm)?)
-                }
-                "id" => {
-                    need(1)?;
-                    Check::Id(payload[0].clone())
-                }
-                "equals" => {
-                    need(1)?;
-                    Check::Equals(payload[0].class().to_owned(), payload[0].clone())
-                }
-                "len" => {
-                    need(2)?;
-                    Check::Length(
-                        payload[0].clone().try_into_value(vm)?,
-                        payload[1].try_to_value(vm)?,
-                    )
-                }
-                "keys" => {
-                    need(2)?;
-                    Check::DictKeys(
-                        payload[0].clone().try_into_value(vm)?,
-                        payload[1].clone().try_into_value(vm)?,
-                    )
-                }
-                "grad_mode" => {
-                    need(1)?;
-                    Check::GradMode(payload[0].clone().try_to_bool(vm)?)
-                }
-                "call" => {
-                    need(1)?;
-                    Check::Call(payload[0].clone())
-                }
-                other => return Err(vm.new_value_error(format!("unknown guard kind {other:?}"))),
-            };
-            if node.is_none() && !matches!(check, Check::GradMode(_) | Check::Call(_)) {
-                return Err(vm.new_value_error("only global-state guards have no input"));
-            }
-            parsed.push((node, check));
+            tree.push_check(node, parse_check(vm, &kind, &t[2..])?)
+                .map_err(invalid)?;
         }
-        Ok(Self {
-            nodes: built,
-            checks: parsed,
-        })
+        Ok(Self { tree })
     }
 
-    /// The value at node `i`, reading (and remembering) its parents first. Any error reading
-    /// it (a missing key, a missing attribute) means the guard fails.
-    fn value(
-        &self,
-        vm: &VirtualMachine,
-        i: usize,
-        memo: &mut Vec<Option<PyObjectRef>>,
-        f_locals: &PyObjectRef,
-        f_globals: &PyObjectRef,
-    ) -> Option<PyObjectRef> {
-        if let Some(v) = &memo[i] {
-            return Some(v.clone());
-        }
-        let v = match &self.nodes[i] {
-            Access::Local(name) => f_locals.get_item(name.as_object(), vm).ok()?,
-            Access::Global(name) => f_globals.get_item(name.as_object(), vm).ok()?,
-            Access::Const(obj) => obj.clone(),
-            Access::Attr(parent, name) => {
-                let base = self.value(vm, *parent, memo, f_locals, f_globals)?;
-                base.get_attr(name, vm).ok()?
-            }
-            Access::Item(parent, key) => {
-                let base = self.value(vm, *parent, memo, f_locals, f_globals)?;
-                base.get_item(key.as_object(), vm).ok()?
-            }
-        };
-        memo[i] = Some(v.clone());
-        Some(v)
-    }
-
-    fn holds(vm: &VirtualMachine, check: &Check, value: Option<&PyObjectRef>) -> bool {
-        match check {
-            Check::GradMode(want) => GRAD_ENABLED.with(|g| g.get()) == *want,
-            Check::Call(f) => f
-                .call((), vm)
-                .and_then(|r| r.try_to_bool(vm))
-                .unwrap_or(false),
-            _ => {
-                let Some(v) = value else { return false };
-                match check {
-                    Check::Tensor {
-                        cls,
-                        dtype,
-                        meta,
-                        shape,
-                        strides,
-                        requires_grad,
-                    } => {
-                        if !v.class().is(cls) {
-                            return false;
-                        }
-                        let Some(t) = v.downcast_ref::<PyTensor>() else {
-                            return false;
-                        };
-                        if t.requires_grad() != *requires_grad {
-                            return false;
-                        }
-                        let inner = t.get();
-                        inner.dtype() == *dtype
-                            && inner.is_meta() == *meta
-                            && inner.shape() == shape.as_slice()
-                            && inner.strides() == strides.as_slice()
-                    }
-                    Check::Type(cls) => v.class().is(cls),
-                    Check::Id(obj) => v.is(obj),
-                    Check::Equals(cls, obj) => {
-                        v.class().is(cls) && (v.is(obj) || vm.bool_eq(v, obj).unwrap_or(false))
-                    }
-                    Check::Length(cls, n) => {
-                        v.class().is(cls) && v.length(vm).map(|l| l == *n).unwrap_or(false)
-                    }
-                    Check::DictKeys(cls, keys) => {
-                        if !v.class().is(cls)
-                            || v.length(vm).map(|l| l != keys.len()).unwrap_or(true)
-                        {
-                            return false;
-                        }
-                        let Ok(iter) = v.get_iter(vm) else {
-                            return false;
-                        };
-                        for want in keys.iter() {
-                            match iter.next(vm) {
-                                Ok(rustpython_vm::protocol::PyIterReturn::Return(got)) => {
-                                    if !(got.is(want) || vm.bool_eq(&got, want).unwrap_or(false)) {
-                                        return false;
-                                    }
-                                }
-                                _ => return false,
-                            }
-                        }
-                        true
-                    }
-                    Check::GradMode(_) | Check::Call(_) => unreachable!("handled above"),
-                }
-            }
-        }
-    }
-
-    /// The index of the first check that fails, or None when all hold.
     fn first_failure(
         &self,
         vm: &VirtualMachine,
-        f_locals: &PyObjectRef,
-        f_globals: &PyObjectRef,
+        locals: PyObjectRef,
+        globals: PyObjectRef,
     ) -> Option<usize> {
-        let mut memo = vec![None; self.nodes.len()];
-        for (i, (node, check)) in self.checks.iter().enumerate() {
-            let value = node.and_then(|n| self.value(vm, n, &mut memo, f_locals, f_globals));
-            if !Self::holds(vm, check, value.as_ref()) {
-                return Some(i);
-            }
-        }
-        None
+        self.tree
+            .first_failure(&PyModel(vm), &PyFrame { locals, globals })
     }
+}
+
+/// One check from its kind and payload, as `torch/_dynamo/guards.py` writes them.
+fn parse_check(
+    vm: &VirtualMachine,
+    kind: &PyStrRef,
+    payload: &[PyObjectRef],
+) -> PyResult<Check<PyValues>> {
+    let kind = kind.to_string_lossy();
+    let need = |n: usize| -> PyResult<()> {
+        if payload.len() != n {
+            return Err(vm.new_value_error(format!("guard {kind} takes {n} values")));
+        }
+        Ok(())
+    };
+    Ok(match &*kind {
+        "tensor" => {
+            need(6)?;
+            let dtype = payload[1]
+                .downcast_ref::<PyDType>()
+                .ok_or_else(|| vm.new_type_error("tensor guard: dtype expected"))?
+                .dtype;
+            Check::Tensor(
+                payload[0].clone().try_into_value(vm)?,
+                TensorMeta {
+                    dtype,
+                    meta: payload[2].clone().try_to_bool(vm)?,
+                    shape: payload[3].try_to_value(vm)?,
+                    strides: payload[4].try_to_value(vm)?,
+                    requires_grad: payload[5].clone().try_to_bool(vm)?,
+                },
+            )
+        }
+        "type" => {
+            need(1)?;
+            Check::Type(payload[0].clone().try_into_value(vm)?)
+        }
+        "id" => {
+            need(1)?;
+            Check::Id(payload[0].clone())
+        }
+        "equals" => {
+            need(1)?;
+            Check::Equals(payload[0].class().to_owned(), payload[0].clone())
+        }
+        "len" => {
+            need(2)?;
+            Check::Length(
+                payload[0].clone().try_into_value(vm)?,
+                payload[1].try_to_value(vm)?,
+            )
+        }
+        "keys" => {
+            need(2)?;
+            let keys: PyTupleRef = payload[1].clone().try_into_value(vm)?;
+            Check::DictKeys(payload[0].clone().try_into_value(vm)?, keys.to_vec())
+        }
+        "grad_mode" => {
+            need(1)?;
+            Check::GradMode(payload[0].clone().try_to_bool(vm)?)
+        }
+        "call" => {
+            need(1)?;
+            Check::Call(payload[0].clone())
+        }
+        other => return Err(vm.new_value_error(format!("unknown guard kind {other:?}"))),
+    })
 }
 
 #[pyclass]
@@ -291,7 +236,7 @@ impl PyGuardManager {
     /// Whether every guard holds for this frame's locals and globals.
     #[pymethod]
     fn check(&self, f_locals: PyObjectRef, f_globals: PyObjectRef, vm: &VirtualMachine) -> bool {
-        self.first_failure(vm, &f_locals, &f_globals).is_none()
+        self.first_failure(vm, f_locals, f_globals).is_none()
     }
 
     /// The index of the first failing check (for recompile reasons), or None.
@@ -302,11 +247,11 @@ impl PyGuardManager {
         f_globals: PyObjectRef,
         vm: &VirtualMachine,
     ) -> Option<usize> {
-        self.first_failure(vm, &f_locals, &f_globals)
+        self.first_failure(vm, f_locals, f_globals)
     }
 
     #[pygetset]
     fn num_checks(&self) -> usize {
-        self.checks.len()
+        self.tree.num_checks()
     }
 }

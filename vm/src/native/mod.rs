@@ -40,6 +40,19 @@ mod smelt_native {
     #[pyattr(name = "rustpython_version")]
     const RUSTPYTHON_VERSION: &str = "0.5.0";
 
+    /// The source trees smelt's Python was loaded from (`SMELT_SRC`), or `[]` when it runs the
+    /// copy frozen into the binary; `torch/__init__.py` makes the package span them.
+    #[pyfunction]
+    fn _python_source_trees(vm: &VirtualMachine) -> rustpython_vm::builtins::PyListRef {
+        let trees = crate::interpreter::python_source_trees();
+        vm.ctx.new_list(
+            trees
+                .iter()
+                .map(|t| vm.ctx.new_str(t.as_str()).into())
+                .collect(),
+        )
+    }
+
     #[pyattr(name = "TensorBase")]
     fn tensor_base(_vm: &VirtualMachine) -> PyTypeRef {
         PyTensor::make_static_type()
