@@ -9,6 +9,7 @@ mod examples;
 mod exit_status;
 mod graph_snapshots;
 mod jit_backend;
+mod native_boundary;
 mod pytorch_scripts;
 mod repl;
 mod stdlib;

@@ -91,4 +91,5 @@ scripts!(
     aot_eager_graphs,
     aot_autograd_gradients,
     aot_mlp_training,
+    fuzz_regressions,
 );

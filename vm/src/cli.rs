@@ -92,28 +92,10 @@ impl Cli {
 
 /// Parses the command line and runs it; clap's usage errors exit with 2 as CPython's do.
 pub fn main() -> ExitCode {
-    install_panic_report();
+    // A panic outside every binding is reported in one paragraph; inside one it becomes a
+    // Python exception (native/boundary.rs).
+    crate::native::boundary::install_panic_hook();
     let cli = Cli::parse();
     let status = run::run(cli.into_mode());
     ExitCode::from(status)
-}
-
-/// A Rust panic is a smelt bug, never the user's: say so in one paragraph instead of Rust's
-/// panic text and backtrace.
-fn install_panic_report() {
-    std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
-        let place = info
-            .location()
-            .map(|l| format!(" ({}:{})", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "smelt: internal error: {message}{place}\nThis is a bug in smelt, not in your program; please report it."
-        );
-    }));
 }

@@ -50,7 +50,23 @@ macro_rules! float_binary {
                 BinaryOp::Sub => a - b,
                 BinaryOp::Mul => a * b,
                 BinaryOp::Div => a / b,
-                BinaryOp::FloorDivide => (a / b).floor(),
+                // PyTorch's floor division works from the exact fmod, so it is floor(a / b)
+                // of the exact quotient: 1.0 // 1e-3 is 999, where floor(1.0 / 1e-3) is 1000.
+                BinaryOp::FloorDivide => {
+                    if b == 0.0 {
+                        return a / b;
+                    }
+                    let m = a % b;
+                    let mut q = (a - m) / b;
+                    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+                        q -= 1.0;
+                    }
+                    if q == 0.0 {
+                        return (0.0 as $t).copysign(a / b);
+                    }
+                    let f = q.floor();
+                    if q - f > 0.5 { f + 1.0 } else { f }
+                }
                 BinaryOp::Remainder => {
                     let r = a % b;
                     if r != 0.0 && ((r < 0.0) != (b < 0.0)) {
@@ -279,7 +295,9 @@ fn check_integer_operands(
     rhs: &Tensor,
     rhs_is_scalar: bool,
 ) -> OpResult<()> {
-    if compute.category() != Category::Integral {
+    // A fake (meta) divisor has no values to check: the check is data-dependent, skipped
+    // when tracing as PyTorch's fake tensors skip it.
+    if compute.category() != Category::Integral || rhs.is_meta() {
         return Ok(());
     }
     match op {

@@ -95,9 +95,17 @@ pub fn reduce(
     match dims {
         None | Some([]) => reduced.iter_mut().for_each(|r| *r = true),
         Some(list) => {
+            // A 0-dim tensor takes dim 0 or -1 (wrap_dim treats it as 1-d) and reduces
+            // nothing; its one slot only catches a repeated dim.
+            let mut scalar_dim = [false];
             for &d in list {
                 let d = wrap_dim(d, ndim)?;
-                if std::mem::replace(&mut reduced[d], true) {
+                let slot = if ndim == 0 {
+                    &mut scalar_dim[0]
+                } else {
+                    &mut reduced[d]
+                };
+                if std::mem::replace(slot, true) {
                     return Err(OpError::runtime(format!(
                         "dim {d} appears multiple times in the list of dims"
                     )));

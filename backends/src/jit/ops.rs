@@ -6,7 +6,7 @@ use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
 
 use super::loop_ir::Ty;
 use super::math;
-use super::vir::{self, Builder, Cmp, Fold, Op, Round};
+use super::vir::{self, Builder, Cmp, Fold, Op};
 
 /// The type a unary op's operand is converted to, given the op's result type.
 pub fn unary_input(op: UnaryOp, out: Ty) -> Ty {
@@ -39,10 +39,28 @@ pub fn binary_input(op: BinaryOp, ty: Ty) -> Ty {
     }
 }
 
+/// The type a binary op's expansion yields from operands of type `input`: comparisons and
+/// logical ops give masks, arithmetic keeps its operands' type. A bool-valued arithmetic node
+/// (`b + b`, `maximum(b, b)`) computes in the kernel's float type and is then that value != 0,
+/// which is PyTorch's bool arithmetic (add and max are or, mul and min are and).
+pub fn binary_output(op: BinaryOp, input: Ty) -> Ty {
+    use BinaryOp::*;
+    match op {
+        Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor => Ty::Mask,
+        BitwiseAnd | BitwiseOr | BitwiseXor | Add | Sub | Mul | Div | FloorDivide | Remainder
+        | Pow | Atan2 | Maximum | Minimum => input,
+    }
+}
+
 pub fn binary_supported(op: BinaryOp, _input: Ty) -> bool {
     // A general `pow` (negative bases, integer exponents) is left to eager; the Python
-    // lowering turns constant exponents into multiplies and square roots first.
-    !matches!(op, BinaryOp::Pow | BinaryOp::Atan2)
+    // lowering turns constant exponents into multiplies and square roots first. Floor
+    // division and remainder are PyTorch's exact-fmod forms, which floor(a / b) only
+    // approximates: left to eager too.
+    !matches!(
+        op,
+        BinaryOp::Pow | BinaryOp::Atan2 | BinaryOp::FloorDivide | BinaryOp::Remainder
+    )
 }
 
 pub fn lower_unary(b: &mut Builder, op: UnaryOp, x: u32) -> u32 {
@@ -95,13 +113,14 @@ pub fn lower_unary(b: &mut Builder, op: UnaryOp, x: u32) -> u32 {
         Ceil => b.push(Op::Round(x, vir::Round::Ceil)),
         Round => b.push(Op::Round(x, vir::Round::Nearest)),
         Trunc => b.push(Op::Round(x, vir::Round::Trunc)),
+        // PyTorch's (0 < x) - (x < 0): +0 for both zeros and for NaN.
         Sign => {
             let zero = b.c(0.0);
             let one = b.c(1.0);
             let mone = b.c(-1.0);
             let pos = b.cmp(Cmp::Gt, x, zero);
             let neg = b.cmp(Cmp::Lt, x, zero);
-            let r = b.select(neg, mone, x);
+            let r = b.select(neg, mone, zero);
             b.select(pos, one, r)
         }
         Reciprocal => {
@@ -131,18 +150,9 @@ pub fn lower_binary(b: &mut Builder, op: BinaryOp, x: u32, y: u32) -> u32 {
         Sub => b.sub(x, y),
         Mul => b.mul(x, y),
         Div => b.div(x, y),
-        FloorDivide => {
-            let q = b.div(x, y);
-            b.push(Op::Round(q, Round::Floor))
+        Pow | Atan2 | FloorDivide | Remainder => {
+            unreachable!("not compiled (binary_supported)")
         }
-        // Python's modulo: the result takes the divisor's sign.
-        Remainder => {
-            let q = b.div(x, y);
-            let f = b.push(Op::Round(q, Round::Floor));
-            let p = b.mul(f, y);
-            b.sub(x, p)
-        }
-        Pow | Atan2 => unreachable!("not compiled (binary_supported)"),
         Maximum | Minimum => {
             let m = if op == Maximum {
                 b.push(Op::Max(x, y))

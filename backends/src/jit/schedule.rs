@@ -645,6 +645,15 @@ impl<'g> Attempt<'g> {
                         if !ops::binary_supported(*b, want) {
                             return Err(Fail::Unsupported(format!("{} in a kernel", b.name())));
                         }
+                        let yields = ops::binary_output(*b, want);
+                        if yields != ty {
+                            block.insts.push(Inst {
+                                expr: Expr::Binary(*b, x, y),
+                                ty: yields,
+                            });
+                            let v = (block.insts.len() - 1) as u32;
+                            return Ok(coerce(block, v, ty));
+                        }
                         Expr::Binary(*b, x, y)
                     }
                     NodeOp::Where => {

@@ -130,6 +130,14 @@ class memory_format:
         return self._name
 
 
+class layout(memory_format):
+    """`torch.strided` (every smelt tensor's layout) and `torch.sparse_coo`, named as PyTorch
+    names them."""
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
@@ -193,8 +201,24 @@ del _name
 negative = neg
 multiply = mul
 subtract = sub
+
+
+def div(input, other, *, rounding_mode=None):
+    if isinstance(input, Tensor):
+        return input.div(other, rounding_mode=rounding_mode)
+    return tensor(input).div(other, rounding_mode=rounding_mode)
+
+
 divide = div
 true_divide = div
+
+
+def dot(input, other):
+    return input.dot(other)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return input.nan_to_num(nan, posinf, neginf)
 greater = gt
 less = lt
 
@@ -216,6 +240,14 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+def clamp_min(input, min):
+    return input.clamp_min(min)
+
+
+def clamp_max(input, max):
+    return input.clamp_max(max)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):

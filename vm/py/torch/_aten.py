@@ -224,6 +224,13 @@ define("aten", "_to_copy", "default", lambda x, *, dtype=None, layout=None, devi
        non_blocking=False, memory_format=None: _prims.to_dtype(x, x.dtype if dtype is None else dtype))
 
 
+def _narrow(x, dim, start, length):
+    # narrow counts a negative start from the end, as PyTorch's composite does before slicing.
+    if start < 0:
+        start += x.shape[dim]
+    return Lowered(aten.slice.Tensor, (x, dim, start, start + length))
+
+
 _VIEW_LOWERING = {
     "view": lambda x, size: Lowered(aten.view.default, (x, list(size))),
     "unsafe_view": lambda x, size: Lowered(aten._unsafe_view.default, (x, list(size))),
@@ -234,7 +241,7 @@ _VIEW_LOWERING = {
     "expand": lambda x, size: Lowered(aten.expand.default, (x, list(size))),
     "squeeze": lambda x, dim: Lowered(aten.squeeze.default, (x,)) if dim is None else Lowered(aten.squeeze.dim, (x, dim)),
     "unsqueeze": lambda x, dim: Lowered(aten.unsqueeze.default, (x, dim)),
-    "narrow": lambda x, dim, start, length: Lowered(aten.slice.Tensor, (x, dim, start, start + length)),
+    "narrow": lambda x, dim, start, length: _narrow(x, dim, start, length),
     "select": lambda x, dim, index: Lowered(aten.select.int, (x, dim, index)),
     "slice": lambda x, dim, start, end, step: Lowered(
         aten.slice.Tensor, _trim((x, dim, 0 if start is None else start, _INT64_MAX if end is None else end, step),

@@ -67,6 +67,10 @@ class Tensor(_C.TensorBase):
 
     # --- layout ---------------------------------------------------------------------------
     @property
+    def layout(self):
+        return _torch().strided
+
+    @property
     def shape(self):
         return Size(self._shape)
 
@@ -92,6 +96,18 @@ class Tensor(_C.TensorBase):
     @property
     def T(self):
         return self.permute(*reversed(range(self.dim())))
+
+    @property
+    def mT(self):
+        if self.dim() < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.dim()}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def mH(self):
+        if self.dim() < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {self.dim()}-D tensor.")
+        return self.transpose(-2, -1)  # real dtypes only: the conjugate is the tensor itself
 
     # --- autograd -------------------------------------------------------------------------
     # Per-tensor autograd state lives in the instance dict; these are the defaults.
@@ -527,6 +543,10 @@ class Tensor(_C.TensorBase):
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         dims = _dims_arg(dim)
+        if dims and self.dim() == 0:
+            for d in dims:
+                _wrap(d, 0)  # dim 0 and -1 name a 0-dim tensor's one element
+            dims = None
         n = self.numel() if not dims else math.prod(self._shape[_wrap(d, self.dim())] for d in dims)
         centered = self - self.mean(dims, keepdim=True)
         return (centered * centered).sum(dims, keepdim=keepdim) / builtins.max(n - correction, 0)
@@ -546,6 +566,10 @@ class Tensor(_C.TensorBase):
 
     def logsumexp(self, dim, keepdim=False):
         x = self if self.dtype.is_floating_point else self.float()
+        dims = _dims_arg(dim)
+        if x.numel() == 0 or (dims and x.dim() and any(x._shape[_wrap(d, x.dim())] == 0 for d in dims)):
+            # Nothing to sum over: log(0) = -inf, without amax's empty-dim error.
+            return x.exp().sum(dim, keepdim=keepdim).log()
         top = x.amax(dim, keepdim=True)
         top = _prims.where(top.abs() == math.inf, 0.0, top)
         out = (x - top).exp().sum(dim, keepdim=True).log() + top
@@ -698,6 +722,54 @@ class Tensor(_C.TensorBase):
 
     def __truediv__(self, other):
         return _prims.binary("div", self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return _prims.binary("div", self, other)
+        if rounding_mode == "floor":
+            return _prims.binary("floor_divide", self, other)
+        if rounding_mode == "trunc":
+            if self.dtype.is_floating_point or (isinstance(other, Tensor) and other.dtype.is_floating_point) \
+                    or isinstance(other, float):
+                return _prims.binary("div", self, other).trunc()
+            # Integers: the floor quotient, moved one towards zero where it was rounded down.
+            q = _prims.binary("floor_divide", self, other)
+            rounded_down = (self.remainder(other) != 0) & ((self < 0) != (other < 0))
+            return _prims.where(rounded_down, q + 1, q)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return _prims.binary_("div", self, other)
+        return _rewrite(self, lambda src: src.div(other, rounding_mode=rounding_mode))
+
+    divide = div
+    true_divide = div
+
+    def dot(self, other):
+        if self.dim() != 1 or other.dim() != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.dim()}D and {other.dim()}D tensors")
+        if self.dtype != other.dtype:
+            raise RuntimeError("dot : expected both vectors to have same dtype, but found "
+                               f"{self.dtype._scalar_type_name} and {other.dtype._scalar_type_name}")
+        if self.numel() != other.numel():
+            raise RuntimeError("inconsistent tensor size, expected tensor [{}] and src [{}] to have the same number "
+                               "of elements, but got {} and {} elements respectively".format(
+                                   self.numel(), other.numel(), self.numel(), other.numel()))
+        return (self * other).sum()
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        if not self.dtype.is_floating_point:
+            return self.clone()
+        info = _torch().finfo(self.dtype)
+        big = info.max if posinf is None else posinf
+        small = info.min if neginf is None else neginf
+        out = _prims.where(self != self, nan, self)
+        out = _prims.where(out == math.inf, big, out)
+        return _prims.where(out == -math.inf, small, out)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _rewrite(self, lambda src: src.nan_to_num(nan, posinf, neginf))
 
     def __rtruediv__(self, other):
         # As PyTorch: a number over a tensor is the tensor's reciprocal times the number.

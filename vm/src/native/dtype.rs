@@ -56,6 +56,12 @@ impl PyDType {
         self.dtype.itemsize()
     }
 
+    /// The C++ ScalarType name PyTorch's error messages use ("Float", "Long").
+    #[pygetset]
+    fn _scalar_type_name(&self) -> String {
+        self.dtype.scalar_type_name().to_owned()
+    }
+
     #[pymethod]
     fn __reduce__(&self) -> String {
         // Pickles as the attribute name under `torch`, as PyTorch's dtypes do.
@@ -64,10 +70,11 @@ impl PyDType {
 }
 
 impl Representable for PyDType {
+    // A slot, not a method: guarded here, as boundary.rs guards the methods.
     fn repr_str(
         zelf: &rustpython_vm::Py<Self>,
-        _vm: &rustpython_vm::VirtualMachine,
+        vm: &rustpython_vm::VirtualMachine,
     ) -> rustpython_vm::PyResult<String> {
-        Ok(zelf.dtype.to_string())
+        super::boundary::guarded(vm, "dtype.__repr__", || Ok(zelf.dtype.to_string()))
     }
 }

@@ -2,6 +2,7 @@
 //! it). Rust-backed types live here — `TensorBase` (the base of `torch.Tensor`) and
 //! `dtype` — with the primitives the Python layer builds PyTorch's API from.
 
+pub mod boundary;
 mod dtype;
 mod guards;
 mod jit;
@@ -15,8 +16,9 @@ thread_local! {
     static GRAD_ENABLED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
+/// `_smelt` with every binding behind the native boundary (boundary.rs).
 pub fn module_def(ctx: &Context) -> &'static PyModuleDef {
-    smelt_native::module_def(ctx)
+    boundary::guard_module(smelt_native::module_def(ctx))
 }
 
 #[rustpython_vm::pymodule(name = "_smelt")]
@@ -39,6 +41,13 @@ mod smelt_native {
     /// The RustPython release the binary embeds.
     #[pyattr(name = "rustpython_version")]
     const RUSTPYTHON_VERSION: &str = "0.5.0";
+
+    /// Makes the binding `name` (`_smelt._full`, `TensorBase._shape` ...) panic on its next
+    /// call: tests prove with it that a panic in any binding family becomes a RuntimeError.
+    #[pyfunction]
+    fn _panic_in(name: PyStrRef) {
+        super::boundary::arm_panic(&name.to_string_lossy());
+    }
 
     /// The source trees smelt's Python was loaded from (`SMELT_SRC`), or `[]` when it runs the
     /// copy frozen into the binary; `torch/__init__.py` makes the package span them.

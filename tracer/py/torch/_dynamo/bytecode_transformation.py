@@ -75,9 +75,16 @@ LOCAL_OPS = frozenset(
     {"LOAD_FAST", "LOAD_FAST_BORROW", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "STORE_FAST", "DELETE_FAST",
      "LOAD_DEREF", "STORE_DEREF", "DELETE_DEREF", "MAKE_CELL", "LOAD_FROM_DICT_OR_DEREF"}
 )
-LOCAL_PAIR_OPS = frozenset(
-    {"LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW_LOAD_FAST_BORROW", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST"}
-)
+# Superinstructions over two locals and the two instructions each one does, in order. A pair
+# packs both slots in one byte, so it is split when a slot is past 15 (a resume function puts
+# the stack's values before the original's locals).
+_LOCAL_PAIR_HALVES = {
+    "LOAD_FAST_LOAD_FAST": ("LOAD_FAST", "LOAD_FAST"),
+    "LOAD_FAST_BORROW_LOAD_FAST_BORROW": ("LOAD_FAST_BORROW", "LOAD_FAST_BORROW"),
+    "STORE_FAST_STORE_FAST": ("STORE_FAST", "STORE_FAST"),
+    "STORE_FAST_LOAD_FAST": ("STORE_FAST", "LOAD_FAST"),
+}
+LOCAL_PAIR_OPS = frozenset(_LOCAL_PAIR_HALVES)
 _NAME_OPS = frozenset({"LOAD_NAME", "STORE_NAME", "DELETE_NAME", "STORE_ATTR", "DELETE_ATTR", "STORE_GLOBAL",
                        "DELETE_GLOBAL", "IMPORT_NAME", "IMPORT_FROM", "LOAD_FROM_DICT_OR_GLOBALS"})
 
@@ -225,17 +232,30 @@ class CodeOptions:
         return name
 
 
-def _resolve_args(instructions, options):
-    slots = {name: i for i, name in enumerate(options.localsplus())}
+def _split_far_pairs(instructions, slots):
+    """Each two-local superinstruction whose slots do not both fit in four bits, as its two
+    halves. The first half is the original object, so jumps to it and its exception-table entry
+    stay; the second takes its location and entry."""
+    out = []
+    for inst in instructions:
+        out.append(inst)
+        if inst.opname in LOCAL_PAIR_OPS and max(slots[n] for n in inst.argval) > 15:
+            first, second = _LOCAL_PAIR_HALVES[inst.opname]
+            a, b = inst.argval
+            inst.opname, inst.argval, inst.arg = first, a, None
+            half = create_instruction(second, argval=b, positions=inst.positions, lineno=inst.lineno)
+            half.exn_tab_entry = inst.exn_tab_entry
+            out.append(half)
+    instructions[:] = out
+
+
+def _resolve_args(instructions, options, slots):
     for inst in instructions:
         name = inst.opname
         if name in LOCAL_OPS:
             inst.arg = slots[inst.argval]
         elif name in LOCAL_PAIR_OPS:
-            a, b = slots[inst.argval[0]], slots[inst.argval[1]]
-            if a > 15 or b > 15:
-                raise ValueError("paired local operand out of range")
-            inst.arg = (a << 4) | b
+            inst.arg = (slots[inst.argval[0]] << 4) | slots[inst.argval[1]]
         elif inst.arg is not None:
             continue
         elif name == "LOAD_CONST":
@@ -388,9 +408,11 @@ def assemble(instructions, options):
     """A code object from `instructions` and `options`."""
     from torch._dynamo.bytecode_analysis import stacksize_analysis
 
+    slots = {name: i for i, name in enumerate(options.localsplus())}
+    _split_far_pairs(instructions, slots)
     for i, inst in enumerate(instructions):
         inst.index = i
-    _resolve_args(instructions, options)
+    _resolve_args(instructions, options, slots)
     exts = _layout(instructions)
     code = bytearray()
     for inst, ext in zip(instructions, exts):

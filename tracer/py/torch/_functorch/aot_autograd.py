@@ -87,7 +87,6 @@ class _AotCompiled:
     def _make_function(self):
         compiled = self
         traced = self.traced
-        n_mutated = len(traced.mutated_inputs)
         n_fwd = traced.num_fwd_outputs
 
         class CompiledFunction(torch.autograd.Function):
@@ -95,26 +94,24 @@ class _AotCompiled:
             def forward(ctx, *args):
                 outs = list(_call(compiled.forward, args))
                 ctx.save_for_backward(*outs[n_fwd:])
-                user = outs[n_mutated:n_fwd]
                 differentiable = set(traced.differentiable_outputs)
                 fixed = []
-                for k, o in enumerate(user):
+                for k, o in enumerate(outs[:n_fwd]):
                     if isinstance(o, _C.TensorBase) and any(o is a for a in args):
                         o = _C.TensorBase._view(o, list(o._shape))  # a fresh alias, not the input itself
                     if isinstance(o, _C.TensorBase) and k not in differentiable:
                         ctx.mark_non_differentiable(o)
                     fixed.append(o)
-                return tuple(outs[:n_mutated]) + tuple(fixed)
+                return tuple(fixed)
 
             @staticmethod
             def backward(ctx, *grads):
                 saved = ctx.saved_tensors
-                user_grads = grads[n_mutated:]
                 tangents = []
                 for k in traced.differentiable_outputs:
-                    g = user_grads[k]
+                    g = grads[k]
                     if g is None:
-                        shape, dtype = ctx._outputs_meta[n_mutated + k]
+                        shape, dtype = ctx._outputs_meta[k]
                         g = _C._full(list(shape), 0, dtype)
                     tangents.append(g.contiguous())
                 backward = compiled.compile_backward()
@@ -129,9 +126,11 @@ class _AotCompiled:
             outs = list(_call(self.forward, args))
         else:
             outs = list(self.function.apply(*args))
-        if n_mutated:
-            with torch.no_grad():
-                for pos, value in zip(traced.mutated_inputs, outs[:n_mutated]):
+        for pos, value in zip(traced.mutated_inputs, outs[:n_mutated]):
+            if value.requires_grad:
+                args[pos].copy_(value)  # the input's history continues through the compiled function
+            else:
+                with torch.no_grad():
                     args[pos].copy_(value)
         return tuple(outs[n_mutated:traced.num_fwd_outputs])
 

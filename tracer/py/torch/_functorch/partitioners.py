@@ -354,6 +354,8 @@ def _solve_min_cut(joint_graph, node_info):
         return not all(is_fusible(node, user) for user in node.users)
 
     def node_weight(node):
+        if node.meta.get("aot_runtime_epilogue_input_mutation", False):
+            return math.inf  # an input the runtime writes over after the forward
         if config.treat_parameters_as_free_to_save and node in node_info.static_inputs:
             return 0
         size = _size_of(node)

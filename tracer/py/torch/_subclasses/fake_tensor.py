@@ -80,6 +80,13 @@ class FakeTensorMode:
         if hit is not None and hit[0] is t:
             return hit[1]
         fake = _fake_copy(t, self)
+        if t.requires_grad and not t.is_leaf:
+            # A tensor with history stays a non-leaf (PyTorch's meta converter clones it), so an
+            # in-place op is allowed on its fake as on the tensor itself.
+            from torch.autograd.grad_mode import enable_grad
+
+            with enable_grad(), _prims._no_dispatch():
+                fake = _become_fake(fake.clone(), t.device, self)
         self._memo[id(t)] = (t, fake)
         return fake
 

@@ -138,7 +138,7 @@ def _unary_grad(op, x, y, g):
     if op == "erf":
         return g * (2 / math.sqrt(math.pi)) * (-x * x).exp()
     if op in ("floor", "ceil", "round", "trunc", "sign"):
-        return g * 0
+        return torch.zeros_like(g)  # exactly 0, also for an infinite or NaN incoming gradient
     if op == "reciprocal":
         return -g * y * y
     raise NotImplementedError(f"the derivative of {op} is not implemented")
@@ -201,30 +201,41 @@ def _binary_grads(op, a, b, out, g, need_a, need_b):
             gb = None
         return (g / b if need_a else None), gb
     if op == "pow":
-        ga = g * (b * a ** (b - 1)) if need_a else None
         if need_b:
+            # out * log(a): NaN for a negative base, as PyTorch's; 0 ** b for b >= 0 contributes
+            # nothing (PyTorch masks it the same way).
             base = a if _is_tensor(a) else torch.tensor(a, dtype=out.dtype)
-            safe_log = _prims.where(base > 0, base, 1).log()
-            gb = g * out * safe_log
-            # 0 ** b for b >= 0 contributes nothing (PyTorch masks it the same way).
-            gb = _prims.where((base == 0) & (b >= 0), 0.0, gb)
+            gb = g * _prims.where((base == 0) & (b >= 0), 0.0, out * base.log())
         else:
             gb = None
+        ga = None
+        if need_a:
+            # A zero exponent has derivative 0 everywhere (not 0 * a ** -1, NaN at a = 0).
+            if not _is_tensor(b):
+                ga = torch.zeros_like(g) if b == 0 else g * (b * a ** (b - 1))
+            else:
+                ga = _prims.where(b == 0.0, 0.0, g * (b * a ** (b - 1)))
         return ga, gb
     if op in ("maximum", "minimum"):
-        wins = (a > b) if op == "maximum" else (a < b)
-        ties = a == b
-        ga = _prims.where(ties, g / 2, _prims.where(wins, g, 0.0))
-        gb = _prims.where(ties, g / 2, _prims.where(wins, 0.0, g))
-        return ga, gb
+        return _max_min_grads(op == "maximum", a, b, g)
     if op == "atan2":
-        denom = a * a + b * b
-        return g * b / denom, -g * a / denom
+        # 1 / (a^2 + b^2) taken as 0 where both are 0, as PyTorch's.
+        denom = b * b + a * a
+        recip = _prims.where(denom == 0, 0.0, denom.reciprocal())
+        return g * b * recip, g * -a * recip
     if op == "remainder":
         return g, -g * (a / b).floor()
     if op == "floor_divide":
         return g * 0, g * 0
     raise NotImplementedError(f"the derivative of {op} is not implemented")
+
+
+def _max_min_grads(is_max, a, b, g):
+    """maximum/minimum: the larger (smaller) side takes the gradient, a tie splits it, and where
+    either side is NaN both take it (neither comparison holds)."""
+    share = _prims.where(a == b, g / 2, g)
+    a_loses, b_loses = (a < b, a > b) if is_max else (a > b, a < b)
+    return _prims.where(a_loses, 0.0, share), _prims.where(b_loses, 0.0, share)
 
 
 def _is_input(x):
@@ -629,14 +640,30 @@ def _clamp_name(args):
 def _clamp_backward(ctx, grads):
     x, lo, hi, _ = ctx.args
     g = grads[0]
-    inside = None
-    if lo is not None:
-        inside = x >= lo
-    if hi is not None:
-        inside = (x <= hi) if inside is None else inside & (x <= hi)
-    gx = g if inside is None else _prims.where(inside, g, 0.0)
-    glo = _prims.where(x < lo, g, 0.0) if _is_tensor(lo) else None
-    ghi = _prims.where(x > hi, g, 0.0) if _is_tensor(hi) else None
+    if not (_is_tensor(lo) or _is_tensor(hi)):
+        # Number bounds: the gradient passes strictly inside them (0 at a bound, and for NaN).
+        inside = None
+        if lo is not None:
+            inside = x > lo
+        if hi is not None:
+            inside = (x < hi) if inside is None else inside & (x < hi)
+        return [_prims.where(inside, g, 0.0), None, None]
+    if hi is None:
+        gx, glo = _max_min_grads(True, x, lo, g)
+        return [gx, glo, None]
+    if lo is None:
+        gx, ghi = _max_min_grads(False, x, hi, g)
+        return [gx, None, ghi]
+    # Both bounds (PyTorch 2.15's clamp_backward): ties with a bound split the gradient while
+    # lo < hi; where lo == hi the bound beyond x takes it all; where lo > hi, hi takes it.
+    ordered, equal = lo < hi, lo == hi
+    at_lo, at_hi = x == lo, x == hi
+    gx = _prims.where((at_lo | at_hi) & ordered, g / 2, g)
+    gx = _prims.where((x < lo) | (x > hi), 0.0, gx)
+    glo = _prims.where(at_lo, g / 2, g)
+    glo = _prims.where((ordered & (x <= lo)) | (equal & (x < lo)), glo, 0.0)
+    ghi = _prims.where(at_hi & ordered, g / 2, g)
+    ghi = _prims.where((hi < lo) | (ordered & (x >= hi)) | (equal & (x > hi)), ghi, 0.0)
     return [gx, glo, ghi]
 
 

@@ -11,7 +11,7 @@ import torch
 from torch import _C, _prims
 from torch.fx import Graph, GraphModule, Interpreter
 from torch.fx import traceback as fx_traceback
-from torch.fx.experimental.proxy_tensor import _ProxyMode, _set_val
+from torch.fx.experimental.proxy_tensor import _INPLACE, _ProxyMode, _set_val
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake
 
 
@@ -23,7 +23,7 @@ class TracedGraph:
         # Outputs of the forward part: final values of mutated inputs, then the user's outputs.
         self.num_fwd_outputs = num_fwd_outputs
         self.mutated_inputs = mutated_inputs  # input positions, in output order
-        self.differentiable_outputs = differentiable_outputs  # user output positions with a tangent
+        self.differentiable_outputs = differentiable_outputs  # forward output positions with a tangent
         self.user_outputs = user_outputs
 
 
@@ -52,6 +52,54 @@ def _fake_zeros_like(t, fake_mode):
     return _become_fake(meta, t.fake_device if isinstance(t, FakeTensor) else t.device, fake_mode)
 
 
+class _MutationProbe:
+    """A dispatch mode that notes which of `inputs` an in-place primitive writes, directly or
+    through a view."""
+
+    def __init__(self, inputs):
+        self.positions = {id(t): i for i, t in enumerate(inputs) if isinstance(t, _C.TensorBase)}
+        self.written = set()
+
+    def _prim_call(self, key, call, args):
+        at = _INPLACE.get(key)
+        if at is not None:
+            for t in (args[at], args[at]._base):
+                if id(t) in self.positions:
+                    self.written.add(self.positions[id(t)])
+        return call(*args)
+
+
+def _probe_input(value, fake_mode):
+    """A fresh fake standing for `value` with its requires_grad and leafness."""
+    fake = _fake_leaf(value, fake_mode, value.requires_grad)
+    if value.requires_grad and not value.is_leaf:
+        with _prims._no_dispatch():
+            fake = _become_fake(fake.clone(), fake.fake_device, fake_mode)
+    return fake
+
+
+def _written_with_grad(fn, flat_args):
+    """The positions of the inputs `fn` writes in place whose new value requires grad: PyTorch's
+    metadata pass before tracing, run once on fake tensors with autograd on."""
+    fake_mode = FakeTensorMode(allow_non_fake_inputs=True)
+    grad_was = _C.is_grad_enabled()
+    _C._set_grad_enabled(True)
+    try:
+        inputs = [_probe_input(v, fake_mode) if isinstance(v, _C.TensorBase) else v for v in flat_args]
+        probe = _MutationProbe(inputs)
+        fake_mode.__enter__()
+        _prims._modes.append(probe)
+        try:
+            fn(*inputs)
+        finally:
+            _prims._modes.remove(probe)
+            fake_mode.__exit__(None, None, None)
+    finally:
+        _C._set_grad_enabled(grad_was)
+    # Autograd records a write once every mode has seen it: look at the inputs afterwards.
+    return {i for i in probe.written if inputs[i].requires_grad}
+
+
 def trace(fn, flat_args, *, joint):
     """Traces `fn(*flat_args)` (flat_args: tensors and constants). With `joint`, the backward
     too, for the outputs that require grad with respect to the inputs that do."""
@@ -74,17 +122,29 @@ def trace(fn, flat_args, *, joint):
             node.meta["val"] = value
             inputs.append(value)
 
+    # An input written in place whose new value requires grad is cloned first, as PyTorch
+    # does: autograd differentiates with respect to the value before the write, and the
+    # placeholder, which the runtime overwrites after the forward, is never saved for backward.
+    primals = list(inputs)
+    written = _written_with_grad(fn, flat_args) if joint else set()
+
     fake_mode.__enter__()
     _prims._modes.append(mode)
     grad_was = _C.is_grad_enabled()
     try:
         _C._set_grad_enabled(joint)
+        for i in sorted(written):
+            inputs[i] = primals[i].clone()
+            mode.input_nodes[id(inputs[i])] = (inputs[i], placeholders[i])
+            # Written over after the forward returns, so the partitioner must not save it.
+            placeholders[i].meta["aot_runtime_epilogue_input_mutation"] = True
         with fx_traceback.preserve_node_meta():
             outs = fn(*inputs)
         user_outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
         mutated = [(i, mode.mutated_inputs[p]) for i, p in enumerate(placeholders) if p in mode.mutated_inputs]
         fw_outs = [t for _, t in mutated] + user_outs
-        differentiable = [k for k, o in enumerate(user_outs)
+        # Tangents come in forward-output order: written inputs' new values, then the user's.
+        differentiable = [k for k, o in enumerate(fw_outs)
                           if isinstance(o, _C.TensorBase) and o.requires_grad and o.dtype.is_floating_point]
         if not joint:
             graph.output(tuple(mode.node_of(fw_outs)))
@@ -92,7 +152,7 @@ def trace(fn, flat_args, *, joint):
             tangents = []
             anchor = placeholders[-1] if placeholders else None
             for k in differentiable:
-                t = _fake_zeros_like(user_outs[k], fake_mode)
+                t = _fake_zeros_like(fw_outs[k], fake_mode)
                 ctx = graph.inserting_after(anchor) if anchor is not None else graph.inserting_before(None)
                 with ctx:
                     node = graph.placeholder(f"tangents_{len(tangents) + 1}")
@@ -100,16 +160,16 @@ def trace(fn, flat_args, *, joint):
                 _set_val(node, t)
                 mode.track(t, node)
                 tangents.append(t)
-            wrt = [x for x in inputs if isinstance(x, _C.TensorBase) and x.requires_grad]
+            wrt = [x for x in primals if isinstance(x, _C.TensorBase) and x.requires_grad]
             grads = [None] * len(wrt)
             if differentiable and wrt:
                 mode.trace_backward = True
                 _C._set_grad_enabled(False)
-                grads = torch.autograd.grad([user_outs[k] for k in differentiable], wrt, tangents,
+                grads = torch.autograd.grad([fw_outs[k] for k in differentiable], wrt, tangents,
                                             allow_unused=True)
                 mode.trace_backward = False
             by_input = {id(x): g for x, g in zip(wrt, grads)}
-            input_grads = [by_input.get(id(x)) if isinstance(x, _C.TensorBase) else None for x in inputs]
+            input_grads = [by_input.get(id(x)) if isinstance(x, _C.TensorBase) else None for x in primals]
             graph.output(tuple(mode.node_of(fw_outs + input_grads)))
     finally:
         _C._set_grad_enabled(grad_was)

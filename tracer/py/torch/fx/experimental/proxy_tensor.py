@@ -213,7 +213,25 @@ class _ProxyMode:
             raise NotImplementedError(f"smelt: no functional form for in-place {key}")
         op = _functional_op(lowered.op)
         out = call(*args)
-        self._record(lowered, op, target)
+        # The functional op's result takes the promoted dtype (`f16.sub_(f32)` computes
+        # `sub` in f32) while the in-place op keeps the target's: PyTorch's functionalization
+        # casts back with `_to_copy`. The op is run again, unrecorded, for its metadata.
+        with _prims._no_dispatch():
+            result = op(*lowered.args, **lowered.kwargs)
+        if result.dtype == target.dtype:
+            self._record(lowered, op, target)
+        else:
+            from torch._subclasses.fake_tensor import _become_fake
+
+            if result.device.type == "meta":
+                result = _become_fake(result, target.device, None)
+            node = self._record(lowered, op, result)
+            to_copy = torch.ops.aten._to_copy.default
+            cast = self.graph.call_function(to_copy, (node,), {"dtype": target.dtype, "layout": torch.strided},
+                                            name=self.graph._target_to_str(to_copy.overloadpacket.__name__))
+            self.stamp(cast)
+            _set_val(cast, target)
+            self.track(target, cast)
         hit = self.input_nodes.get(id(target))
         if hit is not None and hit[0] is target:
             self.mutated_inputs[hit[1]] = target

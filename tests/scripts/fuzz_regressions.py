@@ -1,0 +1,131 @@
+# What the differential fuzzer (tests/fuzz/) found, each reduced to a few lines: every case runs
+# eagerly and under torch.compile with eager, aot_eager and inductor, and prints what each gave.
+# The expected output is PyTorch 2.15's (+ Inductor), so every backend must agree with eager.
+import torch
+
+
+def show(value):
+    if isinstance(value, torch.Tensor):
+        return f"{value.dtype} {list(value.shape)} {value.detach().reshape(-1).tolist()}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(show(v) for v in value) + ")"
+    return repr(value)
+
+
+def case(name, fn, *make_inputs):
+    print(f"== {name}")
+    for backend in (None, "eager", "aot_eager", "inductor"):
+        torch._dynamo.reset()
+        inputs = [make() for make in make_inputs]
+        f = fn if backend is None else torch.compile(fn, backend=backend)
+        try:
+            out = show(f(*inputs))
+        except Exception as e:  # noqa: BLE001 - the exception type is part of the result
+            out = f"raised {type(e).__name__}"
+        print(f"  {backend or 'not compiled'}: {out}")
+
+
+def grads(name, fn, *make_inputs, grad=None):
+    print(f"== gradient: {name}")
+    for backend in (None, "aot_eager", "inductor"):
+        torch._dynamo.reset()
+        inputs = [make().requires_grad_(True) for make in make_inputs]
+        f = fn if backend is None else torch.compile(fn, backend=backend)
+        out = f(*inputs)
+        out.backward(grad if grad is not None else torch.ones_like(out))
+        print(f"  {backend or 'not compiled'}: {show([x.grad for x in inputs])}")
+
+
+def arange(*shape, dtype=torch.float32):
+    return lambda: torch.arange(torch.Size(shape).numel(), dtype=dtype).reshape(shape) - 2
+
+
+def const(values, dtype=torch.float32):
+    return lambda: torch.tensor(values, dtype=dtype)
+
+
+# Compiled results that differed from eager.
+case("narrow with a negative start", lambda x: x.narrow(-1, -3, 3), arange(2, 4))
+case("bool + bool", lambda b: b + b, const([True, False, True], torch.bool))
+case("True + bool", lambda b: True + b, const([True, False, True], torch.bool))
+case("bool * bool", lambda b, c: b * c, const([True, False, True], torch.bool), const([True, True, False], torch.bool))
+case("maximum of bools", lambda b: torch.maximum(b, b), const([True, False, True], torch.bool))
+case("sum of bool + bool", lambda b, c: (b + c).sum(), const([True, False, True], torch.bool),
+     const([True, True, False], torch.bool))
+case("sign of nan and zeros", torch.sign, const([float("nan"), -0.0, 0.0, -2.0, 3.0]))
+case("in-place sub keeps self's dtype", lambda a, b: a.clone().sub_(b).mul_(2), const([1.0, 2.5, -3.0], torch.float16),
+     const([0.5, 1.0, 1.0]))
+case("remainder by a constant", lambda x: x % 1e-3, const([1.0, 0.5, -1.0], torch.float64))
+case("remainder of tensors", torch.remainder, const([5.3, -5.3, 7.0], torch.float64), const([0.1, 0.1, 0.7], torch.float64))
+# Eager only: PyTorch's Inductor rounds this one differently from its own eager, so smelt
+# follows eager under every backend (the JIT leaves floor division to the eager kernel).
+print("== floor division from the exact fmod (eager):", show(const([1.0, 0.5, -1.0, 7.0], torch.float64)() // 1e-3),
+      show(const([7.0, -7.0], torch.float64)() // const([0.7, 0.7], torch.float64)()))
+
+# Crashes and compile failures.
+case("sum over dim 0 of a 0-dim tensor", lambda s: (s.sum(0), s.sum(-1), s.mean(0), s.amax(0)), const(1.5))
+case("integer floor division", lambda x: x // x, const([3, 4, 5], torch.int64))
+
+
+def many_stack_values(x):
+    z1, z2 = x + 1, x + 2
+    return torch.stack([x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, print("  (graph break)") or x, z1 * z2]).sum(0)
+
+
+case("a graph break with 17 values on the stack", many_stack_values, const([1.0, 2.0]))
+
+
+def update_after_break(x):
+    y = x * 2
+    torch._dynamo.graph_break()
+    y.add_(1)
+    return y.sum()
+
+
+grads("in-place update after a graph break", update_after_break, const([1.0, 2.0, 3.0]))
+
+
+def write_input(y, w):
+    y.mul_(w)
+    return (y * 3).sum()
+
+
+print("== an input written in place takes gradients through the write")
+for backend in (None, "aot_eager", "inductor"):
+    torch._dynamo.reset()
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    f = write_input if backend is None else torch.compile(write_input, backend=backend)
+    out = f(y, w)
+    ((y * y).sum() + out).backward()
+    print(f"  {backend or 'not compiled'}: {show([out, y, x.grad, w.grad])}")
+
+# Gradients that differed from PyTorch's.
+for op in ("round", "floor", "ceil", "trunc", "sign"):
+    grads(f"{op} of a non-finite gradient", getattr(torch, op), const([0.5, -1.5, 2.0]),
+          grad=torch.tensor([float("inf"), float("nan"), 1.0]))
+grads("clamp at its number bounds", lambda x: x.clamp(-1.5, 2.0), const([0.5, -1.5, 2.0, 3.0]))
+grads("clamp_min at its bound", lambda x: x.clamp_min(0.5), const([0.5, 0.0, 1.0]))
+grads("hardtanh at its bounds", torch.nn.functional.hardtanh, const([-1.0, 1.0, 0.5]))
+grads("clamp with tensor bounds", lambda x, lo, hi: torch.clamp(x, lo, hi), const([0.0, 1.0, 2.0, 3.0, 1.0, 5.0, 2.0]),
+      const([1.0, 1.0, 1.0, 1.0, 1.0, 4.0, 4.0]), const([2.0, 2.0, 2.0, 2.0, 1.0, 3.0, 3.0]))
+grads("clamp with a tensor min", lambda x, lo: torch.clamp(x, min=lo), const([0.0, 1.0, float("nan")]),
+      const([1.0, 1.0, 0.0]))
+grads("x ** e for negative x", lambda x, e: x ** e, const([-2.0, 2.0, 0.0]), const([2.0, 2.0, 2.0]))
+grads("x ** 0", lambda x: x ** 0, const([0.0, 2.0]))
+grads("atan2 at the origin", torch.atan2, const([0.0, 1.0]), const([0.0, 1.0]))
+grads("maximum with nan", torch.maximum, const([float("nan"), 1.0, 2.0]), const([1.0, float("nan"), 2.0]))
+grads("minimum with nan", torch.minimum, const([float("nan"), 1.0, 2.0]), const([1.0, float("nan"), 2.0]))
+
+# Gaps: functions that were missing or raised where PyTorch does not.
+case("std and var over dim 0 of a 0-dim tensor", lambda s: (s.std(0), s.var(0, correction=0)), const(1.5))
+case("logsumexp over an empty dim", lambda x: (x.logsumexp(0), x.logsumexp(1)), lambda: torch.zeros(0, 3))
+case("div with rounding modes", lambda x: (torch.div(x, 2, rounding_mode="floor"), x.div(2, rounding_mode="trunc")),
+     const([[1.0, -2.5, 3.0], [4.0, 5.0, -6.5]]))
+case("integer div with rounding modes", lambda x: (x.div(2, rounding_mode="trunc"), x.div(-2, rounding_mode="floor")),
+     const([-5, -4, 3, 7], torch.int64))
+case("nan_to_num", lambda x: (torch.nan_to_num(x), x.nan_to_num(0.5, 2.0, -2.0)),
+     const([float("nan"), float("inf"), -float("inf"), 1.0]))
+case("mT and dot", lambda x, v: (x.mT, torch.dot(v, v), v.dot(v + 1)), const([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+     const([1.0, -2.0]))
