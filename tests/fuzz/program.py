@@ -284,4 +284,14 @@ def generate(seed):
             values.append(Value(target, env[target]))
     tensors = [v.name for v in values[len(inputs):]] or ["x0"]
     outputs = rng.sample(tensors, min(len(tensors), rng.randint(1, 3)))
+    if any(src.startswith(("torch._dynamo.graph_break", "if ")) for _, src in statements):
+        # Across a graph break every value is returned: a value live across the break but unused
+        # after it gets an undefined gradient, which compiled code (PyTorch's too) takes as a zero
+        # tangent, so gradients would differ from eager's as PyTorch's own do (None for zeros,
+        # 0 * NaN = NaN).
+        outputs = tensors
+    if raises and statements[-1][0] is not None:
+        # The raising statement's value is returned: compiled code may drop dead code (as
+        # PyTorch's does) and with it an error eager would raise.
+        outputs.append(statements[-1][0])
     return Program(inputs, statements, outputs, raises)

@@ -7,6 +7,7 @@ mod cli_modes;
 mod errors;
 mod examples;
 mod exit_status;
+mod fuzz_batch;
 mod graph_snapshots;
 mod jit_backend;
 mod native_boundary;

@@ -49,6 +49,16 @@ def _become_fake(t, device, mode):
     return t
 
 
+def _with_history(fake, mode):
+    """`fake` made a non-leaf (a clone, recorded by autograd only): the fake of a tensor with
+    history, on which in-place ops are allowed as on the tensor itself (PyTorch's meta converter
+    clones such tensors too)."""
+    from torch.autograd.grad_mode import enable_grad
+
+    with enable_grad(), _prims._no_dispatch():
+        return _become_fake(fake.clone(), fake.fake_device, mode)
+
+
 def _fake_copy(t, mode):
     """A FakeTensor with real (or meta) tensor `t`'s layout, device and requires_grad."""
     fake = _become_fake(t._to_meta(), t.device, mode)
@@ -81,12 +91,7 @@ class FakeTensorMode:
             return hit[1]
         fake = _fake_copy(t, self)
         if t.requires_grad and not t.is_leaf:
-            # A tensor with history stays a non-leaf (PyTorch's meta converter clones it), so an
-            # in-place op is allowed on its fake as on the tensor itself.
-            from torch.autograd.grad_mode import enable_grad
-
-            with enable_grad(), _prims._no_dispatch():
-                fake = _become_fake(fake.clone(), t.device, self)
+            fake = _with_history(fake, self)
         self._memo[id(t)] = (t, fake)
         return fake
 

@@ -12,7 +12,7 @@ from torch import _C, _prims
 from torch.fx import Graph, GraphModule, Interpreter
 from torch.fx import traceback as fx_traceback
 from torch.fx.experimental.proxy_tensor import _INPLACE, _ProxyMode, _set_val
-from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake
+from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake, _with_history
 
 
 class TracedGraph:
@@ -72,10 +72,7 @@ class _MutationProbe:
 def _probe_input(value, fake_mode):
     """A fresh fake standing for `value` with its requires_grad and leafness."""
     fake = _fake_leaf(value, fake_mode, value.requires_grad)
-    if value.requires_grad and not value.is_leaf:
-        with _prims._no_dispatch():
-            fake = _become_fake(fake.clone(), fake.fake_device, fake_mode)
-    return fake
+    return _with_history(fake, fake_mode) if value.requires_grad and not value.is_leaf else fake
 
 
 def _written_with_grad(fn, flat_args):

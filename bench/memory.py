@@ -1,0 +1,57 @@
+"""Resident memory over many compiled calls and many recompiles: both should stay flat once
+warm (a leak per call or per compile shows as steady growth). Runs unmodified under smelt and
+under CPython + PyTorch:
+
+    smelt run bench/memory.py [CALLS] [COMPILES]
+    python bench/memory.py [CALLS] [COMPILES]
+
+Prints resident memory (from /proc/self/statm, Linux) at checkpoints, and the growth from the
+first checkpoint after warm-up to the last.
+"""
+import os
+import sys
+
+import torch
+
+CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+COMPILES = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mib():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE / 2**20
+
+
+def model(x, w):
+    return torch.relu(x @ w).sum(-1) * 0.5
+
+
+def report(label, points):
+    print(f"{label}: " + ", ".join(f"{n}: {mib:.1f} MiB" for n, mib in points))
+    warm = points[1][1]
+    print(f"{label}: growth after warm-up {points[-1][1] - warm:+.1f} MiB "
+          f"over {points[-1][0] - points[1][0]} iterations")
+
+
+x = torch.randn(8, 16)
+w = torch.randn(16, 16)
+compiled = torch.compile(model)
+points = []
+step = CALLS // 10
+for i in range(CALLS + 1):
+    if i % step == 0:
+        points.append((i, rss_mib()))
+    if i < CALLS:
+        compiled(x, w)
+report("compiled calls", points)
+
+points = []
+step = max(COMPILES // 10, 1)
+for i in range(COMPILES + 1):
+    if i % step == 0:
+        points.append((i, rss_mib()))
+    if i < COMPILES:
+        torch._dynamo.reset()
+        torch.compile(model)(x, w)
+report("recompiles", points)
