@@ -241,9 +241,10 @@ def save_reproducer(seed, r, backends, out_dir, timeout):
 def record(seed, count, path):
     rows = []
     for i in range(count):
-        program = generate(seed * 1_000_003 + i)
+        trace = []
+        program = generate(seed * 1_000_003 + i, trace)
         r = _run(program.function(), program.make_inputs(), False)
-        rows.append({"id": i, "source": program.render(),
+        rows.append({"id": i, "source": program.render(), "trace": trace,
                      "raised": type(r["raised"]).__name__ if "raised" in r else None,
                      "outputs": r.get("outputs")})
     with open(path, "w") as fh:
@@ -255,13 +256,19 @@ def compare(seed, count, path):
         want = {r["id"]: r for r in json.load(fh)}
     bad = 0
     for i in range(count):
-        program = generate(seed * 1_000_003 + i)
+        trace = []
+        program = generate(seed * 1_000_003 + i, trace)
         r = _run(program.function(), program.make_inputs(), False)
         ref = want.get(i)
         if ref is None:
             continue
         if ref["source"] != program.render():
-            print(f"program {i}: generated differently here (an op behaves differently while generating)")
+            # Generation diverged: a candidate statement raised on one side only. Name it.
+            for (src, mine), (_, theirs) in zip(trace, ref["trace"]):
+                if mine != theirs:
+                    print(f"program {i}: statement raised {mine} here, {theirs} in PyTorch:\n    "
+                          + src.replace("\n", "\n    "))
+                    break
             bad += 1
             continue
         mine = type(r["raised"]).__name__ if "raised" in r else None

@@ -248,8 +248,9 @@ def _candidates(rng, values, fresh):
     return t, f"if {a.name}.sum() > 0:\n    {t} = {a.name} + 1\nelse:\n    {t} = {a.name} * 2"
 
 
-def generate(seed):
-    """The program for `seed`: 3-25 statements over 1-3 inputs."""
+def generate(seed, trace=None):
+    """The program for `seed`: 3-25 statements over 1-3 inputs. `trace`, a list, receives each
+    candidate statement and the exception type it raised (None when it ran)."""
     rng = random.Random(seed)
     inputs = []
     first = _shape(rng)
@@ -272,7 +273,11 @@ def generate(seed):
         trial = dict(env)
         try:
             exec(src, trial)
-        except Exception:
+            if trace is not None:
+                trace.append((src, None))
+        except Exception as e:
+            if trace is not None:
+                trace.append((src, type(e).__name__))
             if rng.random() < 0.1:
                 statements.append((target, src))
                 raises = True

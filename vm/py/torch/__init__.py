@@ -242,6 +242,10 @@ def clamp(input, min=None, max=None):
 clip = clamp
 
 
+def square(input):
+    return input.square()
+
+
 def clamp_min(input, min):
     return input.clamp_min(min)
 
