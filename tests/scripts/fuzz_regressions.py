@@ -129,3 +129,22 @@ case("nan_to_num", lambda x: (torch.nan_to_num(x), x.nan_to_num(0.5, 2.0, -2.0))
      const([float("nan"), float("inf"), -float("inf"), 1.0]))
 case("mT and dot", lambda x, v: (x.mT, torch.dot(v, v), v.dot(v + 1)), const([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
      const([1.0, -2.0]))
+
+# Eager differences from PyTorch the fuzzer's --compare mode found.
+print("== eager: errors and promotions as PyTorch's")
+for name, fn in [
+    ("bool - int", lambda: torch.tensor([True, False]) - torch.tensor([1, 2])),
+    ("int - True", lambda: torch.tensor([1, 2]) - True),
+    ("int.sigmoid_()", lambda: torch.tensor([1, 2]).sigmoid_()),
+    ("int.clamp(min=0.5)", lambda: torch.tensor([1, 2]).clamp(min=0.5)),
+    ("bool.clamp(min=1)", lambda: torch.tensor([True, False]).clamp(min=1)),
+    ("bool.clamp(min=True)", lambda: torch.tensor([True, False]).clamp(min=True)),
+    ("int.round_()", lambda: torch.tensor([1, 2]).round_()),
+    ("softmax of ints over dim 0", lambda: torch.tensor([[1, 2], [3, 4]]).softmax(0)),
+    ("var of ints", lambda: torch.tensor([1, 2]).var()),
+    ("torch.square", lambda: torch.square(torch.tensor([1.5, -2.0]))),
+]:
+    try:
+        print(f"  {name}: {show(fn())}")
+    except Exception as e:  # noqa: BLE001 - the exception is the result
+        print(f"  {name}: {type(e).__name__}: {e}")

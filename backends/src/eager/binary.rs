@@ -31,6 +31,13 @@ impl Operand<'_> {
         }
     }
 
+    fn is_bool(&self) -> bool {
+        match self {
+            Operand::Tensor(t) => t.dtype() == DType::Bool,
+            Operand::Scalar(s) => matches!(s, Scalar::Bool(_)),
+        }
+    }
+
     /// The operand as a tensor of `dtype` (a Python number becomes a 0-dim tensor).
     pub fn as_tensor(&self, dtype: DType) -> Tensor {
         match self {
@@ -317,6 +324,7 @@ fn prepare(
     a: Operand,
     b: Operand,
 ) -> OpResult<(DType, DType, Vec<usize>, Tensor, Tensor)> {
+    op.check_bool_operands(a.is_bool(), b.is_bool())?;
     let promoted = result_type(&[a.promoted(), b.promoted()]);
     let compute = op.compute_dtype(promoted)?;
     let out_dtype = op.result_dtype(compute);

@@ -123,6 +123,18 @@ impl BinaryOp {
         }
     }
 
+    /// What PyTorch refuses before promotion, from which operands are bool (tensors or Python
+    /// bools): subtraction with one bool operand. Two bools are refused by `compute_dtype`, with
+    /// PyTorch's other message.
+    pub fn check_bool_operands(self, a_bool: bool, b_bool: bool) -> OpResult<()> {
+        if self == BinaryOp::Sub && a_bool != b_bool {
+            return Err(OpError::not_implemented(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+            ));
+        }
+        Ok(())
+    }
+
     /// The dtype operands are converted to before computing, given their promoted dtype.
     pub fn compute_dtype(self, promoted: DType) -> OpResult<DType> {
         let kernel = match (self, promoted.category()) {

@@ -72,12 +72,28 @@ def layer_norm(x, normalized_shape, weight, bias, eps):
 
 
 def clamp(x, min, max, kind="clamp"):
+    # Number bounds take part in type promotion as Python numbers do (an int tensor clamped
+    # at 0.5 is a float tensor), as in PyTorch.
+    dtype = x.dtype
+    for bound in (min, max):
+        if bound is not None and not hasattr(bound, "dtype"):
+            dtype = _C.promote_types(dtype, _number_dtype(bound, dtype))
     out = x
     if min is not None:
-        out = out.maximum(_C._full([], min, x.dtype) if not hasattr(min, "dtype") else min)
+        out = out.maximum(_C._full([], min, dtype) if not hasattr(min, "dtype") else min)
     if max is not None:
-        out = out.minimum(_C._full([], max, x.dtype) if not hasattr(max, "dtype") else max)
+        out = out.minimum(_C._full([], max, dtype) if not hasattr(max, "dtype") else max)
     return out if out is not x else x.clone()
+
+
+def _number_dtype(number, dtype):
+    """The dtype a Python number promotes `dtype` to: a number only wins over a lower category
+    (bool < integer < floating), and then takes that category's default."""
+    if isinstance(number, bool):
+        return dtype
+    if isinstance(number, int):
+        return torch.int64 if dtype == torch.bool else dtype
+    return dtype if dtype.is_floating_point else torch.get_default_dtype()
 
 
 def mse_loss(input, target, reduction):

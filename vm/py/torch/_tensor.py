@@ -359,9 +359,11 @@ class Tensor(_C.TensorBase):
         return _rewrite(self, lambda src: src.clamp(min, max))
 
     def clamp_min(self, min):
+        _clamp_bool_check(self, min, None)
         return _prims.clamp(self, min, None, "clamp_min")
 
     def clamp_max(self, max):
+        _clamp_bool_check(self, None, max)
         return _prims.clamp(self, None, max, "clamp_max")
 
     clip_ = clamp_
@@ -506,9 +508,13 @@ class Tensor(_C.TensorBase):
         scale = 10.0**decimals
         return _prims.unary("round", self * scale) / scale
 
+    def round_(self, decimals=0):
+        return _rewrite(self, lambda src: src.round(decimals))
+
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        _clamp_bool_check(self, min, max)
         return _prims.clamp(self, min, max, "clamp")
 
     clip = clamp
@@ -539,7 +545,7 @@ class Tensor(_C.TensorBase):
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if not self.dtype.is_floating_point:
-            raise RuntimeError("std and var only support floating point and complex dtypes")
+            raise NotImplementedError("std and var only support floating point and complex dtypes")
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         dims = _dims_arg(dim)
@@ -556,12 +562,12 @@ class Tensor(_C.TensorBase):
 
     def softmax(self, dim, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        _need_float(x, "softmax_lastdim_kernel_impl")
+        _need_float(x, _softmax_kernel("softmax", x, dim))
         return _prims.softmax(x, dim)
 
     def log_softmax(self, dim, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        _need_float(x, "log_softmax_lastdim_kernel_impl")
+        _need_float(x, _softmax_kernel("log_softmax", x, dim))
         return _prims.log_softmax(x, dim)
 
     def logsumexp(self, dim, keepdim=False):
@@ -855,9 +861,22 @@ class Tensor(_C.TensorBase):
 
 def _rewrite(t, compute):
     """`t.copy_(compute(t))` for in-place methods built from out-of-place ops: under autograd the
-    op reads a copy, so what it saved is not the tensor the write then changes."""
+    op reads a copy, so what it saved is not the tensor the write then changes. As PyTorch's
+    in-place kernels, it refuses a result `t` cannot hold (`int.sigmoid_()`)."""
     src = t.clone() if t.requires_grad and _C.is_grad_enabled() else t
-    return t.copy_(compute(src))
+    out = compute(src)
+    if not _torch().can_cast(out.dtype, t.dtype):
+        raise RuntimeError(f"result type {out.dtype._scalar_type_name} can't be cast to the desired output type "
+                           f"{t.dtype._scalar_type_name}")
+    return t.copy_(out)
+
+
+def _clamp_bool_check(t, lo, hi):
+    # PyTorch has no bool kernel for clamp: bool bounds on a bool tensor (other numbers promote it).
+    if t.dtype is _DTYPES["bool"] and all(b is None or isinstance(b, bool) for b in (lo, hi)):
+        kernel = "clamp_scalar_cpu" if lo is not None and hi is not None else (
+            "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _arg_extreme(t, dim, keepdim, is_max):
@@ -891,7 +910,13 @@ def _extreme(t, dim, keepdim, is_max):
 
 def _need_float(x, kernel):
     if not x.dtype.is_floating_point:
-        raise RuntimeError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x.dtype]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x.dtype]}\'')
+
+
+def _softmax_kernel(name, x, dim):
+    # PyTorch names the kernel by whether the softmax runs along the last dim.
+    last = x.dim() == 0 or _wrap(dim, x.dim()) == x.dim() - 1
+    return f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
 
 
 def _reshape(t, shape):
