@@ -12,9 +12,10 @@ import _smelt
 # (the runtime API), tracer/py (what records graphs: _dynamo, fx, _functorch ...) and
 # backends/py (what compiles them: _inductor). Frozen into the binary they are one set of
 # modules; loaded from a checkout (SMELT_SRC), the package's path spans the three trees.
-if _smelt._python_source_trees():
-    __path__ = [tree + "/torch" for tree in _smelt._python_source_trees()]
-del _smelt
+_trees = _smelt._python_source_trees()
+if _trees:
+    __path__ = [tree + "/torch" for tree in _trees]
+del _smelt, _trees
 
 from torch import _C
 from torch import _prims
@@ -219,6 +220,8 @@ def dot(input, other):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return input.nan_to_num(nan, posinf, neginf)
+
+
 greater = gt
 less = lt
 

@@ -78,6 +78,10 @@ def clamp(x, min, max, kind="clamp"):
     for bound in (min, max):
         if bound is not None and not hasattr(bound, "dtype"):
             dtype = _C.promote_types(dtype, _number_dtype(bound, dtype))
+    if dtype == torch.bool and not any(hasattr(b, "dtype") for b in (min, max)):
+        # PyTorch has no bool kernel for clamp with number bounds (bool bounds on a bool tensor).
+        which = "clamp" if min is not None and max is not None else ("clamp_min" if min is not None else "clamp_max")
+        raise NotImplementedError(f'"{which}_scalar_cpu" not implemented for \'Bool\'')
     out = x
     if min is not None:
         out = out.maximum(_C._full([], min, dtype) if not hasattr(min, "dtype") else min)

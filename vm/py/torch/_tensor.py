@@ -359,11 +359,9 @@ class Tensor(_C.TensorBase):
         return _rewrite(self, lambda src: src.clamp(min, max))
 
     def clamp_min(self, min):
-        _clamp_bool_check(self, min, None)
         return _prims.clamp(self, min, None, "clamp_min")
 
     def clamp_max(self, max):
-        _clamp_bool_check(self, None, max)
         return _prims.clamp(self, None, max, "clamp_max")
 
     clip_ = clamp_
@@ -514,7 +512,6 @@ class Tensor(_C.TensorBase):
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        _clamp_bool_check(self, min, max)
         return _prims.clamp(self, min, max, "clamp")
 
     clip = clamp
@@ -869,14 +866,6 @@ def _rewrite(t, compute):
         raise RuntimeError(f"result type {out.dtype._scalar_type_name} can't be cast to the desired output type "
                            f"{t.dtype._scalar_type_name}")
     return t.copy_(out)
-
-
-def _clamp_bool_check(t, lo, hi):
-    # PyTorch has no bool kernel for clamp: bool bounds on a bool tensor (other numbers promote it).
-    if t.dtype is _DTYPES["bool"] and all(b is None or isinstance(b, bool) for b in (lo, hi)):
-        kernel = "clamp_scalar_cpu" if lo is not None and hi is not None else (
-            "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu")
-        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def _arg_extreme(t, dim, keepdim, is_max):
