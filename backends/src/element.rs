@@ -130,13 +130,15 @@ macro_rules! half_element {
                 self.to_f64()
             }
             fn from_f64(v: f64) -> Self {
-                <$t>::from_f64(v)
+                // Through float32, as PyTorch converts (c10's half types are built from a
+                // float): `half`'s own conversion drops the double's low bits before rounding.
+                <$t>::from_f32(v as f32)
             }
             fn to_i64(self) -> i64 {
                 self.to_f32() as i64
             }
             fn from_i64(v: i64) -> Self {
-                <$t>::from_f64(v as f64)
+                <$t>::from_f32(v as f32)
             }
             fn to_f32(self) -> f32 {
                 self.to_f32()

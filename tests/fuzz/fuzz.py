@@ -267,7 +267,9 @@ def compare(seed, count, path):
             for (src, mine), (_, theirs) in zip(trace, ref["trace"]):
                 if mine != theirs:
                     print(f"program {i}: statement raised {mine} here, {theirs} in PyTorch:\n    "
-                          + src.replace("\n", "\n    "))
+                          + src.replace("\n", "\n    ") + "\nin PyTorch's program, over "
+                          + ", ".join(f"x{k} = {input_source(spec)}" for k, spec in enumerate(program.inputs))
+                          + f":\n{ref['source']}")
                     break
             bad += 1
             continue

@@ -92,4 +92,6 @@ scripts!(
     aot_autograd_gradients,
     aot_mlp_training,
     fuzz_regressions,
+    random_parity,
+    float_repr,
 );

@@ -143,6 +143,12 @@ for name, fn in [
     ("softmax of ints over dim 0", lambda: torch.tensor([[1, 2], [3, 4]]).softmax(0)),
     ("var of ints", lambda: torch.tensor([1, 2]).var()),
     ("torch.square", lambda: torch.square(torch.tensor([1.5, -2.0]))),
+    ("square of bools", lambda: torch.square(torch.tensor([True, False]))),
+    ("bool.square_()", lambda: torch.tensor([True, False]).square_()),
+    ("int.square_()", lambda: torch.tensor([3, -2]).square_()),
+    ("softmax of an empty int tensor", lambda: torch.zeros(0, 3, dtype=torch.int64).softmax(1)),
+    ("log_softmax over an empty dim", lambda: torch.zeros(2, 0, 2, dtype=torch.float64).log_softmax(1)),
+    ("softmax of an empty bool tensor, dim out of range", lambda: torch.zeros(2, 0, dtype=torch.bool).softmax(2)),
 ]:
     try:
         print(f"  {name}: {show(fn())}")

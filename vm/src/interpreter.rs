@@ -115,7 +115,10 @@ pub fn build(config: Config) -> Result<Interpreter, String> {
     } else {
         builder
     };
-    Ok(builder.init_hook(point_stdlib_dir_at_frozen_lib).build())
+    Ok(builder
+        .init_hook(point_stdlib_dir_at_frozen_lib)
+        .init_hook(|vm| crate::float_repr::install(vm))
+        .build())
 }
 
 fn point_stdlib_dir_at_frozen_lib(vm: &mut VirtualMachine) {

@@ -2,6 +2,7 @@
 //! `torch` package, the ways of running code (file, `-c`, `-m`, stdin) and the REPL.
 
 pub mod cli;
+pub mod float_repr;
 pub mod interpreter;
 pub mod native;
 pub mod repl;

@@ -57,7 +57,7 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: DType) -> OpResul
             let v = if all_int {
                 T::from_i64(a as i64 + i as i64 * st as i64)
             } else {
-                T::from_f64(a + i as f64 * st)
+                <T as Element>::from_f64(a + i as f64 * st)
             };
             // SAFETY: i < len elements of a fresh contiguous tensor.
             unsafe { *p.add(i) = v };

@@ -3,6 +3,7 @@
 
 mod along_dim;
 mod binary;
+mod box_muller;
 mod copy;
 mod create;
 mod index;

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use rand_mt::Mt;
 use smelt_tracer::{DType, OpError, OpResult};
 
+use super::box_muller;
+
 use crate::element::Element;
 use crate::tensor::Tensor;
 use crate::with_element;
@@ -49,6 +51,23 @@ impl Generator {
             (self.random64() & ((1u64 << 53) - 1)) as f64 * (-53f64).exp2()
         } else {
             (self.random() & ((1u32 << 24) - 1)) as f64 * (-24f64).exp2()
+        }
+    }
+
+    /// `uniform_real_distribution(from, to)`: the bounds are first cast to the dtype; float64
+    /// computes in double, narrower dtypes compute the float32 value and round it, giving the
+    /// lower bound where rounding reaches the upper one.
+    fn uniform(&mut self, dtype: DType, from: f64, to: f64) -> f64 {
+        let x = self.uniform01(dtype);
+        if dtype == DType::Float64 {
+            return x * (to - from) + from;
+        }
+        let (from32, to32) = (from as f32 as f64, to as f32 as f64);
+        let v = round_to(dtype, (x * (to32 - from32) + from32) as f32 as f64);
+        if v == round_to(dtype, to) && dtype != DType::Float32 {
+            round_to(dtype, from)
+        } else {
+            v
         }
     }
 
@@ -119,9 +138,7 @@ fn check_float(dtype: DType, what: &str) -> OpResult<()> {
 pub fn uniform(shape: &[usize], low: f64, high: f64, dtype: DType) -> OpResult<Tensor> {
     check_float(dtype, "check_uniform_bounds")?;
     let t = Tensor::zeros(shape, dtype);
-    with_default(
-        |g| with_element!(dtype, T => write_all::<T>(&t, || low + (high - low) * g.uniform01(dtype))),
-    );
+    with_default(|g| with_element!(dtype, T => write_all::<T>(&t, || g.uniform(dtype, low, high))));
     Ok(t)
 }
 
@@ -133,44 +150,71 @@ pub fn normal(shape: &[usize], mean: f64, std: f64, dtype: DType) -> OpResult<Te
     let n = t.numel();
     let values: Vec<f64> = with_default(|g| {
         if n < 16 {
-            // Small tensors draw each value from the double-precision distribution.
+            // Small tensors draw each value from the double-precision distribution; a narrower
+            // dtype takes it through float32, as C++'s casts do.
             return (0..n)
-                .map(|_| g.normal_scalar(DType::Float64) * std + mean)
+                .map(|_| g.normal_scalar(DType::Float64).mul_add(std, mean))
+                .map(|v| {
+                    if dtype == DType::Float64 {
+                        v
+                    } else {
+                        v as f32 as f64
+                    }
+                })
                 .collect();
         }
-        let mut data: Vec<f64> = (0..n)
-            .map(|_| round_to(dtype, g.uniform01(dtype)))
-            .collect();
-        let fill16 = |chunk: &mut [f64]| {
-            for j in 0..8 {
-                let u1 = 1.0 - chunk[j];
-                let u2 = chunk[j + 8];
-                let radius = (-2.0 * u1.ln()).sqrt();
-                let theta = 2.0 * std::f64::consts::PI * u2;
-                chunk[j] = radius * theta.cos() * std + mean;
-                chunk[j + 8] = radius * theta.sin() * std + mean;
-            }
-        };
-        for start in (0..n - 15).step_by(16) {
-            fill16(&mut data[start..start + 16]);
+        if dtype == DType::Float64 {
+            let mut data: Vec<f64> = (0..n).map(|_| g.uniform01(dtype)).collect();
+            fill_normal(
+                &mut data,
+                || g.uniform01(dtype),
+                |c| box_muller::fill16_f64(c, mean, std),
+            );
+            return data;
         }
-        if !n.is_multiple_of(16) {
-            // The tail is redone from fresh uniforms over the last 16 elements.
-            for v in &mut data[n - 16..] {
-                *v = round_to(dtype, g.uniform01(dtype));
-            }
-            fill16(&mut data[n - 16..]);
+        let (mean, std) = (mean as f32, std as f32);
+        if dtype == DType::Float32 {
+            let mut data: Vec<f32> = (0..n).map(|_| g.uniform01(dtype) as f32).collect();
+            fill_normal(
+                &mut data,
+                || g.uniform01(dtype) as f32,
+                |c| box_muller::fill16_f32(c, mean, std),
+            );
+            return data.into_iter().map(f64::from).collect();
         }
-        data
+        // float16 and bfloat16 (measured against PyTorch 2.15): float32 normals over whole
+        // blocks of 16 uniforms, n rounded up; the tensor takes the first n - 16 and the last 16.
+        let padded = n.div_ceil(16) * 16;
+        let mut data: Vec<f32> = (0..padded).map(|_| g.uniform01(dtype) as f32).collect();
+        for chunk in data.chunks_exact_mut(16) {
+            box_muller::fill16_f32(chunk, mean, std);
+        }
+        data.drain(n - 16..padded - 16);
+        data.into_iter().map(f64::from).collect()
     });
     let mut it = values.into_iter();
     with_element!(dtype, T => write_all::<T>(&t, || it.next().unwrap_or(0.0)));
     Ok(t)
 }
 
+/// Uniforms in `data` to normals 16 at a time; a tail shorter than 16 is redone, over the last
+/// 16 elements, from fresh uniforms.
+fn fill_normal<F>(data: &mut [F], mut draw: impl FnMut() -> F, fill16: impl Fn(&mut [F])) {
+    let n = data.len();
+    for start in (0..n - 15).step_by(16) {
+        fill16(&mut data[start..start + 16]);
+    }
+    if !n.is_multiple_of(16) {
+        for v in &mut data[n - 16..] {
+            *v = draw();
+        }
+        fill16(&mut data[n - 16..]);
+    }
+}
+
 /// Values stored in a tensor of `dtype` and read back, as the in-place fill does.
 fn round_to(dtype: DType, v: f64) -> f64 {
-    with_element!(dtype, T => T::from_f64(v).to_f64())
+    with_element!(dtype, T => <T as Element>::from_f64(v).to_f64())
 }
 
 /// A new integer tensor with values in [low, high).

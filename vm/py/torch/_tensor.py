@@ -525,7 +525,11 @@ class Tensor(_C.TensorBase):
         return _prims.unary("silu", self)
 
     def square(self):
-        return self * self
+        # PyTorch's square is pow(self, 2): a bool tensor squares to int64.
+        return self.pow(2)
+
+    def square_(self):
+        return self.pow_(2)
 
     # --- reductions with indices, statistics, normalisation --------------------------------
     def max(self, dim=None, keepdim=False):
@@ -558,14 +562,10 @@ class Tensor(_C.TensorBase):
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def softmax(self, dim, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        _need_float(x, _softmax_kernel("softmax", x, dim))
-        return _prims.softmax(x, dim)
+        return _softmax(self, "softmax", dim, dtype)
 
     def log_softmax(self, dim, dtype=None):
-        x = self if dtype is None else self.to(dtype)
-        _need_float(x, _softmax_kernel("log_softmax", x, dim))
-        return _prims.log_softmax(x, dim)
+        return _softmax(self, "log_softmax", dim, dtype)
 
     def logsumexp(self, dim, keepdim=False):
         x = self if self.dtype.is_floating_point else self.float()
@@ -900,6 +900,16 @@ def _extreme(t, dim, keepdim, is_max):
 def _need_float(x, kernel):
     if not x.dtype.is_floating_point:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x.dtype]}\'')
+
+
+def _softmax(t, name, dim, dtype):
+    x = t if dtype is None else t.to(dtype)
+    kernel = _softmax_kernel(name, x, dim)  # checks dim
+    if x.numel() == 0:
+        # PyTorch answers an empty input before it picks a kernel, in any dtype.
+        return x.clone()
+    _need_float(x, kernel)
+    return getattr(_prims, name)(x, dim)
 
 
 def _softmax_kernel(name, x, dim):
