@@ -35,8 +35,7 @@ macro_rules! int_element {
                 self as f64
             }
             fn from_f64(v: f64) -> Self {
-                // Through i64 so that out-of-range values wrap the way a C++ cast does on x86.
-                (v as i64) as $t
+                float_to_int(v, <$t>::BITS) as $t
             }
             fn to_i64(self) -> i64 {
                 self as i64
@@ -50,6 +49,25 @@ macro_rules! int_element {
         }
     };
 }
+/// A float cast to an integer of `bits` bits, as PyTorch's compiled C++ casts behave on this
+/// CPU: truncation toward zero; types narrower than 32 bits convert to int32 and keep the low
+/// bits. Out of range (and NaN), x86-64's conversion gives its "integer indefinite" value,
+/// the type's minimum (so 0 in the low bits of a narrower type); AArch64's saturates (NaN 0).
+fn float_to_int(v: f64, bits: u32) -> i64 {
+    if bits == 64 {
+        if cfg!(target_arch = "x86_64")
+            && !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v)
+        {
+            return i64::MIN;
+        }
+        return v as i64;
+    }
+    if cfg!(target_arch = "x86_64") && !(v > -2_147_483_649.0 && v < 2_147_483_648.0) {
+        return i32::MIN as i64;
+    }
+    v as i32 as i64
+}
+
 int_element!(u8, UInt8);
 int_element!(i8, Int8);
 int_element!(i16, Int16);

@@ -149,8 +149,20 @@ for name, fn in [
     ("softmax of an empty int tensor", lambda: torch.zeros(0, 3, dtype=torch.int64).softmax(1)),
     ("log_softmax over an empty dim", lambda: torch.zeros(2, 0, 2, dtype=torch.float64).log_softmax(1)),
     ("softmax of an empty bool tensor, dim out of range", lambda: torch.zeros(2, 0, dtype=torch.bool).softmax(2)),
+    ("bool ** True, bool ** False", lambda: (torch.tensor([True, False]) ** True, torch.tensor([True, False]) ** False)),
+    ("bool.pow_(False)", lambda: torch.tensor([True, False]).pow_(False)),
+    ("bool ** bool tensor", lambda: torch.tensor([True, False]) ** torch.tensor([True, True])),
+    ("relu keeps -0.0 (1 / relu)", lambda: 1 / torch.tensor([-0.0, 0.0, -1.0]).relu()),
+    ("bool matmul", lambda: torch.ones(2, 2, dtype=torch.bool) @ torch.ones(2, 2, dtype=torch.bool)),
+    ("randn of an integer dtype", lambda: torch.randn(2, dtype=torch.int64)),
 ]:
     try:
         print(f"  {name}: {show(fn())}")
     except Exception as e:  # noqa: BLE001 - the exception is the result
         print(f"  {name}: {type(e).__name__}: {e}")
+
+# Float to integer casts out of range, as PyTorch's compiled C++ casts give them on x86-64.
+print("== float to integer casts")
+big = [float("nan"), float("inf"), -float("inf"), 3e9, -3e9, 300.5, -1.5, 1e20, 70000.0, -129.7]
+for dt in (torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64):
+    print(f"  {dt}: {torch.tensor(big).to(dt).tolist()} {torch.tensor(big, dtype=torch.float64).to(dt).tolist()}")

@@ -65,7 +65,7 @@ pub(crate) fn convert<S: Element, D: Element>(v: S) -> D {
     match (S::DTYPE.category(), D::DTYPE.category()) {
         (Floating, Floating) => D::from_f64(v.to_f64()),
         (Floating, Bool) | (Integral, Bool) => D::from_bool(v.to_bool()),
-        (Floating, Integral) => D::from_i64(v.to_f64() as i64),
+        (Floating, Integral) => D::from_f64(v.to_f64()),
         (_, Floating) => D::from_f64(v.to_f64()),
         _ => D::from_i64(v.to_i64()),
     }

@@ -34,7 +34,7 @@ fn same_dtype(a: &Tensor, b: &Tensor) -> OpResult<()> {
         )));
     }
     if a.dtype() == DType::Bool {
-        return Err(OpError::runtime(
+        return Err(OpError::not_implemented(
             "\"addmm_impl_cpu_\" not implemented for 'Bool'",
         ));
     }

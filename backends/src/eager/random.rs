@@ -126,7 +126,7 @@ fn write_all<T: Element>(t: &Tensor, mut next: impl FnMut() -> f64) {
 
 fn check_float(dtype: DType, what: &str) -> OpResult<()> {
     if !dtype.is_floating_point() {
-        return Err(OpError::runtime(format!(
+        return Err(OpError::not_implemented(format!(
             "\"{what}\" not implemented for '{}'",
             dtype.scalar_type_name()
         )));

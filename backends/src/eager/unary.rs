@@ -27,12 +27,12 @@ macro_rules! float_unary {
                 UnaryOp::Tan => x.tan(),
                 UnaryOp::Tanh => x.tanh(),
                 UnaryOp::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-                // NaN stays NaN, as clamp_min(0) leaves it.
+                // PyTorch's `x < 0 ? 0 : x`: NaN and -0.0 pass through unchanged.
                 UnaryOp::Relu => {
-                    if x > 0.0 || x.is_nan() {
-                        x
-                    } else {
+                    if x < 0.0 {
                         0.0
+                    } else {
+                        x
                     }
                 }
                 UnaryOp::Gelu => 0.5 * x * (1.0 + $erf(x * std::f64::consts::FRAC_1_SQRT_2 as $t)),

@@ -199,6 +199,12 @@ for _name in _BINARY:
     globals()[_name] = _make_function(_name, "binary")
 del _name
 
+
+
+def pow(input, exponent):
+    return input.pow(exponent) if isinstance(input, Tensor) else _prims.binary("pow", input, exponent)
+
+
 negative = neg
 multiply = mul
 subtract = sub

@@ -802,13 +802,13 @@ class Tensor(_C.TensorBase):
         return _prims.binary_("remainder", self, other)
 
     def __pow__(self, other):
-        return _prims.binary("pow", self, other)
+        return _pow(self, other)
 
     def __rpow__(self, other):
         return _prims.binary("pow", other, self)
 
     def __ipow__(self, other):
-        return _prims.binary_("pow", self, other)
+        return _pow_(self, other)
 
     def __neg__(self):
         return _prims.unary("neg", self)
@@ -1081,6 +1081,26 @@ for _name in _BINARY:
         _method_.__name__ = _name + "_"
         setattr(Tensor, _name, _method)
         setattr(Tensor, _name + "_", _method_)
+
+
+
+def _pow(base, exponent):
+    # PyTorch has no bool pow kernel, yet answers a bool tensor to a bool power without one:
+    # x ** True is x, x ** False is ones.
+    if isinstance(exponent, bool) and base.dtype is _DTYPES["bool"]:
+        return base.clone() if exponent else _torch().ones_like(base)
+    return _prims.binary("pow", base, exponent)
+
+
+def _pow_(base, exponent):
+    if isinstance(exponent, bool) and base.dtype is _DTYPES["bool"]:
+        return base if exponent else base.fill_(True)
+    return _prims.binary_("pow", base, exponent)
+
+
+Tensor.pow = lambda self, exponent: _pow(self, exponent)
+Tensor.pow_ = lambda self, exponent: _pow_(self, exponent)
+Tensor.pow.__name__, Tensor.pow_.__name__ = "pow", "pow_"
 
 _CONVERSIONS = {
     "float": "float32", "double": "float64", "half": "float16", "bfloat16": "bfloat16", "long": "int64",
