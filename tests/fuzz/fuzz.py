@@ -52,6 +52,10 @@ def _close(a, b, loose):
     return abs(a - b) <= atol + rtol * abs(b)
 
 
+def _all_zero(summary):
+    return all(v == 0 for v in summary["values"])
+
+
 def _differs(got, want, half=False):
     """Why two summaries differ, or None. `half`: the program computes in float16 somewhere, so
     float16 rounding, which compiled code may do in another order, can reach any value."""
@@ -100,6 +104,7 @@ def check(program, backends):
     grads = any(spec.requires_grad for spec in program.inputs)
     half = "float16" in program.render() or any(spec.dtype == torch.float16 for spec in program.inputs)
     eager = _run(fn, program.make_inputs(), grads)
+    reference = None
     for backend in backends:
         torch._dynamo.reset()
         got = _run(torch.compile(fn, backend=backend), program.make_inputs(), grads)
@@ -115,11 +120,54 @@ def check(program, backends):
         for what in ("outputs", "grads"):
             for i, (a, b) in enumerate(zip(got.get(what, []), eager.get(what, []))):
                 if (a is None) != (b is None):
+                    # An input that reaches the compiled graph but no output (or only empty
+                    # ones) gets a zero gradient from AOT autograd where eager gives None, in
+                    # PyTorch too (seed 1, program 1127): the same gradient.
+                    if what == "grads" and _all_zero(a if b is None else b):
+                        continue
                     return "mismatch", f"{backend}: {what}[{i}] None on one side only"
                 why = a is not None and _differs(a, b, half)
+                if why and why.startswith("value"):
+                    # Rounding in another order can be amplified (a remainder of a large sum):
+                    # as PyTorch's own checks do, accept compiled values no further from a
+                    # float64 run of the program than eager's (seed 1, program 2880).
+                    if reference is None:
+                        reference = _float64_reference(fn, program, grads) or {}
+                    refs = reference.get(what, [])
+                    if i < len(refs) and refs[i] is not None and _no_worse(a, b, refs[i]):
+                        continue
                 if why:
                     return "mismatch", f"{backend}: {what}[{i}] {why}"
     return "ok", ""
+
+
+def _float64_reference(fn, program, grads):
+    """Eager results of the program on float64 copies of its floating inputs, or None."""
+    inputs = []
+    for x in program.make_inputs():
+        if x.dtype.is_floating_point:
+            x = x.detach().double().requires_grad_(x.requires_grad)
+        inputs.append(x)
+    r = _run(fn, inputs, grads)
+    return None if "raised" in r else r
+
+
+def _no_worse(got, eager, ref):
+    """Whether `got` is as close to `ref` as `eager` is (root-mean-square error, within 3x),
+    with NaN and infinities in the same places."""
+    if len(ref["values"]) != len(got["values"]) or not isinstance(ref["values"][:1] and ref["values"][0], float):
+        return False
+    err_got = err_eager = 0.0
+    for a, b, r in zip(got["values"], eager["values"], ref["values"]):
+        if not (math.isfinite(a) and math.isfinite(b)):
+            if not _close(a, b, False):
+                return False
+            continue
+        if not math.isfinite(r):
+            return False
+        err_got += (a - r) ** 2
+        err_eager += (b - r) ** 2
+    return math.sqrt(err_got) <= 3 * math.sqrt(err_eager) + 1e-9
 
 
 # --- minimisation ---------------------------------------------------------------------------------

@@ -85,6 +85,18 @@ def update_after_break(x):
 grads("in-place update after a graph break", update_after_break, const([1.0, 2.0, 3.0]))
 
 
+def reshape_expanded_after_break(x):
+    v = x.expand(2, *x.shape)
+    torch._dynamo.graph_break()
+    return v.reshape(-1) * 1.5
+
+
+# The resume function's input is an expanded view with history: its fake keeps the strides, so
+# reshape copies instead of recording a view the real input can't take.
+grads("reshape after a graph break of an expanded view", reshape_expanded_after_break,
+      const([[1.0, 2.0], [3.0, 4.0]]))
+
+
 def write_input(y, w):
     y.mul_(w)
     return (y * 3).sum()
@@ -155,6 +167,11 @@ for name, fn in [
     ("relu keeps -0.0 (1 / relu)", lambda: 1 / torch.tensor([-0.0, 0.0, -1.0]).relu()),
     ("bool matmul", lambda: torch.ones(2, 2, dtype=torch.bool) @ torch.ones(2, 2, dtype=torch.bool)),
     ("randn of an integer dtype", lambda: torch.randn(2, dtype=torch.int64)),
+    # Half-precision mul, div and floor division use a one-element operand unrounded.
+    ("float16 // 1e-3", lambda: torch.tensor([1.697265625, 0.7001953125, -4.23046875], dtype=torch.float16) // 1e-3),
+    ("bfloat16 * 1e-3, / 0.3", lambda: (torch.tensor([1.5, -2.75], dtype=torch.bfloat16) * 1e-3,
+                                        torch.tensor([1.5, -2.75], dtype=torch.bfloat16) / 0.3)),
+    ("float16 * a 0-dim float32 tensor", lambda: torch.tensor([1.5, -2.75], dtype=torch.float16) * torch.tensor(0.3333)),
 ]:
     try:
         print(f"  {name}: {show(fn())}")

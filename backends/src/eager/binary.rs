@@ -31,6 +31,21 @@ impl Operand<'_> {
         }
     }
 
+    /// The value of a one-element right operand, read in its own dtype and taken to float32:
+    /// what PyTorch's float16/bfloat16 kernels for mul, div and floor division compute with
+    /// (`original_scalar_value<opmath_t>`), instead of the operand rounded to the narrow dtype.
+    fn opmath_value(&self) -> Option<f32> {
+        match self {
+            Operand::Scalar(Scalar::Float(f)) => Some(*f as f32),
+            Operand::Scalar(Scalar::Int(i)) => Some(*i as f32),
+            Operand::Scalar(Scalar::Bool(b)) => Some(*b as u8 as f32),
+            Operand::Tensor(t) if t.numel() == 1 && !t.is_meta() => {
+                Some(with_element!(t.dtype(), T => t.to_vec::<T>()[0].to_f32()))
+            }
+            Operand::Tensor(_) => None,
+        }
+    }
+
     fn is_bool(&self) -> bool {
         match self {
             Operand::Tensor(t) => t.dtype() == DType::Bool,
@@ -341,8 +356,46 @@ pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> OpResult<Tensor> {
     if out.is_meta() {
         return Ok(out);
     }
-    with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, &out)));
+    run_op(
+        op,
+        compute,
+        out_dtype,
+        &ta,
+        &tb,
+        opmath_rhs(op, compute, &b),
+        &out,
+    );
     Ok(out)
+}
+
+/// The float32 right operand PyTorch's half-precision kernels use, where they use one.
+fn opmath_rhs(op: BinaryOp, compute: DType, b: &Operand) -> Option<f32> {
+    let half = matches!(compute, DType::Float16 | DType::BFloat16);
+    let scalar_kernel = matches!(op, BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDivide);
+    if half && scalar_kernel {
+        b.opmath_value()
+    } else {
+        None
+    }
+}
+
+fn run_op(
+    op: BinaryOp,
+    compute: DType,
+    out_dtype: DType,
+    ta: &Tensor,
+    tb: &Tensor,
+    rhs: Option<f32>,
+    out: &Tensor,
+) {
+    match rhs {
+        Some(y) => with_element!(compute, C => with_element!(out_dtype, O => {
+            run_with(|x: C, _: C| O::from_f32(apply_f32(op, x.to_f32(), y)), ta, tb, out)
+        })),
+        None => {
+            with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, ta, tb, out)))
+        }
+    }
 }
 
 /// `a.<op>_(b)`: computes in the promoted dtype and writes into `a`, which must be able to
@@ -350,6 +403,7 @@ pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> OpResult<Tensor> {
 pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
     a.storage().bump_version();
     let (compute, out_dtype, shape, ta, tb) = prepare(op, Operand::Tensor(a), b)?;
+    let rhs = opmath_rhs(op, compute, &b);
     if shape != a.shape() {
         return Err(OpError::runtime(format!(
             "output with shape [{}] doesn't match the broadcast shape [{}]",
@@ -376,10 +430,10 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
         && ta.same_storage(a)
         && ta.strides() == a.strides();
     if direct {
-        with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, a)));
+        run_op(op, compute, out_dtype, &ta, &tb, rhs, a);
     } else {
         let result = Tensor::zeros(&shape, out_dtype);
-        with_element!(compute, C => with_element!(out_dtype, O => run::<C, O>(op, &ta, &tb, &result)));
+        run_op(op, compute, out_dtype, &ta, &tb, rhs, &result);
         a.copy_(&result)?;
     }
     Ok(())

@@ -56,7 +56,16 @@ def _with_history(fake, mode):
     from torch.autograd.grad_mode import enable_grad
 
     with enable_grad(), _prims._no_dispatch():
-        return _become_fake(fake.clone(), fake.fake_device, mode)
+        history = fake.clone()
+        if history.stride() != fake.stride() and _fits(fake.shape, fake.stride(), history.numel()):
+            # A clone is dense: an overlapping layout (an expanded view) is taken back as a view
+            # of it, so that ops on the fake see the tensor's strides (reshape must copy).
+            history = history.as_strided(fake.shape, fake.stride(), 0)
+        return _become_fake(history, fake.fake_device, mode)
+
+
+def _fits(shape, stride, numel):
+    return sum((n - 1) * s for n, s in zip(shape, stride) if n) < max(numel, 1)
 
 
 def _fake_copy(t, mode):
