@@ -94,4 +94,5 @@ scripts!(
     fuzz_regressions,
     random_parity,
     float_repr,
+    gc_cycles,
 );

@@ -11,6 +11,7 @@ import itertools
 import linecache
 import sys
 import traceback
+import weakref
 
 import torch
 from torch.fx.graph import Graph, _custom_builtins, _is_from_torch
@@ -21,7 +22,9 @@ _USER_PRESERVED_ATTRIBUTES_KEY = "_user_preserved_attributes"
 
 
 class _SourceCache:
-    """Numbers generated sources and makes their text available to `linecache`."""
+    """Numbers generated sources and makes their text available to `linecache` for as long as
+    the code compiled from them lives (`forget` runs when it is collected), so recompiling
+    again and again does not pile up sources."""
 
     def __init__(self):
         self.sources = {}
@@ -44,6 +47,10 @@ class _SourceCache:
     def get_source(self, module_name):
         return self.sources.get(module_name)
 
+    def forget(self, key):
+        self.sources.pop(key, None)
+        linecache.cache.pop(key, None)
+
 
 _loader = _SourceCache()
 
@@ -51,12 +58,15 @@ _loader = _SourceCache()
 def _exec_with_source(src, globals, co_fields=None):
     key = _loader.cache(src, co_fields)
     exec(compile(src, key, "exec", dont_inherit=True), globals)
+    return key
 
 
 def _method_from_src(method_name, src, globals, co_fields=None):
     scope = dict(globals)
-    _exec_with_source(src, scope, co_fields)
-    return scope[method_name]
+    key = _exec_with_source(src, scope, co_fields)
+    method = scope[method_name]
+    weakref.finalize(method, _loader.forget, key)
+    return method
 
 
 def _forward_from_src(src, globals, co_fields=None):

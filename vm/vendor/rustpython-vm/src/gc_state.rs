@@ -158,6 +158,12 @@ pub struct GcState {
     collecting: PyMutex<()>,
     /// Allocation counter for gen0
     alloc_count: AtomicUsize,
+    /// smelt: automatic gen0 collections since the last gen1-or-older one.
+    young_collections: AtomicU32,
+    /// smelt: automatic gen1 collections since the last full one.
+    old_collections: AtomicU32,
+    /// smelt: gen2's size right after the last full collection ("long-lived total").
+    long_lived_total: AtomicUsize,
 }
 
 // SAFETY: All fields are either inherently Send/Sync (atomics, RwLock, Mutex) or protected by PyMutex.
@@ -194,6 +200,9 @@ impl GcState {
             callbacks: PyMutex::new(Vec::new()),
             collecting: PyMutex::new(()),
             alloc_count: AtomicUsize::new(0),
+            young_collections: AtomicU32::new(0),
+            old_collections: AtomicU32::new(0),
+            long_lived_total: AtomicUsize::new(0),
         }
     }
 
@@ -364,11 +373,45 @@ impl GcState {
         let count0 = self.generations[0].count.load(Ordering::SeqCst) as u32;
         let threshold0 = self.generations[0].threshold();
         if threshold0 > 0 && count0 >= threshold0 {
-            self.collect(0);
+            // smelt: objects made while a collection runs (finalizers, weakref callbacks) land
+            // here too; they must not advance the generation counters of a collection that
+            // could not start.
+            if self.collecting.try_lock().is_none() {
+                return false;
+            }
+            self.collect(self.generation_due());
             return true;
         }
 
         false
+    }
+
+    /// smelt: which generation an automatic collection takes in. Upstream only ever collected
+    /// gen0, so a cycle still alive at one gen0 collection was promoted and then never freed
+    /// without an explicit `gc.collect()` (long runs grew without bound). This is CPython's
+    /// rule: every `threshold1`-th gen0 collection takes in gen1 too, and every
+    /// `threshold2`-th of those (`threshold1` when 0) takes in gen2, but only once gen2 has grown
+    /// by a quarter since the last full collection, so full collections stay amortised linear.
+    fn generation_due(&self) -> usize {
+        let threshold1 = self.generations[1].threshold();
+        let young = self.young_collections.fetch_add(1, Ordering::SeqCst) + 1;
+        if threshold1 == 0 || young < threshold1 {
+            return 0;
+        }
+        self.young_collections.store(0, Ordering::SeqCst);
+        let threshold2 = match self.generations[2].threshold() {
+            0 => threshold1,
+            t => t,
+        };
+        let old = self.old_collections.fetch_add(1, Ordering::SeqCst) + 1;
+        let total = self.long_lived_total.load(Ordering::SeqCst);
+        let pending = self.generations[2].count().saturating_sub(total);
+        if old >= threshold2 && pending > total / 4 {
+            self.old_collections.store(0, Ordering::SeqCst);
+            2
+        } else {
+            1
+        }
     }
 
     /// Perform garbage collection on the given generation
@@ -721,6 +764,12 @@ impl GcState {
         let reset_end = if generation >= 2 { 2 } else { generation + 1 };
         for i in 0..reset_end {
             self.generations[i].count.store(0, Ordering::SeqCst);
+        }
+
+        if generation >= 2 {
+            // smelt: the base the next full collection's quarter-growth rule measures from.
+            self.long_lived_total
+                .store(self.generations[2].count(), Ordering::SeqCst);
         }
 
         let duration = elapsed_secs(&start_time);

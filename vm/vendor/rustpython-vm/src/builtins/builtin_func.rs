@@ -5,19 +5,30 @@ use crate::{
     common::wtf8::Wtf8,
     convert::TryFromObject,
     function::{FuncArgs, PyComparisonValue, PyMethodDef, PyMethodFlags, PyNativeFn},
+    object::{Traverse, TraverseFn},
     types::{Callable, Comparable, PyComparisonOp, Representable},
 };
 use alloc::fmt;
 
 // PyCFunctionObject in CPython
 #[repr(C)]
-#[pyclass(name = "builtin_function_or_method", module = false)]
+#[pyclass(name = "builtin_function_or_method", module = false, traverse = "manual")]
 pub struct PyNativeFunction {
     pub(crate) value: &'static PyMethodDef,
     pub(crate) zelf: Option<PyObjectRef>,
     pub(crate) module: Option<&'static PyStrInterned>, // None for bound method
     /// Prevent HeapMethodDef from being freed while this function references it
     pub(crate) _method_def_owner: Option<PyObjectRef>,
+}
+
+// smelt: a bound builtin (`lst.append`) holds its `__self__`; upstream did not report it to the
+// cycle collector, so a cycle through one (`obj.cb = lst.append` with `obj` in `lst`) was never
+// freed.
+unsafe impl Traverse for PyNativeFunction {
+    fn traverse(&self, tracer_fn: &mut TraverseFn<'_>) {
+        self.zelf.traverse(tracer_fn);
+        self._method_def_owner.traverse(tracer_fn);
+    }
 }
 
 impl PyPayload for PyNativeFunction {
@@ -203,10 +214,17 @@ impl PyNativeFunction {
 // PyCMethodObject in CPython
 // repr(C) ensures `func` is at offset 0, allowing safe cast from PyNativeMethod to PyNativeFunction
 #[repr(C)]
-#[pyclass(name = "builtin_function_or_method", module = false, base = PyNativeFunction, ctx = "builtin_function_or_method_type")]
+#[pyclass(name = "builtin_function_or_method", module = false, base = PyNativeFunction, ctx = "builtin_function_or_method_type", traverse = "manual")]
 pub struct PyNativeMethod {
     pub(crate) func: PyNativeFunction,
     pub(crate) class: &'static Py<PyType>, // TODO: the actual life is &'self
+}
+
+// smelt: the same for methods bound through a class (`obj.method` of a native type).
+unsafe impl Traverse for PyNativeMethod {
+    fn traverse(&self, tracer_fn: &mut TraverseFn<'_>) {
+        self.func.traverse(tracer_fn);
+    }
 }
 
 // All Python-visible behavior (getters, slots) is registered by PyNativeFunction::extend_class.

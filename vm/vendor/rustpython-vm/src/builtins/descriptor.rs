@@ -857,7 +857,7 @@ impl Representable for PyWrapper {
 #[derive(Debug)]
 pub struct PyMethodWrapper {
     pub wrapper: PyRef<PyWrapper>,
-    #[pytraverse(skip)]
+    // smelt: reported to the cycle collector (upstream skipped it: `obj.f = obj.__repr__` leaked).
     pub obj: PyObjectRef,
 }
 

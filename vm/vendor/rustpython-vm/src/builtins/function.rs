@@ -91,9 +91,13 @@ fn next_func_version() -> u32 {
 unsafe impl Traverse for PyFunction {
     fn traverse(&self, tracer_fn: &mut TraverseFn<'_>) {
         self.globals.traverse(tracer_fn);
+        // smelt: report the closure tuple itself (upstream reported its cells, so the tuple,
+        // referenced only by this function, looked alive from outside and any cycle through a
+        // `def` closure was never collected).
         if let Some(closure) = self.closure.as_ref() {
-            closure.as_untyped().traverse(tracer_fn);
+            tracer_fn(closure.as_untyped().as_object());
         }
+        self.annotate.lock().traverse(tracer_fn);
         self.defaults_and_kwdefaults.traverse(tracer_fn);
         // Traverse additional fields that may contain references
         self.type_params.lock().traverse(tracer_fn);

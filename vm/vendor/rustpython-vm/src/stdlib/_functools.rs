@@ -124,10 +124,22 @@ mod _functools {
     }
 
     #[pyattr]
-    #[pyclass(name = "partial", module = "functools")]
+    #[pyclass(name = "partial", module = "functools", traverse = "manual")]
     #[derive(Debug, PyPayload)]
     pub struct PyPartial {
         inner: PyRwLock<PyPartialInner>,
+    }
+
+    // smelt: a partial holds its function, arguments and keywords; upstream did not report them
+    // to the cycle collector, so `obj.cb = partial(f, obj)` was never freed.
+    unsafe impl crate::object::Traverse for PyPartial {
+        fn traverse(&self, tracer_fn: &mut crate::object::TraverseFn<'_>) {
+            if let Some(inner) = self.inner.try_read_recursive() {
+                inner.func.traverse(tracer_fn);
+                inner.args.traverse(tracer_fn);
+                inner.keywords.traverse(tracer_fn);
+            }
+        }
     }
 
     #[derive(Debug)]
