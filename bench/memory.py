@@ -1,9 +1,10 @@
-"""Resident memory over many compiled calls and many recompiles: both should stay flat once
-warm (a leak per call or per compile shows as steady growth). Runs unmodified under smelt and
-under CPython + PyTorch:
+"""Resident memory over many compiled calls, many recompiles and many eager training steps:
+each should stay flat once warm (a leak per call, compile or step shows as steady growth). No
+phase calls gc.collect(): the automatic collector has to keep up on its own. Runs unmodified
+under smelt and under CPython + PyTorch:
 
-    smelt run bench/memory.py [CALLS] [COMPILES]
-    python bench/memory.py [CALLS] [COMPILES]
+    smelt run bench/memory.py [CALLS] [COMPILES] [STEPS]
+    python bench/memory.py [CALLS] [COMPILES] [STEPS]
 
 Prints resident memory (from /proc/self/statm, Linux) at checkpoints, and the growth from the
 first checkpoint after warm-up to the last.
@@ -15,6 +16,7 @@ import torch
 
 CALLS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 COMPILES = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
+STEPS = int(sys.argv[3]) if len(sys.argv) > 3 else 20_000
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -55,3 +57,22 @@ for i in range(COMPILES + 1):
         torch._dynamo.reset()
         torch.compile(model)(x, w)
 report("recompiles", points)
+
+# Eager training of a small MLP: autograd graphs are reference cycles (an output, its grad_fn,
+# the output saved for backward) that live through young collections before they die.
+torch.manual_seed(0)
+mlp = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+opt = torch.optim.SGD(mlp.parameters(), lr=0.01)
+inputs = torch.randn(64, 16)
+targets = torch.randn(64, 1)
+points = []
+step = max(STEPS // 10, 1)
+for i in range(STEPS + 1):
+    if i % step == 0:
+        points.append((i, rss_mib()))
+    if i < STEPS:
+        loss = ((mlp(inputs) - targets) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+report("eager training steps", points)
