@@ -8,6 +8,7 @@ pub mod error;
 pub mod guards;
 pub mod ops;
 pub mod shape;
+pub mod symbolic;
 
 pub use dtype::DType;
 pub use error::{ErrorKind, OpError, OpResult};

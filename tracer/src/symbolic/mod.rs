@@ -1,0 +1,32 @@
+//! Symbolic sizes: integer expressions over size symbols (`s77`, `s17`), kept in the canonical
+//! form sympy gives them and printed as sympy's `str()` prints them, since PyTorch's graphs,
+//! guards and recompile reasons show sizes through sympy (`s27*s77`, `s77 + 1`, `4 - s77`).
+//!
+//! This is the arithmetic core (issue 22's first step): integers, symbols, sums, products and
+//! integer powers. Construction follows sympy's automatic evaluation (`Add.flatten`,
+//! `Mul.flatten`, `Pow.__new__`) for integer operands, so the same sequence of operations gives
+//! the same printed form; `tests/symbolic/sympy_corpus.txt` (made by sympy) checks that.
+
+mod expr;
+mod order;
+mod print;
+#[cfg(test)]
+mod tests;
+
+pub use expr::Expr;
+
+/// Why an operation has no result: a constant outside what the engine represents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SymError {
+    Overflow,
+}
+
+impl std::fmt::Display for SymError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SymError::Overflow => write!(f, "symbolic size arithmetic overflowed"),
+        }
+    }
+}
+
+pub type SymResult = Result<Expr, SymError>;
