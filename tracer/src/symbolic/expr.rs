@@ -18,8 +18,10 @@ pub enum Expr {
     /// Two or more factors: an `Int` coefficient first when it is not 1, then bases (each at
     /// most once, none an `Int` or `Mul`), in canonical order.
     Mul(Rc<[Expr]>),
-    /// A base (a symbol or a sum) to an integer power of at least 2.
+    /// A base (a symbol, a sum or a floor division) to an integer power of at least 2.
     Pow(Rc<Expr>, u32),
+    /// `base // divisor` that does not evaluate further (floordiv.rs).
+    FloorDiv(Rc<Expr>, Rc<Expr>),
 }
 
 fn overflow<T>(v: Option<T>) -> Result<T, SymError> {
@@ -95,6 +97,26 @@ impl Expr {
                 Ok(out)
             }
             _ => Ok(Expr::Pow(Rc::new(self.clone()), exp)),
+        }
+    }
+}
+
+impl Expr {
+    /// sympy's `_keep_coeff`: a coefficient times canonical factors, without distributing the
+    /// coefficient over a sum among them.
+    pub(super) fn keep_coeff(c: i128, factors: Vec<Expr>) -> SymResult {
+        match factors.len() {
+            0 => Ok(Expr::Int(c)),
+            1 => Expr::Int(c).mul(&factors[0]),
+            _ if c == 0 => Ok(Expr::Int(0)),
+            _ => {
+                let mut all = factors;
+                canonical_sort(&mut all);
+                if c != 1 {
+                    all.insert(0, Expr::Int(c));
+                }
+                Ok(rebuild_mul(all))
+            }
         }
     }
 }

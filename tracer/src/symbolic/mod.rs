@@ -2,12 +2,13 @@
 //! form sympy gives them and printed as sympy's `str()` prints them, since PyTorch's graphs,
 //! guards and recompile reasons show sizes through sympy (`s27*s77`, `s77 + 1`, `4 - s77`).
 //!
-//! This is the arithmetic core (issue 22's first step): integers, symbols, sums, products and
-//! integer powers. Construction follows sympy's automatic evaluation (`Add.flatten`,
+//! This is the arithmetic core (issue 22's first step): integers, symbols, sums, products,
+//! integer powers and floor division. Construction follows sympy's automatic evaluation (`Add.flatten`,
 //! `Mul.flatten`, `Pow.__new__`) for integer operands, so the same sequence of operations gives
 //! the same printed form; `tests/symbolic/sympy_corpus.txt` (made by sympy) checks that.
 
 mod expr;
+mod floordiv;
 mod order;
 mod print;
 #[cfg(test)]

@@ -49,6 +49,10 @@ pub(super) fn sort_key(e: &Expr) -> Key {
             factors.iter().map(sort_key).collect(),
         ),
         Expr::Pow(b, _) => return sort_key(b),
+        Expr::FloorDiv(b, d) => (
+            class_key(4, 10000, "FloorDiv"),
+            vec![sort_key(b), sort_key(d)],
+        ),
     };
     Key::Tuple(vec![
         class,

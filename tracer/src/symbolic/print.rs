@@ -8,6 +8,8 @@ const PREC_ADD: u32 = 40;
 const PREC_MUL: u32 = 50;
 const PREC_POW: u32 = 60;
 const PREC_ATOM: u32 = 1000;
+// PyTorch's FloorDiv binds looser than a sum, so a sum or product around it parenthesizes it.
+const PREC_FLOORDIV: u32 = 35;
 
 fn precedence(e: &Expr) -> u32 {
     match e {
@@ -18,6 +20,7 @@ fn precedence(e: &Expr) -> u32 {
         Expr::Mul(_) if e.coeff_and_rest().0 < 0 => PREC_ADD,
         Expr::Mul(_) => PREC_MUL,
         Expr::Pow(..) => PREC_POW,
+        Expr::FloorDiv(..) => PREC_FLOORDIV,
     }
 }
 
@@ -31,6 +34,16 @@ fn parenthesize(e: &Expr, level: u32) -> String {
     }
 }
 
+/// `(s)` when `e` binds less tightly than `level` (strictly below).
+fn parenthesize_below(e: &Expr, level: u32) -> String {
+    let s = to_string(e);
+    if precedence(e) < level {
+        format!("({s})")
+    } else {
+        s
+    }
+}
+
 pub(super) fn to_string(e: &Expr) -> String {
     match e {
         Expr::Int(n) => n.to_string(),
@@ -38,6 +51,12 @@ pub(super) fn to_string(e: &Expr) -> String {
         Expr::Add(_) => print_add(e),
         Expr::Mul(factors) => print_mul(e, factors),
         Expr::Pow(base, exp) => format!("{}**{}", parenthesize(base, PREC_POW), exp),
+        // PyTorch parenthesizes both operands unless they are atoms (level Atom - 0.5).
+        Expr::FloorDiv(b, d) => format!(
+            "({}//{})",
+            parenthesize_below(b, PREC_ATOM),
+            parenthesize_below(d, PREC_ATOM)
+        ),
     }
 }
 
