@@ -11,10 +11,12 @@ mod expr;
 mod floordiv;
 mod order;
 mod print;
+mod shape_env;
 #[cfg(test)]
 mod tests;
 
 pub use expr::Expr;
+pub use shape_env::ShapeEnv;
 
 /// Why an operation has no result: a constant outside what the engine represents.
 #[derive(Clone, Debug, PartialEq, Eq)]
