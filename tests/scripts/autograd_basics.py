@@ -100,3 +100,16 @@ try:
 except RuntimeError as e:
     print("RuntimeError:", e)
 print(a.detach().requires_grad, a.detach()._version == a._version)
+
+# A grad-mode context remembers one previous mode, set on entry (PyTorch's `prev`).
+ctx = torch.no_grad()
+ctx.__exit__(None, None, None)  # a fresh no_grad restores False
+print(torch.is_grad_enabled())
+torch.set_grad_enabled(True)
+try:
+    torch.enable_grad().__exit__(None, None, None)
+except AttributeError as e:
+    print("AttributeError:", e)
+with torch.set_grad_enabled(False) as nothing:
+    print(nothing, torch.is_grad_enabled())
+print(torch.is_grad_enabled())

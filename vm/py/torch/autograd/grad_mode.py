@@ -12,16 +12,15 @@ class _GradModeContext:
 
     _mode = True
 
-    def __init__(self):
-        self._prev = []
-
+    # As PyTorch's, an instance remembers one previous mode (`prev`, set on entry): leaving a
+    # fresh `enable_grad()` raises AttributeError, a fresh `no_grad()` restores False.
     def __enter__(self):
-        self._prev.append(_C.is_grad_enabled())
+        self.prev = _C.is_grad_enabled()
         _C._set_grad_enabled(self._mode)
         return None
 
     def __exit__(self, *exc):
-        _C._set_grad_enabled(self._prev.pop())
+        _C._set_grad_enabled(self.prev)
         return False
 
     def clone(self):
@@ -65,7 +64,7 @@ class no_grad(_GradModeContext):
     _mode = False
 
     def __init__(self):
-        super().__init__()
+        self.prev = False
 
 
 class enable_grad(_GradModeContext):
@@ -76,9 +75,8 @@ class set_grad_enabled(_GradModeContext):
     """Takes effect on construction (so a plain call works), like PyTorch's."""
 
     def __init__(self, mode):
-        super().__init__()
         self._mode = bool(mode)
-        self._prev.append(_C.is_grad_enabled())
+        self.prev = _C.is_grad_enabled()
         _C._set_grad_enabled(self._mode)
 
     def __enter__(self):
@@ -86,14 +84,14 @@ class set_grad_enabled(_GradModeContext):
         return None
 
     def __exit__(self, *exc):
-        _C._set_grad_enabled(self._prev.pop())
+        _C._set_grad_enabled(self.prev)
         return False
 
     def clone(self):
         return self.__class__(self._mode)
 
     def __call__(self, fn):
-        _C._set_grad_enabled(self._prev.pop())
+        _C._set_grad_enabled(self.prev)
         return super().__call__(fn)
 
 
@@ -101,7 +99,6 @@ class inference_mode(_GradModeContext):
     """Grad mode off (smelt has no separate inference tensors)."""
 
     def __init__(self, mode=True):
-        super().__init__()
         self._mode = not mode
 
     def clone(self):
