@@ -18,9 +18,9 @@ pub fn fill16_f32(chunk: &mut [f32], mean: f32, std: f32) {
     for j in 0..8 {
         let u1 = 1.0 - chunk[j];
         let u2 = chunk[j + 8];
-        // 2π is rounded to float32 before the product, as a float32 vector constant.
-        let theta = (2.0 * std::f64::consts::PI) as f32 * u2;
         let (radius, sin, cos) = if vector_kernel {
+            // 2π is rounded to float32 before the product, as a float32 vector constant.
+            let theta = (2.0 * std::f64::consts::PI) as f32 * u2;
             let (sin, cos) = sincos_cephes(theta);
             ((-2.0 * log_cephes(u1)).sqrt(), sin, cos)
         } else {
@@ -45,16 +45,20 @@ pub fn fill16_f64(chunk: &mut [f64], mean: f64, std: f64) {
     }
 }
 
-/// Whether PyTorch would run its AVX2 normal kernel on this CPU.
+/// Whether PyTorch would run its AVX2 normal kernel on this CPU (asked once per process).
 fn vector_kernel() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    static DETECTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DETECTED.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
 }
 
 /// Natural log for x in (0, 1]: x = m · 2^e with m in [√½, √2), ln x = e·ln 2 + P(m - 1), the

@@ -1068,22 +1068,8 @@ for _name in _UNARY:
         setattr(Tensor, _name, _method)
         setattr(Tensor, _name + "_", _method_)
 
-for _name in _BINARY:
-    if not hasattr(Tensor, _name):
 
-        def _method(self, other, _op=_name):
-            return _prims.binary(_op, self, other)
-
-        def _method_(self, other, _op=_name):
-            return _prims.binary_(_op, self, other)
-
-        _method.__name__ = _name
-        _method_.__name__ = _name + "_"
-        setattr(Tensor, _name, _method)
-        setattr(Tensor, _name + "_", _method_)
-
-
-
+# pow first: the loop below makes only the methods not already defined.
 def _pow(base, exponent):
     # PyTorch has no bool pow kernel, yet answers a bool tensor to a bool power without one:
     # x ** True is x, x ** False is ones.
@@ -1101,6 +1087,22 @@ def _pow_(base, exponent):
 Tensor.pow = lambda self, exponent: _pow(self, exponent)
 Tensor.pow_ = lambda self, exponent: _pow_(self, exponent)
 Tensor.pow.__name__, Tensor.pow_.__name__ = "pow", "pow_"
+
+
+for _name in _BINARY:
+    if not hasattr(Tensor, _name):
+
+        def _method(self, other, _op=_name):
+            return _prims.binary(_op, self, other)
+
+        def _method_(self, other, _op=_name):
+            return _prims.binary_(_op, self, other)
+
+        _method.__name__ = _name
+        _method_.__name__ = _name + "_"
+        setattr(Tensor, _name, _method)
+        setattr(Tensor, _name + "_", _method_)
+
 
 _CONVERSIONS = {
     "float": "float32", "double": "float64", "half": "float16", "bfloat16": "bfloat16", "long": "int64",
