@@ -36,27 +36,30 @@ def report(label, points):
           f"over {points[-1][0] - points[1][0]} iterations")
 
 
+def measure(label, count, one_iteration):
+    """Runs `one_iteration` `count` times, reading resident memory at eleven checkpoints."""
+    points = []
+    step = max(count // 10, 1)
+    for i in range(count + 1):
+        if i % step == 0:
+            points.append((i, rss_mib()))
+        if i < count:
+            one_iteration()
+    report(label, points)
+
+
 x = torch.randn(8, 16)
 w = torch.randn(16, 16)
 compiled = torch.compile(model)
-points = []
-step = CALLS // 10
-for i in range(CALLS + 1):
-    if i % step == 0:
-        points.append((i, rss_mib()))
-    if i < CALLS:
-        compiled(x, w)
-report("compiled calls", points)
+measure("compiled calls", CALLS, lambda: compiled(x, w))
 
-points = []
-step = max(COMPILES // 10, 1)
-for i in range(COMPILES + 1):
-    if i % step == 0:
-        points.append((i, rss_mib()))
-    if i < COMPILES:
-        torch._dynamo.reset()
-        torch.compile(model)(x, w)
-report("recompiles", points)
+
+def recompile():
+    torch._dynamo.reset()
+    torch.compile(model)(x, w)
+
+
+measure("recompiles", COMPILES, recompile)
 
 # Eager training of a small MLP: autograd graphs are reference cycles (an output, its grad_fn,
 # the output saved for backward) that live through young collections before they die.
@@ -65,14 +68,13 @@ mlp = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Lin
 opt = torch.optim.SGD(mlp.parameters(), lr=0.01)
 inputs = torch.randn(64, 16)
 targets = torch.randn(64, 1)
-points = []
-step = max(STEPS // 10, 1)
-for i in range(STEPS + 1):
-    if i % step == 0:
-        points.append((i, rss_mib()))
-    if i < STEPS:
-        loss = ((mlp(inputs) - targets) ** 2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-report("eager training steps", points)
+
+
+def training_step():
+    loss = ((mlp(inputs) - targets) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+measure("eager training steps", STEPS, training_step)

@@ -109,15 +109,25 @@ impl Expr {
             0 => Ok(Expr::Int(c)),
             1 => Expr::Int(c).mul(&factors[0]),
             _ if c == 0 => Ok(Expr::Int(0)),
-            _ => {
-                let mut all = factors;
-                canonical_sort(&mut all);
-                if c != 1 {
-                    all.insert(0, Expr::Int(c));
-                }
-                Ok(rebuild_mul(all))
-            }
+            _ => Ok(with_coeff(c, factors)),
         }
+    }
+}
+
+/// A non-zero coefficient times canonical factors (bases, no numbers), in canonical order.
+fn with_coeff(c: i128, mut factors: Vec<Expr>) -> Expr {
+    canonical_sort(&mut factors);
+    if c != 1 {
+        factors.insert(0, Expr::Int(c));
+    }
+    rebuild_mul(factors)
+}
+
+/// The number among two operands and the other operand, when one of them is a number.
+pub(super) fn number_and_other<'a>(a: &'a Expr, b: &'a Expr) -> Option<(i128, &'a Expr)> {
+    match (a, b) {
+        (Expr::Int(n), o) | (o, Expr::Int(n)) => Some((*n, o)),
+        _ => None,
     }
 }
 
@@ -151,17 +161,10 @@ pub(super) fn add_all(args: Vec<Expr>) -> SymResult {
     }
     let mut out: Vec<Expr> = Vec::new();
     for (rest, c) in terms {
-        match c {
-            0 => {}
-            1 => out.push(rest),
-            _ => out.push(match rest {
-                Expr::Mul(f) => {
-                    let mut with_coeff = vec![Expr::Int(c)];
-                    with_coeff.extend(f.iter().cloned());
-                    Expr::Mul(with_coeff.into())
-                }
-                other => Expr::Mul(vec![Expr::Int(c), other].into()),
-            }),
+        match (c, rest) {
+            (0, _) => {}
+            (_, Expr::Mul(f)) => out.push(with_coeff(c, f.to_vec())),
+            (_, other) => out.push(with_coeff(c, vec![other])),
         }
     }
     if constant != 0 {
@@ -181,11 +184,7 @@ pub(super) fn add_all(args: Vec<Expr>) -> SymResult {
 /// exactly those two factors (`2*(s77 + 1)` is `2*s77 + 2`, `-(s77 + 1)` is `-s77 - 1`), but
 /// not otherwise (`s17*(s77 + 1)` stays).
 fn mul_pair(a: &Expr, b: &Expr) -> SymResult {
-    let (num, other) = match (a, b) {
-        (Expr::Int(n), o) | (o, Expr::Int(n)) => (Some(*n), o),
-        _ => (None, a),
-    };
-    if let (Some(n), Expr::Add(terms)) = (num, other)
+    if let Some((n, other @ Expr::Add(terms))) = number_and_other(a, b)
         && n != 0
     {
         if n == 1 {
@@ -230,9 +229,5 @@ fn mul_all(args: Vec<Expr>) -> SymResult {
     {
         return mul_pair(&Expr::Int(coeff), &factors[0]);
     }
-    canonical_sort(&mut factors);
-    if coeff != 1 {
-        factors.insert(0, Expr::Int(coeff));
-    }
-    Ok(rebuild_mul(factors))
+    Ok(with_coeff(coeff, factors))
 }

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::expr::add_all;
 use super::{Expr, SymError, SymResult};
 
 /// Python's floor division of integers (rounds toward negative infinity).
@@ -69,7 +70,7 @@ fn divide(e: &Expr, n: i128, common: &[Expr]) -> SymResult {
         fs.retain(|f| f.as_int().is_none());
         out.push(Expr::keep_coeff(c / n, fs)?);
     }
-    super::expr::add_all(out)
+    add_all(out)
 }
 
 impl Expr {
@@ -98,22 +99,19 @@ fn floordiv_eval(base: &Expr, divisor: &Expr) -> SymResult {
     }
     // Terms that the divisor divides leave the floor: (4*s77 + 3)//2 is (3//2) + 2*s77.
     if let Some(d) = divisor.as_int() {
+        let all = terms(base);
         let mut kept = Vec::new();
         let mut quotients = Expr::int(0);
-        for term in terms(base) {
+        for term in &all {
             let (c, rest) = term.coeff_and_rest();
             if c % d == 0 {
                 quotients = quotients.add(&Expr::int(c / d).mul(&rest)?)?;
             } else {
-                kept.push(term);
+                kept.push(term.clone());
             }
         }
-        if kept.len() < terms(base).len() {
-            let mut rest = Expr::int(0);
-            for t in kept {
-                rest = rest.add(&t)?;
-            }
-            return floordiv_eval(&rest, divisor)?.add(&quotients);
+        if kept.len() < all.len() {
+            return floordiv_eval(&add_all(kept)?, divisor)?.add(&quotients);
         }
     }
     // Common factors cancel: an integer gcd of every coefficient, then any factor of the
@@ -124,9 +122,10 @@ fn floordiv_eval(base: &Expr, divisor: &Expr) -> SymResult {
     } else {
         (base.clone(), divisor.clone())
     };
+    let base_splits: Vec<Vec<Expr>> = terms(&b1).iter().map(factors).collect();
     let common: Vec<Expr> = factors(&d1)
         .into_iter()
-        .filter(|x| terms(&b1).iter().all(|t| factors(t).contains(x)))
+        .filter(|x| base_splits.iter().all(|split| split.contains(x)))
         .collect();
     if n > 1 || !common.is_empty() {
         let common_symbolic: Vec<Expr> = common

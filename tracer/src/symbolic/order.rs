@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::Expr;
+use super::expr::number_and_other;
 
 /// A sympy sort key: nested tuples of integers and strings, compared lexicographically.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,18 +75,13 @@ pub(super) fn ordered_terms(e: &Expr) -> Vec<Expr> {
     };
     // sympy's special case: a positive number plus a negative multiple of one factor prints
     // the number first (`4 - s77`, `3 - 2*s77`).
-    if let [a, b] = &terms[..] {
-        let (num, other) = match (a, b) {
-            (Expr::Int(n), o) | (o, Expr::Int(n)) => (Some(*n), o),
-            _ => (None, a),
-        };
-        if let (Some(n), Expr::Mul(f)) = (num, other)
-            && n > 0
-            && f.len() == 2
-            && matches!(f[0], Expr::Int(c) if c < 0)
-        {
-            return vec![Expr::Int(n), other.clone()];
-        }
+    if let [a, b] = &terms[..]
+        && let Some((n, other @ Expr::Mul(f))) = number_and_other(a, b)
+        && n > 0
+        && f.len() == 2
+        && matches!(f[0], Expr::Int(c) if c < 0)
+    {
+        return vec![Expr::Int(n), other.clone()];
     }
     // Generators: every base of every term, sorted by sort_key; each term is a monomial in
     // them, and terms go in decreasing lexicographic order of their exponents, then by

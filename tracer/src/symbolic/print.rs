@@ -24,20 +24,12 @@ fn precedence(e: &Expr) -> u32 {
     }
 }
 
-/// `(s)` when `e` binds no tighter than `level` (sympy's non-strict `parenthesize`).
-fn parenthesize(e: &Expr, level: u32) -> String {
+/// sympy's `parenthesize`: `(s)` when `e` binds less tightly than `level`, or (not `strict`)
+/// no more tightly.
+fn parenthesize(e: &Expr, level: u32, strict: bool) -> String {
     let s = to_string(e);
-    if precedence(e) <= level {
-        format!("({s})")
-    } else {
-        s
-    }
-}
-
-/// `(s)` when `e` binds less tightly than `level` (strictly below).
-fn parenthesize_below(e: &Expr, level: u32) -> String {
-    let s = to_string(e);
-    if precedence(e) < level {
+    let p = precedence(e);
+    if p < level || (!strict && p == level) {
         format!("({s})")
     } else {
         s
@@ -50,12 +42,12 @@ pub(super) fn to_string(e: &Expr) -> String {
         Expr::Symbol(name) => name.to_string(),
         Expr::Add(_) => print_add(e),
         Expr::Mul(factors) => print_mul(e, factors),
-        Expr::Pow(base, exp) => format!("{}**{}", parenthesize(base, PREC_POW), exp),
+        Expr::Pow(base, exp) => format!("{}**{}", parenthesize(base, PREC_POW, false), exp),
         // PyTorch parenthesizes both operands unless they are atoms (level Atom - 0.5).
         Expr::FloorDiv(b, d) => format!(
             "({}//{})",
-            parenthesize_below(b, PREC_ATOM),
-            parenthesize_below(d, PREC_ATOM)
+            parenthesize(b, PREC_ATOM, true),
+            parenthesize(d, PREC_ATOM, true)
         ),
     }
 }
@@ -104,7 +96,7 @@ fn print_mul(e: &Expr, factors: &[Expr]) -> String {
                     parts.push(c.to_string());
                 }
             }
-            other => parts.push(parenthesize(other, level)),
+            other => parts.push(parenthesize(other, level, false)),
         }
     }
     if parts.is_empty() {

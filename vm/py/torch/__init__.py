@@ -200,7 +200,6 @@ for _name in _BINARY:
 del _name
 
 
-
 def pow(input, exponent):
     return input.pow(exponent) if isinstance(input, Tensor) else _prims.binary("pow", input, exponent)
 

@@ -83,10 +83,6 @@ class set_grad_enabled(_GradModeContext):
         # Construction already switched the mode; entering only marks the restore point.
         return None
 
-    def __exit__(self, *exc):
-        _C._set_grad_enabled(self.prev)
-        return False
-
     def clone(self):
         return self.__class__(self._mode)
 
