@@ -98,53 +98,72 @@ def _raised_like(compiled, eager_type):
     return False
 
 
+# Each compiled function is called on the inputs, then on inputs with their sizes grown by these
+# amounts: the second call recompiles with the changed sizes symbolic (automatic dynamic
+# shapes), the third must reuse that graph.
+GROWTHS = (0, 1, 3)
+
+
 def check(program, backends):
-    """(kind, detail) for one program: compiled with each backend against eager."""
+    """(kind, detail) for one program: compiled with each backend against eager, on inputs of
+    the generated sizes and of larger ones (GROWTHS)."""
     fn = program.function()
     grads = any(spec.requires_grad for spec in program.inputs)
     half = "float16" in program.render() or any(spec.dtype == torch.float16 for spec in program.inputs)
-    eager = _run(fn, program.make_inputs(), grads)
-    reference = None
+    eagers = {grow: _run(fn, program.make_inputs(grow), grads) for grow in GROWTHS}
     for backend in backends:
         torch._dynamo.reset()
-        got = _run(torch.compile(fn, backend=backend), program.make_inputs(), grads)
-        if "raised" in eager:
-            if "raised" not in got:
-                return "exception-type", f"{backend}: eager raised {type(eager['raised']).__name__}, compiled did not"
-            if not _raised_like(got["raised"], type(eager["raised"])):
-                return "exception-type", (f"{backend}: eager raised {type(eager['raised']).__name__}, compiled "
-                                          f"{type(got['raised']).__name__}: {str(got['raised'])[:200]}")
-            continue
-        if "raised" in got:
-            return "compiled-raises", f"{backend}: {type(got['raised']).__name__}: {str(got['raised'])[:300]}"
-        for what in ("outputs", "grads"):
-            for i, (a, b) in enumerate(zip(got.get(what, []), eager.get(what, []))):
-                if (a is None) != (b is None):
-                    # An input that reaches the compiled graph but no output (or only empty
-                    # ones) gets a zero gradient from AOT autograd where eager gives None, in
-                    # PyTorch too (seed 1, program 1127): the same gradient.
-                    if what == "grads" and _all_zero(a if b is None else b):
-                        continue
-                    return "mismatch", f"{backend}: {what}[{i}] None on one side only"
-                why = a is not None and _differs(a, b, half)
-                if why and why.startswith("value"):
-                    # Rounding in another order can be amplified (a remainder of a large sum):
-                    # as PyTorch's own checks do, accept compiled values no further from a
-                    # float64 run of the program than eager's (seed 1, program 2880).
-                    if reference is None:
-                        reference = _float64_reference(fn, program, grads) or {}
-                    refs = reference.get(what, [])
-                    if i < len(refs) and refs[i] is not None and _no_worse(a, b, refs[i]):
-                        continue
-                if why:
-                    return "mismatch", f"{backend}: {what}[{i}] {why}"
+        compiled = torch.compile(fn, backend=backend)
+        for grow in GROWTHS:
+            got = _run(compiled, program.make_inputs(grow), grads)
+            kind, detail = _compare(fn, program, grads, half, eagers[grow], got, backend, grow)
+            if kind != "ok":
+                return kind, detail
     return "ok", ""
 
 
-def _float64_reference(fn, program, grads):
+def _compare(fn, program, grads, half, eager, got, backend, grow):
+    """(kind, detail) of one compiled call against the eager one on the same inputs."""
+    reference = None
+    if grow:
+        backend = f"{backend} (sizes grown by {grow})"
+    if "raised" in eager:
+        if "raised" not in got:
+            return "exception-type", f"{backend}: eager raised {type(eager['raised']).__name__}, compiled did not"
+        if not _raised_like(got["raised"], type(eager["raised"])):
+            return "exception-type", (f"{backend}: eager raised {type(eager['raised']).__name__}, compiled "
+                                      f"{type(got['raised']).__name__}: {str(got['raised'])[:200]}")
+        return "ok", ""
+    if "raised" in got:
+        return "compiled-raises", f"{backend}: {type(got['raised']).__name__}: {str(got['raised'])[:300]}"
+    for what in ("outputs", "grads"):
+        for i, (a, b) in enumerate(zip(got.get(what, []), eager.get(what, []))):
+            if (a is None) != (b is None):
+                # An input that reaches the compiled graph but no output (or only empty
+                # ones) gets a zero gradient from AOT autograd where eager gives None, in
+                # PyTorch too (seed 1, program 1127): the same gradient.
+                if what == "grads" and _all_zero(a if b is None else b):
+                    continue
+                return "mismatch", f"{backend}: {what}[{i}] None on one side only"
+            why = a is not None and _differs(a, b, half)
+            if why and why.startswith("value"):
+                # Rounding in another order can be amplified (a remainder of a large sum):
+                # as PyTorch's own checks do, accept compiled values no further from a
+                # float64 run of the program than eager's (seed 1, program 2880).
+                if reference is None:
+                    reference = _float64_reference(fn, program, grads, grow) or {}
+                refs = reference.get(what, [])
+                if i < len(refs) and refs[i] is not None and _no_worse(a, b, refs[i]):
+                    continue
+            if why:
+                return "mismatch", f"{backend}: {what}[{i}] {why}"
+    return "ok", ""
+
+
+def _float64_reference(fn, program, grads, grow=0):
     """Eager results of the program on float64 copies of its floating inputs, or None."""
     inputs = []
-    for x in program.make_inputs():
+    for x in program.make_inputs(grow):
         if x.dtype.is_floating_point:
             x = x.detach().double().requires_grad_(x.requires_grad)
         inputs.append(x)
@@ -199,17 +218,20 @@ def reproducer(seed, program, kind, detail, backends):
             + f"    return [{', '.join(f'g{i}' for i in range(len(program.inputs)))}]\n\n\n"
             f"{INPUT_SOURCE}\n"
             f"for backend in [None] + {backends!r}:\n"
-            f"    {inputs or '_'}, = [spec.make(i) for i, spec in enumerate(make_inputs())]\n"
             f"    torch._dynamo.reset()\n"
             f"    fn = f if backend is None else torch.compile(f, backend=backend)\n"
-            f"    try:\n        out = fn({inputs})\n        print(backend or 'not compiled', out)\n"
-            f"    except Exception as e:\n        print(backend or 'not compiled', 'raised', type(e).__name__, e)\n"
-            f"        continue\n"
-            f"    wrt = [x for x in [{inputs}] if x.requires_grad]\n"
-            f"    diff = [t for t in out if t.requires_grad and t.dtype.is_floating_point and t.numel()]\n"
-            f"    if wrt and diff:\n"
-            f"        total = sum((t.float() * torch.linspace(-1, 1, t.numel()).reshape(t.shape)).sum() for t in diff)\n"
-            f"        print('  input gradients:', torch.autograd.grad(total, wrt, allow_unused=True))\n")
+            f"    for grow in {GROWTHS!r}:  # the same function on larger sizes (a dynamic recompile)\n"
+            f"        {inputs or '_'}, = [spec.grown(grow).make(i) for i, spec in enumerate(make_inputs())]\n"
+            f"        try:\n            out = fn({inputs})\n"
+            f"            print(backend or 'not compiled', grow, out)\n"
+            f"        except Exception as e:\n"
+            f"            print(backend or 'not compiled', grow, 'raised', type(e).__name__, e)\n"
+            f"            continue\n"
+            f"        wrt = [x for x in [{inputs}] if x.requires_grad]\n"
+            f"        diff = [t for t in out if t.requires_grad and t.dtype.is_floating_point and t.numel()]\n"
+            f"        if wrt and diff:\n"
+            f"            total = sum((t.float() * torch.linspace(-1, 1, t.numel()).reshape(t.shape)).sum() for t in diff)\n"
+            f"            print('  input gradients:', torch.autograd.grad(total, wrt, allow_unused=True))\n")
 
 
 # --- processes ----------------------------------------------------------------------------------

@@ -54,6 +54,12 @@ class Input:
     def __init__(self, shape, dtype, requires_grad, layout):
         self.shape, self.dtype, self.requires_grad, self.layout = shape, dtype, requires_grad, layout
 
+    def grown(self, k):
+        """The same input with every size of 2 or more grown by k (equal sizes stay equal, so
+        broadcasting partners still broadcast): a new shape for the same compiled function."""
+        return Input(tuple(n + k if n >= 2 else n for n in self.shape), self.dtype, self.requires_grad,
+                     self.layout)
+
     def make(self, seed):
         torch.manual_seed(seed)
         shape = list(self.shape)
@@ -102,8 +108,8 @@ class Program:
         exec(compile(self.render(), "<fuzz program>", "exec"), scope)
         return scope["f"]
 
-    def make_inputs(self):
-        return [spec.make(i) for i, spec in enumerate(self.inputs)]
+    def make_inputs(self, grow=0):
+        return [spec.grown(grow).make(i) for i, spec in enumerate(self.inputs)]
 
     def without(self, k):
         """The program without statement k, or None when a later statement or the outputs

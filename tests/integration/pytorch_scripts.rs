@@ -95,4 +95,5 @@ scripts!(
     random_parity,
     float_repr,
     gc_cycles,
+    dynamic_shapes,
 );

@@ -12,7 +12,10 @@
 
 use std::fmt::Debug;
 
+use std::sync::Arc;
+
 use crate::DType;
+use crate::symbolic::Rel;
 
 /// The kinds of object a guard tree stores: the values it reaches and compares, attribute and
 /// variable names, classes (compared by identity).
@@ -46,6 +49,8 @@ pub trait GuardModel<V: GuardValues> {
     /// handed to a closure, so that checking a tensor copies none of its shape.)
     fn read_tensor<R>(&self, value: &V::Value, read: impl FnOnce(TensorView<'_>) -> R)
     -> Option<R>;
+    /// A Python `int`'s value (a symbolic integer input), or None for anything else.
+    fn int_value(&self, value: &V::Value) -> Option<i128>;
     fn grad_enabled(&self) -> bool;
     /// Runs a predicate the tracer keeps in Python (global state such as the default dtype);
     /// an error counts as false.
@@ -67,15 +72,34 @@ pub enum Access<V: GuardValues> {
     Item(usize, V::Value),
 }
 
-/// What a tensor guard compares: everything a compiled graph was specialised on.
+/// What a tensor guard compares: everything a compiled graph was specialised on. A size or
+/// stride of `None` is symbolic: any value passes here, and the shape guards
+/// ([`Check::Shape`]) say what must hold between them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TensorMeta {
     pub dtype: DType,
     /// A fake tensor's storage (size only) rather than real memory.
     pub meta: bool,
-    pub shape: Vec<usize>,
-    pub strides: Vec<isize>,
+    pub shape: Vec<Option<usize>>,
+    pub strides: Vec<Option<isize>>,
     pub requires_grad: bool,
+}
+
+/// Where a shape guard's symbol takes its value: a size or stride of the tensor at a tree
+/// node, or the node's value itself (a Python int).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymRead {
+    Size(usize),
+    Stride(usize),
+    Int,
+}
+
+/// Shape guards: the symbols bound to inputs, and relations between them that must hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeGuards {
+    /// `(node, read, symbol)`.
+    pub bindings: Vec<(usize, SymRead, Arc<str>)>,
+    pub relations: Vec<Rel>,
 }
 
 /// A tensor's metadata as the model reads it.
@@ -93,9 +117,13 @@ impl TensorMeta {
         self.dtype == t.dtype
             && self.meta == t.meta
             && self.requires_grad == t.requires_grad
-            && self.shape == t.shape
-            && self.strides == t.strides
+            && fits(&self.shape, t.shape)
+            && fits(&self.strides, t.strides)
     }
+}
+
+fn fits<T: PartialEq + Copy>(want: &[Option<T>], got: &[T]) -> bool {
+    want.len() == got.len() && want.iter().zip(got).all(|(w, g)| w.is_none_or(|w| w == *g))
 }
 
 /// What must hold for a node's value (or, for the global-state checks, for the process).
@@ -114,12 +142,14 @@ pub enum Check<V: GuardValues> {
     GradMode(bool),
     /// A predicate over global state smelt keeps in Python.
     Call(V::Value),
+    /// Relations between symbolic sizes read from several inputs.
+    Shape(ShapeGuards),
 }
 
 impl<V: GuardValues> Check<V> {
     /// Global-state checks read no input, so they name no tree node.
     pub fn is_global(&self) -> bool {
-        matches!(self, Check::GradMode(_) | Check::Call(_))
+        matches!(self, Check::GradMode(_) | Check::Call(_) | Check::Shape(_))
     }
 
     fn holds<M: GuardModel<V>>(&self, model: &M, value: Option<&V::Value>) -> bool {
@@ -156,7 +186,9 @@ impl<V: GuardValues> Check<V> {
                                 .all(|(g, w)| model.is(g, w) || model.equals(g, w))
                     })
             }
-            Check::GradMode(_) | Check::Call(_) => unreachable!("global checks returned above"),
+            Check::GradMode(_) | Check::Call(_) | Check::Shape(_) => {
+                unreachable!("global checks are checked before")
+            }
         }
     }
 }
@@ -233,9 +265,47 @@ impl<V: GuardValues> GuardTree<V> {
     pub fn first_failure<M: GuardModel<V>>(&self, model: &M, frame: &M::Frame) -> Option<usize> {
         let mut memo = vec![None; self.nodes.len()];
         self.checks.iter().position(|(node, check)| {
+            if let Check::Shape(guards) = check {
+                return !self.shape_guards_hold(model, frame, guards, &mut memo);
+            }
             let value = node.and_then(|n| self.value(model, frame, n, &mut memo));
             !check.holds(model, value.as_ref())
         })
+    }
+
+    /// Binds each symbol to the input it is read from, then checks every relation. A read
+    /// that fails (not a tensor, a dim out of range) fails the guard.
+    fn shape_guards_hold<M: GuardModel<V>>(
+        &self,
+        model: &M,
+        frame: &M::Frame,
+        guards: &ShapeGuards,
+        memo: &mut Vec<Option<Option<V::Value>>>,
+    ) -> bool {
+        let mut values: Vec<(&str, i128)> = Vec::with_capacity(guards.bindings.len());
+        for (node, read, name) in &guards.bindings {
+            let Some(value) = self.value(model, frame, *node, memo) else {
+                return false;
+            };
+            let got = match read {
+                SymRead::Int => model.int_value(&value),
+                SymRead::Size(d) => model
+                    .read_tensor(&value, |t| t.shape.get(*d).map(|&n| n as i128))
+                    .flatten(),
+                SymRead::Stride(d) => model
+                    .read_tensor(&value, |t| t.strides.get(*d).map(|&n| n as i128))
+                    .flatten(),
+            };
+            match got {
+                Some(v) => values.push((name, v)),
+                None => return false,
+            }
+        }
+        let lookup = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        guards
+            .relations
+            .iter()
+            .all(|rel| rel.holds(&lookup) == Some(true))
     }
 
     /// The value at node `i`, reading (and remembering) its parents first. `memo[i]` is

@@ -7,15 +7,17 @@ use std::rc::Rc;
 
 use smelt_tracer::DType;
 use smelt_tracer::guards::{
-    Access, Check, GuardModel, GuardTree, GuardValues, TensorMeta, TensorView,
+    Access, Check, GuardModel, GuardTree, GuardValues, ShapeGuards, SymRead, TensorMeta, TensorView,
 };
+use smelt_tracer::symbolic::{Expr, Rel, RelOp};
 
 #[derive(Debug, PartialEq)]
 enum Obj {
     Int(i64),
     Dict(Vec<(Val, Val)>),
     Module(HashMap<String, Val>),
-    Tensor(TensorMeta),
+    /// A float32 tensor: sizes and strides.
+    Tensor(Vec<usize>, Vec<isize>),
 }
 type Val = Rc<Obj>;
 
@@ -42,7 +44,7 @@ fn class_of(v: &Obj) -> &'static str {
         Obj::Int(_) => "int",
         Obj::Dict(_) => "dict",
         Obj::Module(_) => "module",
-        Obj::Tensor(_) => "Tensor",
+        Obj::Tensor(..) => "Tensor",
     }
 }
 
@@ -96,13 +98,19 @@ impl GuardModel<Toy> for Model {
     }
     fn read_tensor<R>(&self, value: &Val, read: impl FnOnce(TensorView<'_>) -> R) -> Option<R> {
         match &**value {
-            Obj::Tensor(m) => Some(read(TensorView {
-                dtype: m.dtype,
-                meta: m.meta,
-                shape: &m.shape,
-                strides: &m.strides,
-                requires_grad: m.requires_grad,
+            Obj::Tensor(shape, strides) => Some(read(TensorView {
+                dtype: DType::Float32,
+                meta: false,
+                shape,
+                strides,
+                requires_grad: false,
             })),
+            _ => None,
+        }
+    }
+    fn int_value(&self, value: &Val) -> Option<i128> {
+        match &**value {
+            Obj::Int(n) => Some(i128::from(*n)),
             _ => None,
         }
     }
@@ -118,7 +126,13 @@ fn int(v: i64) -> Val {
     Rc::new(Obj::Int(v))
 }
 
-fn meta(shape: &[usize], strides: &[isize]) -> TensorMeta {
+/// A float32 tensor of these sizes and strides, as an input.
+fn tensor(shape: &[usize], strides: &[isize]) -> (Vec<usize>, Vec<isize>) {
+    (shape.to_vec(), strides.to_vec())
+}
+
+/// A guard on a float32 tensor with these sizes and strides (`None`: symbolic).
+fn spec(shape: &[Option<usize>], strides: &[Option<isize>]) -> TensorMeta {
     TensorMeta {
         dtype: DType::Float32,
         meta: false,
@@ -128,10 +142,17 @@ fn meta(shape: &[usize], strides: &[isize]) -> TensorMeta {
     }
 }
 
+fn meta(shape: &[usize], strides: &[isize]) -> TensorMeta {
+    spec(
+        &shape.iter().map(|&n| Some(n)).collect::<Vec<_>>(),
+        &strides.iter().map(|&n| Some(n)).collect::<Vec<_>>(),
+    )
+}
+
 /// `L['m']` is a module with a tensor `w` and a dict `d = {1: 10, 2: 20}`.
-fn frame(w: TensorMeta, d: Vec<(Val, Val)>) -> Frame {
+fn frame(w: (Vec<usize>, Vec<isize>), d: Vec<(Val, Val)>) -> Frame {
     let m = Obj::Module(HashMap::from([
-        ("w".to_string(), Rc::new(Obj::Tensor(w))),
+        ("w".to_string(), Rc::new(Obj::Tensor(w.0, w.1))),
         ("d".to_string(), Rc::new(Obj::Dict(d))),
     ]));
     Frame {
@@ -178,7 +199,7 @@ fn model(grad: bool) -> Model {
 
 #[test]
 fn all_hold_and_shared_prefix_is_read_once() {
-    let f = frame(meta(&[2, 3], &[3, 1]), entries());
+    let f = frame(tensor(&[2, 3], &[3, 1]), entries());
     let t = tree(&f);
     let m = model(true);
     assert_eq!(t.first_failure(&m, &f), None);
@@ -188,17 +209,17 @@ fn all_hold_and_shared_prefix_is_read_once() {
 
 #[test]
 fn first_failing_check_is_reported() {
-    let f = frame(meta(&[2, 3], &[3, 1]), entries());
+    let f = frame(tensor(&[2, 3], &[3, 1]), entries());
     let t = tree(&f);
     assert_eq!(t.first_failure(&model(false), &f), Some(0));
 
     // Same shape, other strides (a transposed view) fails the tensor check.
-    let f = frame(meta(&[2, 3], &[1, 2]), entries());
+    let f = frame(tensor(&[2, 3], &[1, 2]), entries());
     assert_eq!(t.first_failure(&model(true), &f), Some(1));
 
     // The keys in another order fail; the checks before it hold.
     let f2 = frame(
-        meta(&[2, 3], &[3, 1]),
+        tensor(&[2, 3], &[3, 1]),
         entries().into_iter().rev().collect(),
     );
     let t2 = tree(&f);
@@ -207,7 +228,7 @@ fn first_failing_check_is_reported() {
 
 #[test]
 fn a_failed_read_fails_its_checks_only() {
-    let f = frame(meta(&[2, 3], &[3, 1]), entries());
+    let f = frame(tensor(&[2, 3], &[3, 1]), entries());
     let t = tree(&f);
     let empty = Frame {
         locals: HashMap::new(),
@@ -245,4 +266,78 @@ fn malformed_descriptions_are_refused() {
         "only global-state guards have no input"
     );
     assert_eq!(t.num_checks(), 0);
+}
+
+/// Locals `x` (a tensor) and `n` (an int).
+fn sym_frame(x: (Vec<usize>, Vec<isize>), n: i64) -> Frame {
+    Frame {
+        locals: HashMap::from([
+            ("x".to_string(), Rc::new(Obj::Tensor(x.0, x.1))),
+            ("n".to_string(), int(n)),
+        ]),
+    }
+}
+
+#[test]
+fn symbolic_sizes_and_shape_guards() {
+    // x: [s0, 3] contiguous (stride [3, 1]); n: s1; guards 2 <= s0, s0 // 2 < s1.
+    let mut t: GuardTree<Toy> = GuardTree::default();
+    let x = t.push_node(Access::Local("x".into())).unwrap();
+    let n = t.push_node(Access::Local("n".into())).unwrap();
+    t.push_check(
+        Some(x),
+        Check::Tensor("Tensor", spec(&[None, Some(3)], &[Some(3), Some(1)])),
+    )
+    .unwrap();
+    let (s0, s1) = (Expr::symbol("s0"), Expr::symbol("s1"));
+    let half = s0.floordiv(&Expr::int(2)).unwrap().unwrap();
+    t.push_check(
+        None,
+        Check::Shape(ShapeGuards {
+            bindings: vec![
+                (x, SymRead::Size(0), "s0".into()),
+                (n, SymRead::Int, "s1".into()),
+            ],
+            relations: vec![
+                Rel {
+                    op: RelOp::Le,
+                    lhs: Expr::int(2),
+                    rhs: s0,
+                },
+                Rel {
+                    op: RelOp::Lt,
+                    lhs: half,
+                    rhs: s1,
+                },
+            ],
+        }),
+    )
+    .unwrap();
+    let m = model(true);
+    assert_eq!(
+        t.first_failure(&m, &sym_frame(tensor(&[6, 3], &[3, 1]), 4)),
+        None
+    );
+    assert_eq!(
+        t.first_failure(&m, &sym_frame(tensor(&[9, 3], &[3, 1]), 5)),
+        None
+    );
+    // Another fixed size fails the tensor check; the relations fail the shape check.
+    assert_eq!(
+        t.first_failure(&m, &sym_frame(tensor(&[6, 4], &[4, 1]), 4)),
+        Some(0)
+    );
+    assert_eq!(
+        t.first_failure(&m, &sym_frame(tensor(&[1, 3], &[3, 1]), 4)),
+        Some(1)
+    );
+    assert_eq!(
+        t.first_failure(&m, &sym_frame(tensor(&[8, 3], &[3, 1]), 4)),
+        Some(1)
+    );
+    // A binding that cannot be read (n not an int) fails too.
+    let mut f = sym_frame(tensor(&[6, 3], &[3, 1]), 4);
+    f.locals
+        .insert("n".into(), Rc::new(Obj::Tensor(vec![], vec![])));
+    assert_eq!(t.first_failure(&m, &f), Some(1));
 }

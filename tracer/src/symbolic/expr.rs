@@ -1,7 +1,7 @@
 //! The expression type and its constructors, which canonicalise as sympy's automatic
 //! evaluation does for integer operands.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::order::canonical_sort;
 use super::{SymError, SymResult};
@@ -11,17 +11,17 @@ use super::{SymError, SymResult};
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Expr {
     Int(i128),
-    Symbol(Rc<str>),
+    Symbol(Arc<str>),
     /// Two or more terms: at most one `Int` (non-zero), no `Add`, no two terms equal up to
     /// their coefficient. Stored in canonical order.
-    Add(Rc<[Expr]>),
+    Add(Arc<[Expr]>),
     /// Two or more factors: an `Int` coefficient first when it is not 1, then bases (each at
     /// most once, none an `Int` or `Mul`), in canonical order.
-    Mul(Rc<[Expr]>),
+    Mul(Arc<[Expr]>),
     /// A base (a symbol, a sum or a floor division) to an integer power of at least 2.
-    Pow(Rc<Expr>, u32),
+    Pow(Arc<Expr>, u32),
     /// `base // divisor` that does not evaluate further (floordiv.rs).
-    FloorDiv(Rc<Expr>, Rc<Expr>),
+    FloorDiv(Arc<Expr>, Arc<Expr>),
 }
 
 fn overflow<T>(v: Option<T>) -> Result<T, SymError> {
@@ -96,7 +96,7 @@ impl Expr {
                 }
                 Ok(out)
             }
-            _ => Ok(Expr::Pow(Rc::new(self.clone()), exp)),
+            _ => Ok(Expr::Pow(Arc::new(self.clone()), exp)),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `FloorDiv(base, divisor)`: Python's `//` on sizes, evaluated as PyTorch's
 //! `torch.utils._sympy.functions.FloorDiv.eval` does (its printed form is `(base//divisor)`).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::expr::add_all;
 use super::{Expr, SymError, SymResult};
@@ -141,7 +141,7 @@ fn floordiv_eval(base: &Expr, divisor: &Expr) -> SymResult {
         return floordiv_eval(&b2, &d2);
     }
     Ok(Expr::FloorDiv(
-        Rc::new(base.clone()),
-        Rc::new(divisor.clone()),
+        Arc::new(base.clone()),
+        Arc::new(divisor.clone()),
     ))
 }

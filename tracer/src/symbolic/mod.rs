@@ -7,6 +7,7 @@
 //! `Mul.flatten`, `Pow.__new__`) for integer operands, so the same sequence of operations gives
 //! the same printed form; `tests/symbolic/sympy_corpus.txt` (made by sympy) checks that.
 
+mod eval;
 mod expr;
 mod floordiv;
 mod order;
@@ -15,7 +16,9 @@ mod shape_env;
 #[cfg(test)]
 mod tests;
 
+pub use eval::{Bounds, Rel, RelOp, Values};
 pub use expr::Expr;
+pub use print::{Names, print_with};
 pub use shape_env::ShapeEnv;
 
 /// Why an operation has no result: a constant outside what the engine represents.

@@ -3,7 +3,7 @@
 //! powers first). Keys are compared as sympy compares its nested tuples.
 
 use std::cmp::Ordering;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::Expr;
 use super::expr::number_and_other;
@@ -12,7 +12,7 @@ use super::expr::number_and_other;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Key {
     Int(i128),
-    Str(Rc<str>),
+    Str(Arc<str>),
     Tuple(Vec<Key>),
 }
 

@@ -26,8 +26,8 @@ fn precedence(e: &Expr) -> u32 {
 
 /// sympy's `parenthesize`: `(s)` when `e` binds less tightly than `level`, or (not `strict`)
 /// no more tightly.
-fn parenthesize(e: &Expr, level: u32, strict: bool) -> String {
-    let s = to_string(e);
+fn parenthesize(e: &Expr, level: u32, strict: bool, names: Names) -> String {
+    let s = print_with(e, names);
     let p = precedence(e);
     if p < level || (!strict && p == level) {
         format!("({s})")
@@ -36,26 +36,31 @@ fn parenthesize(e: &Expr, level: u32, strict: bool) -> String {
     }
 }
 
-pub(super) fn to_string(e: &Expr) -> String {
+/// How a symbol is printed: its name, or (in guards) the source it stands for.
+pub type Names<'a> = &'a dyn Fn(&str) -> String;
+
+/// `str()` of `e` with each symbol printed by `names`; terms stay in the order of the symbols'
+/// own names, as PyTorch's guard printer keeps sympy's order.
+pub fn print_with(e: &Expr, names: Names) -> String {
     match e {
         Expr::Int(n) => n.to_string(),
-        Expr::Symbol(name) => name.to_string(),
-        Expr::Add(_) => print_add(e),
-        Expr::Mul(factors) => print_mul(e, factors),
-        Expr::Pow(base, exp) => format!("{}**{}", parenthesize(base, PREC_POW, false), exp),
+        Expr::Symbol(name) => names(name),
+        Expr::Add(_) => print_add(e, names),
+        Expr::Mul(factors) => print_mul(e, factors, names),
+        Expr::Pow(base, exp) => format!("{}**{}", parenthesize(base, PREC_POW, false, names), exp),
         // PyTorch parenthesizes both operands unless they are atoms (level Atom - 0.5).
         Expr::FloorDiv(b, d) => format!(
             "({}//{})",
-            parenthesize(b, PREC_ATOM, true),
-            parenthesize(d, PREC_ATOM, true)
+            parenthesize(b, PREC_ATOM, true, names),
+            parenthesize(d, PREC_ATOM, true, names)
         ),
     }
 }
 
-fn print_add(e: &Expr) -> String {
+fn print_add(e: &Expr, names: Names) -> String {
     let mut out = String::new();
     for (i, term) in ordered_terms(e).iter().enumerate() {
-        let printed = to_string(term);
+        let printed = print_with(term, names);
         let (sign, body) = match printed.strip_prefix('-') {
             Some(rest) => ("-", rest.to_string()),
             None => ("+", printed),
@@ -79,7 +84,7 @@ fn print_add(e: &Expr) -> String {
     out
 }
 
-fn print_mul(e: &Expr, factors: &[Expr]) -> String {
+fn print_mul(e: &Expr, factors: &[Expr], names: Names) -> String {
     // The level is the whole product's: a negative product parenthesizes its factors as a sum
     // would (`-s27*(s77 - 4)**2`).
     let level = precedence(e);
@@ -96,7 +101,7 @@ fn print_mul(e: &Expr, factors: &[Expr]) -> String {
                     parts.push(c.to_string());
                 }
             }
-            other => parts.push(parenthesize(other, level, false)),
+            other => parts.push(parenthesize(other, level, false, names)),
         }
     }
     if parts.is_empty() {
@@ -107,6 +112,6 @@ fn print_mul(e: &Expr, factors: &[Expr]) -> String {
 
 impl std::fmt::Display for Expr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&to_string(self))
+        f.write_str(&print_with(self, &|name| name.to_string()))
     }
 }

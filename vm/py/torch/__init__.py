@@ -27,6 +27,7 @@ from torch._tensor_str import set_printoptions, get_printoptions
 from torch import return_types
 from torch._finfo import finfo, iinfo
 from torch._ops import ops
+from torch._symint import SymInt, SymBool, SymFloat, sym_not, sym_max, sym_min, sym_int, sym_float, sym_ite, sym_sum
 
 dtype = _C.dtype
 globals().update(_C._dtypes())
@@ -655,7 +656,9 @@ from torch.storage import (
 def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
             disable=False):
     """Compiles `model` (a function, bound method or nn.Module) with the bytecode tracer; without
-    `model`, returns a decorator. `dynamic` and `mode` are accepted; smelt compiles static shapes."""
+    `model`, returns a decorator. `dynamic`: None (sizes that change between calls become
+    symbolic on the recompile), True (symbolic from the first compile) or False (static);
+    `mode` is accepted."""
     if model is None:
 
         def decorator(fn):

@@ -32,7 +32,7 @@ def _shape_args(args):
     for a in args:
         if isinstance(a, Tensor):
             a = a.item()
-        if not isinstance(a, int) or isinstance(a, bool):
+        if (not isinstance(a, int) or isinstance(a, bool)) and type(a).__name__ != "SymInt":
             raise TypeError(f"expected a sequence of integers, but got {type(a).__name__}")
         out.append(a)
     return out

@@ -5,11 +5,13 @@
 use rustpython_vm::builtins::{PyListRef, PyStrRef, PyTupleRef, PyTypeRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine, pyclass};
 use smelt_tracer::guards::{
-    Access, Check, GuardModel, GuardTree, GuardValues, TensorMeta, TensorView,
+    Access, Check, GuardModel, GuardTree, GuardValues, ShapeGuards, SymRead, TensorMeta, TensorView,
 };
+use smelt_tracer::symbolic::{Rel, RelOp};
 
 use super::GRAD_ENABLED;
 use super::dtype::PyDType;
+use super::symbolic::PySymExpr;
 use super::tensor::PyTensor;
 
 /// What a guard tree over Python stores: objects, `str` names, classes.
@@ -91,6 +93,14 @@ impl GuardModel<PyValues> for PyModel<'_> {
             strides: inner.strides(),
             requires_grad: t.requires_grad(),
         }))
+    }
+
+    fn int_value(&self, value: &PyObjectRef) -> Option<i128> {
+        // Exactly an int (a bool is not a size).
+        if !value.class().is(self.0.ctx.types.int_type) {
+            return None;
+        }
+        value.try_to_value::<i64>(self.0).ok().map(i128::from)
     }
 
     fn grad_enabled(&self) -> bool {
@@ -227,8 +237,67 @@ fn parse_check(
             need(1)?;
             Check::Call(payload[0].clone())
         }
+        "shape" => {
+            need(2)?;
+            Check::Shape(parse_shape_guards(vm, &payload[0], &payload[1])?)
+        }
         other => return Err(vm.new_value_error(format!("unknown guard kind {other:?}"))),
     })
+}
+
+/// `bindings`: `(node, "size" | "stride" | "int", dim, symbol)`; `relations`: `(op, lhs, rhs)`
+/// with `SymExpr` sides and op one of `==`, `!=`, `<`, `<=`, `>`, `>=`.
+fn parse_shape_guards(
+    vm: &VirtualMachine,
+    bindings: &PyObjectRef,
+    relations: &PyObjectRef,
+) -> PyResult<ShapeGuards> {
+    let mut out = ShapeGuards {
+        bindings: Vec::new(),
+        relations: Vec::new(),
+    };
+    let bindings: PyListRef = bindings.clone().try_into_value(vm)?;
+    for b in bindings.borrow_vec().iter() {
+        let t: PyTupleRef = b.clone().try_into_value(vm)?;
+        if t.len() != 4 {
+            return Err(vm.new_value_error("a symbol binding is (node, read, dim, symbol)"));
+        }
+        let read: PyStrRef = t[1].clone().try_into_value(vm)?;
+        let dim = || t[2].try_to_value::<usize>(vm);
+        let read = match &*read.to_string_lossy() {
+            "size" => SymRead::Size(dim()?),
+            "stride" => SymRead::Stride(dim()?),
+            "int" => SymRead::Int,
+            other => return Err(vm.new_value_error(format!("unknown symbol read {other:?}"))),
+        };
+        let name: PyStrRef = t[3].clone().try_into_value(vm)?;
+        out.bindings.push((
+            t[0].try_to_value::<usize>(vm)?,
+            read,
+            name.to_string_lossy().into(),
+        ));
+    }
+    let relations: PyListRef = relations.clone().try_into_value(vm)?;
+    for r in relations.borrow_vec().iter() {
+        let t: PyTupleRef = r.clone().try_into_value(vm)?;
+        if t.len() != 3 {
+            return Err(vm.new_value_error("a shape relation is (op, lhs, rhs)"));
+        }
+        let op: PyStrRef = t[0].clone().try_into_value(vm)?;
+        let op = RelOp::parse(&op.to_string_lossy())
+            .ok_or_else(|| vm.new_value_error("unknown comparison in a shape guard"))?;
+        let side = |o: &PyObjectRef| {
+            o.downcast_ref::<PySymExpr>()
+                .map(|e| e.expr.clone())
+                .ok_or_else(|| vm.new_type_error("a shape relation compares SymExprs"))
+        };
+        out.relations.push(Rel {
+            op,
+            lhs: side(&t[1])?,
+            rhs: side(&t[2])?,
+        });
+    }
+    Ok(out)
 }
 
 #[pyclass]

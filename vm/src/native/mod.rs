@@ -8,6 +8,7 @@ mod guards;
 mod jit;
 mod ops;
 mod rng_state;
+mod symbolic;
 mod tensor;
 
 use rustpython_vm::{Context, builtins::PyModuleDef};
@@ -70,6 +71,35 @@ mod smelt_native {
     #[pyattr(name = "GuardManager")]
     fn guard_manager_class(_vm: &VirtualMachine) -> PyTypeRef {
         super::guards::PyGuardManager::make_static_type()
+    }
+
+    #[pyattr(name = "SymExpr")]
+    fn sym_expr_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::symbolic::PySymExpr::make_static_type()
+    }
+
+    #[pyattr(name = "SymbolAllocator")]
+    fn symbol_allocator_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::symbolic::PySymbolAllocator::make_static_type()
+    }
+
+    /// A constant symbolic expression.
+    #[pyfunction]
+    fn _sym_int(n: i64, vm: &VirtualMachine) -> PyRef<super::symbolic::PySymExpr> {
+        super::symbolic::new_int(n, vm)
+    }
+
+    /// A symbol by name (`s77`, `u0`).
+    #[pyfunction]
+    fn _sym_symbol(name: PyStrRef, vm: &VirtualMachine) -> PyRef<super::symbolic::PySymExpr> {
+        super::symbolic::new_symbol(&name.to_string_lossy(), vm)
+    }
+
+    /// A fresh ShapeEnv symbol allocator.
+    #[pyfunction]
+    fn _symbol_allocator(vm: &VirtualMachine) -> PyRef<super::symbolic::PySymbolAllocator> {
+        use rustpython_vm::PyPayload;
+        super::symbolic::PySymbolAllocator::new().into_ref(&vm.ctx)
     }
 
     /// Builds the native guard checker from the tracer's description (see guards.rs).

@@ -13,7 +13,8 @@ from torch._dynamo import config
 from torch._dynamo.backends.registry import list_backends, lookup_backend, register_backend
 from torch._dynamo.callback import callback_handler, on_compile_end, on_compile_start
 from torch._dynamo.decorators import (
-    allow_in_graph, assume_constant_result, disallow_in_graph, graph_break, is_compiling,
+    allow_in_graph, assume_constant_result, disallow_in_graph, graph_break, is_compiling, mark_dynamic,
+    mark_static, maybe_mark_dynamic,
 )
 from torch._dynamo.eval_frame import OptimizedModule, disable, optimize
 from torch._dynamo.explain import explain
@@ -25,6 +26,9 @@ def reset() -> None:
 
     convert_frame.reset()
     callback_handler.clear()
+    from torch._dynamo.utils import guard_failures
+
+    guard_failures.clear()
 
 
 def reset_code_caches():
@@ -36,5 +40,6 @@ def reset_code_caches():
 __all__ = [
     "allow_in_graph", "assume_constant_result", "config", "disable", "disallow_in_graph", "graph_break",
     "is_compiling", "list_backends", "lookup_backend", "optimize", "OptimizedModule", "register_backend",
-    "reset", "on_compile_start", "on_compile_end", "callback_handler", "explain",
+    "reset", "on_compile_start", "on_compile_end", "callback_handler", "explain", "mark_dynamic", "mark_static",
+    "maybe_mark_dynamic",
 ]

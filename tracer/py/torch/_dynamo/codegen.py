@@ -57,6 +57,15 @@ class PyCodegen:
             elif step[0] == "item":
                 self.load_const(step[1])
                 self.subscr()
+            elif step[0] == "size":  # x.size()[i], read as x.shape[i]
+                self.append("LOAD_ATTR", argval=("shape", False))
+                self.load_const(step[1])
+                self.subscr()
+            elif step[0] == "stride":  # x.stride(i)
+                self.append("LOAD_ATTR", argval=("stride", False))
+                self.push_null()
+                self.load_const(step[1])
+                self.call(1)
             else:  # ("moddict", "_parameters", "weight")
                 self.append("LOAD_ATTR", argval=(step[1], False))
                 self.load_const(step[2])

@@ -30,13 +30,15 @@ class CacheEntry:
 class FrameCache:
     """Every compiled version of one code object."""
 
-    __slots__ = ("entries", "frame_id", "compiles", "limit_warned")
+    __slots__ = ("entries", "frame_id", "compiles", "limit_warned", "frame_state")
 
     def __init__(self):
         self.entries = []
         self.frame_id = None
         self.compiles = 0
         self.limit_warned = False
+        # The input sizes earlier compiles saw (automatic_dynamic.py).
+        self.frame_state = {}
 
 
 _caches = {}
@@ -81,7 +83,7 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recomp
 
     # Annotation blocks entered while tracing are left when the trace stops, however it stops.
     node_meta = dict(fx_traceback.current_meta)
-    output = OutputGraph(fn.__globals__, compile_id, backend, fullgraph)
+    output = OutputGraph(fn.__globals__, compile_id, backend, fullgraph, cache.frame_state)
     output.guards.add_global_state()
     from torch._guards import CompileContext, compile_context
 

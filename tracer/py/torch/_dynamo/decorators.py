@@ -37,3 +37,45 @@ def graph_break(msg=""):
 def is_compiling():
     """True while the tracer runs the code (it folds this call to True); False when run eagerly."""
     return False
+
+
+def _indices(t, index):
+    if isinstance(index, (list, tuple)):
+        return list(index)
+    if index is None:
+        return list(range(t.dim()))
+    return [index]
+
+
+def mark_dynamic(t, index, *, min=None, max=None, specialize_on=None):
+    """Traces dim(s) `index` of tensor `t` as symbolic from the first compile (not duck-sized:
+    a size equal to another's still gets its own symbol)."""
+    for i in _indices(t, index):
+        if not hasattr(t, "_dynamo_dynamic_indices"):
+            t._dynamo_dynamic_indices = set()
+        t._dynamo_dynamic_indices.add(i)
+        if min is not None or max is not None:
+            if not hasattr(t, "_dynamo_dynamic_range"):
+                t._dynamo_dynamic_range = set()
+            t._dynamo_dynamic_range.add((i, min, max))
+
+
+def maybe_mark_dynamic(t, index):
+    """Like mark_dynamic, but a trace that pins the size specialises it without an error."""
+    for i in _indices(t, index):
+        if not hasattr(t, "_dynamo_weak_dynamic_indices"):
+            t._dynamo_weak_dynamic_indices = set()
+        t._dynamo_weak_dynamic_indices.add(i)
+
+
+def mark_static(t, index=None):
+    """Keeps dim(s) `index` of tensor `t` static even when automatic dynamic would not."""
+    import torch
+
+    if not isinstance(t, torch.Tensor):
+        t._dynamo_marked_static = True
+        return t
+    for i in _indices(t, index):
+        if not hasattr(t, "_dynamo_static_indices"):
+            t._dynamo_static_indices = set()
+        t._dynamo_static_indices.add(i)

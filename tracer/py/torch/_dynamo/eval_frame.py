@@ -14,7 +14,6 @@ import torch
 from torch._dynamo import config, convert_frame
 from torch._dynamo.backends.registry import lookup_backend
 from torch._dynamo.exc import FailOnRecompileLimitHit
-from torch._logging import enabled as log_enabled
 
 _compiling = [0]
 
@@ -79,8 +78,11 @@ def _run_with_cache(binder, args, kwargs, backend, fullgraph):
             convert_frame.warn_limit_hit(code, reason)
         return fn(*args, **kwargs)
     reasons = None
-    if entries and log_enabled("recompiles"):
+    if entries:
+        from torch._dynamo.utils import guard_failures
+
         reasons = [f"{e.compile_id}: {e.guard_manager.failure_reason(f_locals, f_globals)}" for e in entries]
+        guard_failures[code].extend(reasons)
     _compiling[0] += 1
     try:
         entry = convert_frame.compile_frame(fn, f_locals, closure, backend, fullgraph, cache, reasons)
@@ -126,10 +128,11 @@ def _wrap_inline(fn):
 
 
 class _TorchDynamoContext:
-    def __init__(self, backend, fullgraph=False, options=None):
+    def __init__(self, backend, fullgraph=False, options=None, dynamic=None):
         self.backend = backend
         self.fullgraph = fullgraph
         self.options = options
+        self.dynamic = dynamic
 
     def __call__(self, fn):
         if isinstance(fn, torch.nn.Module):
@@ -160,7 +163,17 @@ class _TorchDynamoContext:
         binder = _Binder(target)
         fullgraph = ctx.fullgraph
 
-        if bound_self is None:
+        if ctx.dynamic is not None:
+            # dynamic=True/False is config for the whole call, resume functions included.
+            from torch._dynamo.automatic_dynamic import patch_for
+
+            @functools.wraps(fn)
+            def compile_wrapper(*args, **kwargs):
+                with patch_for(ctx.dynamic):
+                    if bound_self is None:
+                        return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph)
+                    return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph)
+        elif bound_self is None:
             @functools.wraps(fn)
             def compile_wrapper(*args, **kwargs):
                 return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph)
@@ -237,7 +250,7 @@ def optimize(backend="inductor", *, nopython=False, guard_export_fn=None, guard_
     """The decorator behind torch.compile: `optimize(backend)(fn)`."""
     if disable:
         return lambda fn: fn
-    return _TorchDynamoContext(backend, fullgraph=nopython)
+    return _TorchDynamoContext(backend, fullgraph=nopython, dynamic=dynamic)
 
 
 class DisableContext:

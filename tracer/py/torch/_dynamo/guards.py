@@ -5,6 +5,9 @@ one check function over the frame's locals and globals; `failure_reason` names t
 that fails (for recompile warnings and logs).
 """
 
+import operator
+import re
+
 import torch
 
 
@@ -35,20 +38,18 @@ class TensorSpec:
         if len(shape) != len(self.shape):
             return f"{name} rank mismatch. expected {len(self.shape)}, actual {len(shape)}"
         for i, (want, got) in enumerate(zip(self.shape, shape)):
-            if want != got:
+            if want is not None and want != got:
                 return f"{name} size mismatch at index {i}. expected {want}, actual {got}"
         stride = tuple(t.stride())
         for i, (want, got) in enumerate(zip(self.stride, stride)):
-            if want != got:
+            if want is not None and want != got:
                 return f"{name} stride mismatch at index {i}. expected {want}, actual {got}"
         if t.requires_grad != self.requires_grad:
             return f"{name} requires_grad mismatch. expected requires_grad={int(self.requires_grad)}"
         return None
 
     def matches(self, t):
-        return (type(t) is self.cls and t.dtype is self.dtype and t.device == self.device
-                and tuple(t.shape) == self.shape and tuple(t.stride()) == self.stride
-                and t.requires_grad == self.requires_grad)
+        return self.mismatch(t, "") is None
 
 
 class Guard:
@@ -79,6 +80,8 @@ class Guard:
             return f"torch.is_grad_enabled() == {self.expected}"
         if self.kind == "DEFAULT_DTYPE":
             return f"torch.get_default_dtype() == {self.expected}"
+        if self.kind == "SHAPE_ENV":
+            return self.expected.describe()
         return f"{self.kind} {name}"
 
     def check(self, f_locals, f_globals):
@@ -89,6 +92,8 @@ class Guard:
                 f"GRAD_MODE mismatch: expected grad enabled = {self.expected}"
         if kind == "DEFAULT_DTYPE":
             return None if torch.get_default_dtype() is self.expected else "default dtype mismatch"
+        if kind == "SHAPE_ENV":
+            return self.expected.failure(f_locals, f_globals)
         name = self.source.name()
         try:
             value = self.source.get(f_locals, f_globals)
@@ -117,9 +122,44 @@ class Guard:
 
 
 class GuardBuilder:
-    def __init__(self):
+    def __init__(self, shape_env=None):
         self.guards = []
         self._seen = set()
+        self.shape_env = shape_env
+        self._symbolic = []  # (source, symbolic strides) of inputs with symbolic sizes
+
+    def set_symbolic(self, source, fake):
+        """Input `source` has symbolic sizes: its tensor guard leaves them (and strides made of
+        them) to the shape guards."""
+        if fake._sym_shape is None:
+            return
+        spec = next(g.expected for g in self.guards if g.kind == "TENSOR_MATCH" and g.source.name() == source.name())
+        spec.shape = tuple(d if isinstance(d, int) else None for d in fake._sym_shape)
+        strides = fake.stride()
+        spec.stride = tuple(d if isinstance(d, int) else None for d in strides)
+        self._symbolic.append((source, strides))
+
+    def _shape_guards(self):
+        """The ShapeEnv's guards and the symbolic strides of inputs, one SHAPE_ENV guard each."""
+        from torch._dynamo.source import TensorProperty, TensorPropertySource
+        from torch.fx.experimental.symbolic_shapes import GuardRecord
+
+        if self.shape_env is None:
+            return []
+        bindings = dict(self.shape_env.bindings())
+        stride_records = []
+        for source, strides in self._symbolic:
+            for i, st in enumerate(strides):
+                if isinstance(st, int):
+                    continue
+                alias = f"__stride_{len(bindings)}"
+                bindings[alias] = TensorPropertySource(source, TensorProperty.STRIDE, i)
+                expr = st.node.expr
+                stride_records.append(GuardRecord(
+                    [("==", torch._C._sym_symbol(alias), expr)], None,
+                    lambda names, a=alias, e=expr: f"{names[a]} == {e.print_with(names)}"))
+        records = self.shape_env.produce_guards() + stride_records
+        return [Guard(None, "SHAPE_ENV", ShapeGuardCheck(r, bindings)) for r in records]
 
     def add(self, source, kind, expected=None):
         key = (source.name() if source is not None else None, kind)
@@ -135,7 +175,7 @@ class GuardBuilder:
         self.add(None, "DEFAULT_DTYPE", torch.get_default_dtype())
 
     def compile(self):
-        return GuardManager(self.guards)
+        return GuardManager(self.guards + self._shape_guards())
 
     def tree(self):
         """The guards as PyTorch's TORCH_LOGS=guards shows its guard manager: global state
@@ -202,9 +242,82 @@ def _native_spec(guards):
             checks.append((node_for(g.source), "len", exp[0], exp[1]))
         elif kind == "DICT_KEYS":
             checks.append((node_for(g.source), "keys", exp[0], tuple(exp[1])))
+        elif kind == "SHAPE_ENV":
+            binds = []
+            for name in exp.symbols():
+                source = exp.bindings[name]
+                if type(source).__name__ == "TensorPropertySource":
+                    binds.append((node_for(source.base), source.prop.method_name(), source.idx, name))
+                else:
+                    binds.append((node_for(source), "int", 0, name))
+            checks.append((None, "shape", binds, list(exp.record.relations)))
         else:
             raise AssertionError(kind)
     return nodes, checks
+
+
+class ShapeGuardCheck:
+    """One shape guard: a record of the ShapeEnv and the sources its symbols are read from."""
+
+    __slots__ = ("record", "bindings")
+
+    def __init__(self, record, bindings):
+        self.record = record
+        self.bindings = bindings
+
+    def symbols(self):
+        names = set()
+        for _op, lhs, rhs in self.record.relations:
+            names.update(lhs.free_symbols())
+            names.update(rhs.free_symbols())
+        return sorted(names)
+
+    def names(self, local_names=False):
+        out = {}
+        for name, source in self.bindings.items():
+            text = source.name()
+            if local_names:
+                # Recompile reasons name a frame's local by its variable (`x.size()[0]`).
+                text = re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", text)
+            out[name] = text
+        return out
+
+    def describe(self):
+        return self.record.text(self.names())
+
+    def failure(self, f_locals, f_globals):
+        values = {}
+        for name in self.symbols():
+            try:
+                values[name] = int(self.bindings[name].get(f_locals, f_globals))
+            except Exception:
+                return self.record.text(self.names(local_names=True))
+        for op, lhs, rhs in self.record.relations:
+            a, b = lhs.eval(values), rhs.eval(values)
+            if a is None or b is None or not _REL[op](a, b):
+                return self.record.text(self.names(local_names=True)) + _where_suffix(self.record.where)
+        return None
+
+
+_REL = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+        ">=": operator.ge}
+
+
+def _where_suffix(where):
+    """PyTorch's note after a shape guard in a recompile reason: the user line that made it."""
+    if where is None:
+        return ""
+    import linecache
+
+    filename, lineno, name = where
+    line = linecache.getline(filename, lineno).strip()
+    return f"  # {line}  # {_shorten(filename)}:{lineno} in {name}"
+
+
+def _shorten(filename):
+    # PyTorch strips the path it shares with its own install (`shorten_filename`): for a
+    # script whose only common part with it is `/`, that drops two characters.
+    return filename[2:] if filename.startswith("/") else filename
 
 
 class GuardManager:
@@ -222,4 +335,6 @@ class GuardManager:
         if i is None:
             return None
         reason = self.guards[i].check(f_locals, f_globals)
-        return reason if reason is not None else self.guards[i].describe()
+        reason = reason if reason is not None else self.guards[i].describe()
+        # PyTorch names a frame's locals by their variable in reasons (`n == 2`, not `L['n']`).
+        return re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", reason)

@@ -7,6 +7,7 @@ import operator
 
 import torch
 import torch.fx
+from torch._dynamo import automatic_dynamic
 from torch._dynamo.exc import ObservedException, TorchRuntimeError, Unsupported
 from torch._dynamo.guards import GuardBuilder
 from torch._dynamo.source import graph_input_name
@@ -50,12 +51,20 @@ def reset_counters():
 
 
 class OutputGraph:
-    def __init__(self, f_globals, compile_id, backend=None, fullgraph=False):
+    def __init__(self, f_globals, compile_id, backend=None, fullgraph=False, frame_state=None):
+        from torch.fx.experimental.symbolic_shapes import ShapeEnv
+
         self.backend = backend
         self.fullgraph = fullgraph
         self.graph = torch.fx.Graph()
-        self.fake_mode = FakeTensorMode()
-        self.guards = GuardBuilder()
+        self.shape_env = ShapeEnv()
+        self.shape_env.where = self._user_location
+        self.fake_mode = FakeTensorMode(shape_env=self.shape_env)
+        self.guards = GuardBuilder(self.shape_env)
+        # Sizes (and ints) seen by earlier compiles of this frame, by source name: what changed
+        # since becomes symbolic (automatic dynamic shapes).
+        self.frame_state = {} if frame_state is None else frame_state
+        self.symbol_nodes = {}  # symbol name -> its placeholder
         self.f_globals = f_globals
         self.compile_id = compile_id
         self.graphargs = []
@@ -67,15 +76,7 @@ class OutputGraph:
         self.initial_grad_mode = torch.is_grad_enabled()
 
     # -- inputs ---------------------------------------------------------------------------------
-    def wrap_graph_input(self, value, source):
-        from torch._dynamo.variables.tensor import TensorVariable
-
-        self.guards.add(source, "TENSOR_MATCH", value)
-        known = self._tensor_inputs_by_id.get(id(value))
-        if known is not None and known[0] is value:
-            # The same tensor reached through a second path (tied weights): one input.
-            return known[1]
-        name = graph_input_name(source)
+    def _add_placeholder(self, name, type_expr, example, source, value):
         last_placeholder = None
         for node in self.graph.nodes:
             if node.op != "placeholder":
@@ -86,15 +87,108 @@ class OutputGraph:
         else:
             ctx = self.graph.inserting_after(last_placeholder)
         with ctx:
-            node = self.graph.placeholder(name, type_expr=type(value))
+            node = self.graph.placeholder(name, type_expr=type_expr)
         annotate_node(node)
-        fake = self.fake_mode.from_tensor(value)
-        node.meta["example_value"] = fake
+        node.meta["example_value"] = example
         node.meta["grapharg"] = GraphArg(source, value, node)
         self.graphargs.append(node.meta["grapharg"])
+        return node
+
+    def wrap_graph_input(self, value, source):
+        from torch._dynamo.source import TensorProperty, TensorPropertySource
+        from torch._dynamo.variables.tensor import TensorVariable
+
+        known = self._tensor_inputs_by_id.get(id(value))
+        if known is not None and known[0] is value:
+            # The same tensor reached through a second path (tied weights): one input.
+            self.guards.add(source, "TENSOR_MATCH", value)
+            return known[1]
+        dims = automatic_dynamic.dynamic_dims(self, value, source)
+        if dims is None:
+            fake = self.fake_mode.from_tensor(value)
+        else:
+            from torch.fx.experimental.symbolic_shapes import StatelessSymbolicContext
+
+            fake = self.fake_mode.from_tensor(value, source=source,
+                                              symbolic_context=StatelessSymbolicContext(dims))
+        self.guards.add(source, "TENSOR_MATCH", value)
+        self.guards.set_symbolic(source, fake)
+        # Each new symbol among the sizes is an input of its own, just before the tensor.
+        for i, d in enumerate(fake._sym_shape or ()):
+            if isinstance(d, torch.SymInt):
+                sym = str(d)
+                if sym not in self.symbol_nodes and d.node.expr.free_symbols() == [sym]:
+                    size_source = TensorPropertySource(source, TensorProperty.SIZE, i)
+                    self.symbol_nodes[sym] = self._add_placeholder(sym, torch.SymInt, d, size_source, int(value.shape[i]))
+        node = self._add_placeholder(graph_input_name(source), type(value), fake, source, value)
         vt = TensorVariable(node, fake, source, class_type=type(value))
         self._tensor_inputs_by_id[id(value)] = (value, vt)
         return vt
+
+    def wrap_symint_input(self, value, source):
+        """A Python int input that varies between calls: a symbol of its own, an input of the
+        graph (`L_n_: "Sym(s86)"`)."""
+        from torch._dynamo.variables.tensor import SymNodeVariable
+        from torch.fx.experimental.symbolic_shapes import DimDynamic
+
+        sym = self.shape_env.create_symint(value, source, dynamic_dim=DimDynamic.DYNAMIC, is_size=False)
+        if isinstance(sym, int):
+            return None
+        self.guards.add(source, "TYPE_MATCH", int)
+        node = self._add_placeholder(graph_input_name(source), torch.SymInt, sym, source, value)
+        self.symbol_nodes.setdefault(str(sym), node)
+        return SymNodeVariable(node, sym, source)
+
+    def sym_node(self, tx, value, make_node):
+        """The tracker for SymInt `value`: its symbol's placeholder when it is a bare symbol,
+        else the node `make_node()` adds (`size = l_x_.size(0)`)."""
+        from torch._dynamo.variables.builder import wrap_fx_proxy
+        from torch._dynamo.variables.tensor import SymNodeVariable
+
+        node = self.symbol_nodes.get(str(value))
+        if node is not None:
+            return SymNodeVariable(node, value)
+        expr = value.node.expr
+        if all(sym in self.symbol_nodes for sym in expr.free_symbols()):
+            return SymNodeVariable(self._reify(expr), value)
+        return wrap_fx_proxy(tx, make_node())
+
+    def _reify(self, expr):
+        """Nodes computing `expr` from the symbols' placeholders, as PyTorch rebuilds a size
+        it has no node for: sums as `torch.sym_sum([...])`, products and floor divisions with
+        the operators (`mul: "Sym(2*s77)" = 2 * s77`)."""
+        env = self.shape_env
+
+        def value_of(e):
+            return env.make_symint(e, e.eval(env.var_to_val))
+
+        def node(target, args, e):
+            return self.create_proxy("call_function", target, args, {}, example_value=value_of(e))
+
+        kind, *rest = expr.parts()
+        if kind == "int":
+            return rest[0]
+        if kind == "symbol":
+            return self.symbol_nodes[rest[0]]
+        if kind == "add":
+            return node(torch.sym_sum, ([self._reify(t) for t in rest[0]],), expr)
+        if kind == "mul":
+            factors = rest[0]
+            acc, acc_expr = self._reify(factors[0]), factors[0]
+            for f in factors[1:]:
+                acc_expr = acc_expr.mul(f)
+                acc = node(operator.mul, (acc, self._reify(f)), acc_expr)
+            return acc
+        if kind == "pow":
+            return node(operator.pow, (self._reify(rest[0]), rest[1]), expr)
+        return node(operator.floordiv, (self._reify(rest[0]), self._reify(rest[1])), expr)
+
+    def _user_location(self):
+        """Where the traced code is now (the guard being made is attributed to it)."""
+        tx = self.current_tx
+        if tx is None:
+            return None
+        return (tx.f_code.co_filename, tx.lineno, tx.f_code.co_name)
 
     # -- nodes ----------------------------------------------------------------------------------
     def stack_trace(self):
@@ -285,9 +379,35 @@ class OutputGraph:
                 self.graph.erase_node(node)
             elif not node.users and node.op == "get_attr":
                 self.graph.erase_node(node)
-        for node in list(self.graph.nodes):
-            if node.op == "placeholder" and not node.users:
+            elif not node.users and node.op == "call_method" and node.target == "size":
                 self.graph.erase_node(node)
+            elif not node.users and node.op == "call_function" and isinstance(
+                    node.meta.get("example_value"), (torch.SymInt, torch.SymBool)):
+                self.graph.erase_node(node)  # arithmetic on sizes, used only at trace time
+        # Inputs nobody uses go; a symbol's placeholder stays while a remaining input's sizes
+        # mention the symbol (the first placeholder for it only), as PyTorch prunes them.
+        used_symbols = set()
+        recheck = []
+        for node in [n for n in self.graph.nodes if n.op == "placeholder"]:
+            value = node.meta.get("example_value")
+            if isinstance(value, torch.SymInt) and value.node.expr.as_int() is None \
+                    and value.node.expr.free_symbols() == [str(value)]:
+                if not node.users:
+                    recheck.append(node)
+            elif not node.users:
+                self.graph.erase_node(node)
+            else:
+                for d in getattr(value, "_sym_shape", None) or ():
+                    if isinstance(d, torch.SymInt):
+                        used_symbols.update(d.node.expr.free_symbols())
+                if isinstance(value, torch.SymInt):
+                    used_symbols.update(value.node.expr.free_symbols())
+        for node in recheck:
+            symbol = str(node.meta["example_value"])
+            if symbol not in used_symbols:
+                self.graph.erase_node(node)
+            else:
+                used_symbols.discard(symbol)
         live = {n for n in self.graph.nodes if n.op == "placeholder"}
         self.graphargs = [a for a in self.graphargs if a.node in live]
 

@@ -5,6 +5,7 @@ A source names an input (graph placeholders are named after it: `L['self']._modu
 from a frame (`get`), and is the path guards check (`steps`).
 """
 
+import enum
 import re
 
 
@@ -26,6 +27,10 @@ class Source:
                 value = getattr(value, step[1])
             elif step[0] == "item":
                 value = value[step[1]]
+            elif step[0] == "size":
+                value = value.size()[step[1]]
+            elif step[0] == "stride":
+                value = value.stride()[step[1]]
             else:
                 value = getattr(value, step[1])[step[2]]
         return value
@@ -119,6 +124,32 @@ class NNModuleSource(ChainedSource):
 
     def step(self):
         return ("moddict", self.kind, self.key)
+
+
+class TensorProperty(enum.Enum):
+    SIZE = 0
+    STRIDE = 1
+    STORAGE_OFFSET = 2
+
+    def method_name(self):
+        return ("size", "stride", "storage_offset")[self.value]
+
+
+class TensorPropertySource(ChainedSource):
+    """A size or stride of a tensor input, `L['x'].size()[0]`: what a symbol stands for."""
+
+    def __init__(self, base, prop, idx=None):
+        super().__init__(base)
+        self.prop = prop
+        self.idx = idx
+
+    def name(self):
+        if self.prop is TensorProperty.STORAGE_OFFSET:
+            return f"{self.base.name()}.storage_offset()"
+        return f"{self.base.name()}.{self.prop.method_name()}()[{self.idx}]"
+
+    def step(self):
+        return (self.prop.method_name(), self.idx)
 
 
 class ModuleGlobalsSource(Source):

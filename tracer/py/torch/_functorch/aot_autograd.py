@@ -168,11 +168,19 @@ def aot_function(fn, fw_compiler, bw_compiler=None, partition_fn=default_partiti
 
 def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn=default_partition,
                           decompositions=None, keep_inference_input_mutations=False, inference_compiler=None,
-                          cudagraphs=None, boxed_forward_device_index=None, ignore_shape_env=False):
+                          cudagraphs=None, boxed_forward_device_index=None, ignore_shape_env=False,
+                          _per_layout_done=False):
     """Compiles graph module `mod` for inputs like `args` (what Dynamo hands a backend):
     returns a function of the same inputs giving the same tuple of outputs."""
     bw_compiler = bw_compiler or fw_compiler
     inference_compiler = inference_compiler or fw_compiler
+    if not _per_layout_done and any(type(a) is int for a in args) and isinstance(mod, torch.fx.GraphModule):
+        # A graph with symbolic sizes (its int inputs are the symbols): traced and compiled
+        # once per distinct input layout, each a static graph. (PyTorch traces it once,
+        # symbolically; smelt's AOT tracing is static so far.)
+        return _per_layout(lambda example: aot_module_simplified(
+            mod, example, fw_compiler, bw_compiler, partition_fn, decompositions, keep_inference_input_mutations,
+            inference_compiler, cudagraphs, boxed_forward_device_index, ignore_shape_env, _per_layout_done=True))
     compile_id = None
     meta = getattr(mod, "meta", None)
     if isinstance(meta, dict):
@@ -195,6 +203,24 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     forward.named_parameters = getattr(mod, "named_parameters", None)
     forward.named_buffers = getattr(mod, "named_buffers", None)
     forward._aot_compiled = compiled
+    return forward
+
+
+def _per_layout(compile_for):
+    """A function that compiles itself (`compile_for(args)`) anew for each layout of its
+    arguments: tensor sizes and strides, and int values."""
+    compiled = {}
+
+    def key_of(args):
+        return tuple((tuple(a.shape), a.stride(), a.dtype) if isinstance(a, torch.Tensor) else a for a in args)
+
+    def forward(*runtime_args):
+        key = key_of(runtime_args)
+        fn = compiled.get(key)
+        if fn is None:
+            fn = compiled[key] = compile_for(list(runtime_args))
+        return fn(*runtime_args)
+
     return forward
 
 

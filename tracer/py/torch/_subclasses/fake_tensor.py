@@ -7,6 +7,7 @@ every primitive sees fake inputs only (real ones are converted) and returns fake
 creation functions make fake tensors too."""
 
 from torch import _C, _prims
+from torch._subclasses import sym_shapes
 from torch._tensor import Tensor
 
 
@@ -23,9 +24,47 @@ class DataDependentOutputException(RuntimeError):
 class FakeTensor(Tensor):
     __module__ = "torch._subclasses.fake_tensor"
 
+    # Symbolic sizes (a tuple of ints and SymInts) when the fake stands for tensors of varying
+    # sizes; None when its sizes are the concrete ones of the meta tensor.
+    _sym_shape = None
+
     @property
     def device(self):
         return self.fake_device
+
+    @property
+    def shape(self):
+        from torch._size import Size
+
+        return Size(self._sym_shape) if self._sym_shape is not None else Size(self._shape)
+
+    def size(self, dim=None):
+        if self._sym_shape is None:
+            return Tensor.size(self, dim)
+        if dim is None:
+            return self.shape
+        n = len(self._sym_shape)
+        if not -n <= dim < n:
+            return Tensor.size(self, dim)  # PyTorch's IndexError
+        return self._sym_shape[dim]
+
+    def numel(self):
+        if self._sym_shape is None:
+            return Tensor.numel(self)
+        n = 1
+        for d in self._sym_shape:
+            n = n * d
+        return n
+
+    nelement = numel
+
+    def stride(self, dim=None):
+        if self._sym_shape is None:
+            return Tensor.stride(self, dim)
+        strides = _symbolic_strides(self)
+        if dim is None:
+            return strides
+        return strides[dim]
 
     def __repr__(self, *, tensor_contents=None):
         from torch import _tensor_str
@@ -101,6 +140,8 @@ class FakeTensorMode:
         fake = _fake_copy(t, self)
         if t.requires_grad and not t.is_leaf:
             fake = _with_history(fake, self)
+        if symbolic_context is not None and self.shape_env is not None and source is not None:
+            _make_symbolic(fake, t, source, symbolic_context, self.shape_env)
         self._memo[id(t)] = (t, fake)
         return fake
 
@@ -127,7 +168,10 @@ class FakeTensorMode:
 
     def _prim_call(self, key, call, args):
         args = tuple(self._fakeify(a) for a in args)
-        return self._wrap(call(*args), _device_of(args))
+        if not sym_shapes.is_symbolic(args):
+            return self._wrap(call(*args), _device_of(args))
+        out = self._wrap(call(*sym_shapes.hints(args)), _device_of(args))
+        return sym_shapes.attach(key, args, out)
 
 
 def _device_of(args):
@@ -141,3 +185,42 @@ def _device_of(args):
                 if isinstance(b, FakeTensor):
                     return b.fake_device
     return device("cpu")
+
+
+def _make_symbolic(fake, t, source, context, shape_env):
+    """Gives `fake` a symbol for each dim `context` marks dynamic, made from the dim's source
+    (`L['x'].size()[0]`) in `shape_env`."""
+    from torch._dynamo.source import TensorProperty, TensorPropertySource
+    from torch.fx.experimental.symbolic_shapes import DimDynamic
+
+    shape = []
+    for i, (n, dyn) in enumerate(zip(t._shape, context.dynamic_sizes)):
+        if dyn is DimDynamic.STATIC:
+            shape.append(n)
+        else:
+            shape.append(shape_env.create_symint(n, TensorPropertySource(source, TensorProperty.SIZE, i),
+                                                 dynamic_dim=dyn))
+    if any(not isinstance(d, int) for d in shape):
+        fake._sym_shape = tuple(shape)
+
+
+def _symbolic_strides(t):
+    """Strides in terms of symbolic sizes: a dense layout (contiguous, or a permutation of it
+    such as a transpose) has strides that are products of sizes; any other layout pins the
+    sizes to their values (under guards) and reports the concrete strides."""
+    concrete = t._strides()
+    shape = t._sym_shape
+    order = sorted(range(len(shape)), key=lambda i: (concrete[i], -i))
+    expected = 1
+    for i in order:
+        if concrete[i] != (expected if isinstance(expected, int) else expected.node.hint) and t._shape[i] != 1:
+            for d in shape:
+                int(d)
+            return concrete
+        expected = expected * shape[i]
+    out = [None] * len(shape)
+    expected = 1
+    for i in order:
+        out[i] = expected if t._shape[i] != 1 or concrete[i] != 1 else concrete[i]
+        expected = expected * shape[i]
+    return tuple(out)

@@ -47,6 +47,13 @@ class VariableBuilder:
         source = self.source
         if isinstance(value, torch.Tensor):
             return self.tx.output.wrap_graph_input(value, source)
+        if type(value) is int:
+            from torch._dynamo import automatic_dynamic
+
+            if automatic_dynamic.int_is_dynamic(self.tx.output, value, source):
+                vt = self.tx.output.wrap_symint_input(value, source)
+                if vt is not None:
+                    return vt
         if type(value) in (bool, int, float, str, type(None), complex, bytes) or value is Ellipsis:
             self.install("CONSTANT_MATCH", value)
             return ConstantVariable(value, source)
@@ -83,6 +90,10 @@ def wrap_fx_proxy(tx, proxy):
     example = proxy.meta["example_value"]
     if isinstance(example, torch.Tensor):
         return TensorVariable(proxy, example)
+    if isinstance(example, (torch.SymInt, torch.SymBool)):
+        from torch._dynamo.variables.tensor import SymNodeVariable
+
+        return SymNodeVariable(proxy, example)
     if isinstance(example, (tuple, list)):
         items = []
         for i, v in enumerate(example):

@@ -34,6 +34,9 @@ def binary_op(tx, fn, a, b):
     a, b = realize(a, tx), realize(b, tx)
     if _is_tensor(a) or _is_tensor(b):
         return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", fn, (a, b), {}))
+    if (_is_sym(a) or _is_sym(b)) and fn not in (operator.getitem, operator.is_, operator.is_not) \
+            and all(_is_sym(v) or _is_number(v) for v in (a, b)):
+        return sym_op(tx, fn, (a, b))
     if fn in (operator.add, operator.iadd) and isinstance(a, BaseListVariable) and isinstance(b, BaseListVariable):
         if fn is operator.iadd and isinstance(a, ListVariable):
             a.call_mutating_method(tx, "extend", [b], {})
@@ -68,6 +71,31 @@ def binary_op(tx, fn, a, b):
     unimplemented(f"{fn.__name__} on {type(a).__name__} and {type(b).__name__}")
 
 
+def _is_sym(vt):
+    from torch._dynamo.variables.tensor import SymNodeVariable
+
+    return isinstance(vt, SymNodeVariable)
+
+
+def _is_number(vt):
+    return vt.is_python_constant() and type(vt.as_python_constant()) in (int, bool, float)
+
+
+def sym_op(tx, fn, args):
+    """An operation on symbolic ints: a graph node whose value is the operation run on the
+    SymInts (`floordiv: "Sym((s77//2))" = s77 // 2`); a result the ranges decide is a
+    constant."""
+    from torch._dynamo.variables.builder import wrap_constant_like, wrap_fx_proxy
+
+    try:
+        value = fn(*[a.example() for a in args])
+    except Exception as e:
+        raise ObservedException(type(e), str(e))
+    if not isinstance(value, (torch.SymInt, torch.SymBool, torch.SymFloat)):
+        return wrap_constant_like(tx, value)
+    return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", fn, args, {}, example_value=value))
+
+
 def _same_object(a, b):
     va, vb = getattr(a, "value", _MISSING), getattr(b, "value", _MISSING)
     if va is _MISSING or vb is _MISSING:
@@ -84,6 +112,8 @@ def unary_op(tx, fn, a):
     a = realize(a, tx)
     if _is_tensor(a):
         return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", fn, (a,), {}))
+    if _is_sym(a) and fn is not operator.not_:
+        return sym_op(tx, fn, (a,))
     if a.is_python_constant():
         try:
             return wrap_constant_like(tx, fn(a.as_python_constant()))

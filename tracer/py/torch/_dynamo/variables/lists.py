@@ -1,5 +1,7 @@
 """Sequences: tuples, lists, torch.Size, ranges, slices and the iterators over them."""
 
+import operator
+
 import torch
 from torch._dynamo.exc import ObservedException, Unsupported, unimplemented
 from torch._dynamo.variables.base import VariableTracker, note_mutation
@@ -179,32 +181,48 @@ class SizeVariable(TupleVariable):
     """torch.Size: a tuple of ints (static under the shape guards)."""
 
     def __init__(self, sizes, source=None):
-        super().__init__([ConstantVariable(int(s)) for s in sizes], source)
+        # Items are ints, or trackers (a symbolic size is a SymNodeVariable).
+        super().__init__([s if isinstance(s, VariableTracker) else ConstantVariable(int(s)) for s in sizes], source)
 
     def python_type(self):
         return torch.Size
+
+    def is_python_constant(self):
+        return all(i.is_python_constant() for i in self.items)
 
     def as_python_constant(self):
         return torch.Size([i.as_python_constant() for i in self.items])
 
     def as_proxy(self):
-        return torch.Size([i.as_proxy() for i in self.items])
+        if self.is_python_constant():
+            return torch.Size([i.as_proxy() for i in self.items])
+        return [i.as_proxy() for i in self.items]
+
+    def example(self):
+        return torch.Size([i.example() for i in self.items])
 
     def getitem(self, tx, index):
         if isinstance(index, slice):
-            return SizeVariable([i.as_python_constant() for i in self.items[index]])
+            return SizeVariable(self.items[index])
         return super().getitem(tx, index)
 
     def call_method(self, tx, name, args, kwargs):
         if name == "numel":
-            n = 1
+            from torch._dynamo.variables.builtin import binary_op
+
+            n = ConstantVariable(1)
             for i in self.items:
-                n *= i.as_python_constant()
-            return ConstantVariable(n)
+                n = binary_op(tx, operator.mul, n, i)
+            return n
         return super().call_method(tx, name, args, kwargs)
 
     def reconstruct(self, codegen):
-        codegen.load_const(self.as_python_constant())
+        if self.is_python_constant():
+            return codegen.load_const(self.as_python_constant())
+        # With symbolic sizes: rebuilt as a tuple of the sizes.
+        for i in self.items:
+            codegen.reconstruct(i)
+        codegen.build("BUILD_TUPLE", len(self.items))
 
 
 class RangeVariable(VariableTracker):

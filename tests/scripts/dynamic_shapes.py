@@ -1,0 +1,159 @@
+# Symbolic shapes: automatic dynamic on recompile, dynamic=True/False, mark_dynamic/mark_static,
+# symbolic ints, shape guards. Frame counts, the Dynamo graphs, recompile reasons and results
+# (under eager, aot_eager and inductor) compared with PyTorch 2.15's output.
+import torch
+from torch._dynamo.testing import CompileCounterWithBackend, EagerAndRecordGraphs, normalize_gm
+from torch._dynamo.utils import guard_failures
+
+torch.manual_seed(0)
+
+
+def _same(a, b):
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and a.shape == b.shape and bool(torch.allclose(a, b, atol=1e-5))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _reasons():
+    out = []
+    for reasons in guard_failures.values():
+        # The user-code note after a shape guard names the script by a path that depends on
+        # where PyTorch is installed: left out.
+        out.extend(r.split("  # ")[0].rstrip() for r in reasons)
+    return out
+
+
+def run(title, fn, calls, dynamic=None, backends=("eager", "aot_eager", "inductor"), graphs=True, grads=False):
+    """Compiles `fn`, calls it on each argument tuple; prints frames, graphs and recompile
+    reasons (recorded under the first backend) and whether every backend matches eager."""
+    ok = True
+    for i, backend in enumerate(backends):
+        torch._dynamo.reset()
+        rec = EagerAndRecordGraphs()
+        cnt = CompileCounterWithBackend(backend)
+
+        def both(gm, example_inputs):
+            rec(gm, example_inputs)
+            return cnt(gm, example_inputs)
+
+        compiled = torch.compile(fn, backend=both, dynamic=dynamic)
+        for args in calls:
+            if grads:
+                args = [a.detach().requires_grad_() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                        for a in args]
+                ref_args = [a.detach().requires_grad_() if isinstance(a, torch.Tensor) and a.is_floating_point()
+                            else a for a in args]
+            else:
+                ref_args = args
+            out = compiled(*args)
+            ref = fn(*ref_args)
+            ok = ok and _same(out, ref)
+            if grads:
+                out.sum().backward()
+                ref.sum().backward()
+                for a, r in zip(args, ref_args):
+                    if isinstance(a, torch.Tensor) and a.requires_grad:
+                        ok = ok and _same(a.grad, r.grad)
+        if i == 0:
+            print(f"== {title}: frames={cnt.frame_count}")
+            if graphs:
+                for gm in rec.graphs:
+                    print(normalize_gm(gm.print_readable(print_output=False)))
+            for r in _reasons():
+                print("recompile:", r)
+    print("matches eager:", ok)
+
+
+def f(x, y):
+    a = x * 2
+    n = x.shape[0] // 2
+    return a.sum(1), y[:n]
+
+
+run("the issue's example: batch and a slice by x.shape[0] // 2", f,
+    [(torch.randn(4, 3), torch.randn(8)), (torch.randn(6, 3), torch.randn(9)), (torch.randn(8, 3), torch.randn(10))])
+run("dynamic=True compiles once", lambda x: x.sum(1) * 2, [(torch.randn(5, 3),), (torch.randn(7, 3),)], dynamic=True)
+run("dynamic=False compiles each shape", lambda x: x.sum(1) * 2,
+    [(torch.randn(5, 3),), (torch.randn(7, 3),), (torch.randn(9, 3),)], dynamic=False)
+run("view with -1", lambda x: x.view(-1, 2).relu(), [(torch.randn(4, 6),), (torch.randn(5, 6),), (torch.randn(7, 6),)])
+run("reshape of a sequence dim", lambda x: x.reshape(x.shape[0], -1) + 1,
+    [(torch.randn(2, 3, 4),), (torch.randn(2, 5, 4),), (torch.randn(2, 7, 4),)])
+run("cat of two dynamic inputs", lambda x, y: torch.cat([x, y]) + 1,
+    [(torch.randn(2, 3), torch.randn(4, 3)), (torch.randn(3, 3), torch.randn(5, 3))])
+run("matmul with a dynamic batch", lambda x, w: x @ w,
+    [(torch.randn(2, 3), torch.randn(3, 4)), (torch.randn(5, 3), torch.randn(3, 4)), (torch.randn(6, 3), torch.randn(3, 4))])
+run("broadcasting a size-1 dim against a symbolic one", lambda x, y: x + y,
+    [(torch.randn(2, 3), torch.randn(1, 3)), (torch.randn(5, 3), torch.randn(1, 3)), (torch.randn(6, 3), torch.randn(1, 3))])
+run("two inputs of equal varying size", lambda x, y: x * y + x,
+    [(torch.randn(2, 3), torch.randn(2, 3)), (torch.randn(4, 3), torch.randn(4, 3)), (torch.randn(5, 3), torch.randn(5, 3))])
+run("a reduction over the dynamic dim", lambda x: x.sum(0) + x.mean(0),
+    [(torch.randn(3, 4),), (torch.randn(6, 4),), (torch.randn(9, 4),)])
+run("softmax and layer norm over a sequence", lambda x: torch.nn.functional.layer_norm(x.softmax(-1), (4,)),
+    [(torch.randn(2, 3, 4),), (torch.randn(2, 6, 4),)])
+
+
+def branch(x):
+    if x.shape[0] > 4:
+        return x + 1
+    return x - 1
+
+
+run("a branch on a size", branch, [(torch.randn(5),), (torch.randn(6),), (torch.randn(3),), (torch.randn(7),)])
+run("a Python int argument", lambda x, n: x * n, [(torch.randn(3), 2), (torch.randn(3), 3), (torch.randn(3), 4)])
+
+
+def with_int_size(x, n):
+    return x[:n] * 2
+
+
+run("an int used as a slice bound", with_int_size, [(torch.randn(8), 2), (torch.randn(8), 3), (torch.randn(8), 5)])
+
+
+def sizes_returned(x):
+    return x.size(0) + 1, x.size(1)
+
+
+run("sizes returned", sizes_returned, [(torch.randn(4, 3),), (torch.randn(5, 4),)], dynamic=True)
+run("numel", lambda x: x * x.numel(), [(torch.randn(4, 3),), (torch.randn(5, 3),)])
+
+
+def shape_of_cat(x):
+    c = torch.cat([x, x])
+    n = c.shape[0]
+    return c.view(n, -1)
+
+
+run("the size of an intermediate", shape_of_cat, [(torch.randn(4, 3),), (torch.randn(5, 3),)], dynamic=True)
+
+
+def marked(x):
+    return x * 2
+
+
+x = torch.randn(4, 3)
+torch._dynamo.mark_dynamic(x, 0)
+run("mark_dynamic: symbolic from the first call", marked, [(x,), (torch.randn(6, 3),)])
+y = torch.randn(4, 3)
+torch._dynamo.mark_static(y, 0)
+run("mark_static keeps a dim static under dynamic=True", marked, [(y,)], dynamic=True)
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 4)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x)).sum(-1)
+
+
+net = Net()
+run("a module with a dynamic batch", net, [(torch.randn(2, 3),), (torch.randn(5, 3),), (torch.randn(7, 3),)])
+run("a module's gradients", net, [(torch.randn(2, 3),), (torch.randn(5, 3),)], backends=("aot_eager", "inductor"),
+    graphs=False, grads=True)
+run("gradients through a dynamic graph", lambda x: (x.sin() * x).sum(1),
+    [(torch.randn(2, 3),), (torch.randn(4, 3),), (torch.randn(6, 3),)], graphs=False, grads=True)
+run("the JIT on many sizes", lambda x: (x * 2 + 1).relu(),
+    [(torch.randn(n),) for n in (3, 5, 17, 33, 100, 1000, 4097)], backends=("inductor",), graphs=False)
