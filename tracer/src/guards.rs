@@ -144,12 +144,28 @@ pub enum Check<V: GuardValues> {
     Call(V::Value),
     /// Relations between symbolic sizes read from several inputs.
     Shape(ShapeGuards),
+    /// Attribute `.0` is absent, or (with `.1`) holds only items among `.1`: the dims a user
+    /// marked dynamic or static on a tensor (`_dynamo_dynamic_indices`).
+    AttrSubset(V::Name, Option<Vec<V::Value>>),
+    /// The values at these nodes are pairwise distinct objects (tensors a graph took as
+    /// separate inputs); a node that can't be read fails it.
+    NoAliasing(Vec<usize>),
+    /// The values at these nodes are one object (a tensor the graph took once though the
+    /// frame reached it by several paths).
+    SameObject(Vec<usize>),
 }
 
 impl<V: GuardValues> Check<V> {
     /// Global-state checks read no input, so they name no tree node.
     pub fn is_global(&self) -> bool {
-        matches!(self, Check::GradMode(_) | Check::Call(_) | Check::Shape(_))
+        matches!(
+            self,
+            Check::GradMode(_)
+                | Check::Call(_)
+                | Check::Shape(_)
+                | Check::NoAliasing(_)
+                | Check::SameObject(_)
+        )
     }
 
     fn holds<M: GuardModel<V>>(&self, model: &M, value: Option<&V::Value>) -> bool {
@@ -186,9 +202,19 @@ impl<V: GuardValues> Check<V> {
                                 .all(|(g, w)| model.is(g, w) || model.equals(g, w))
                     })
             }
-            Check::GradMode(_) | Check::Call(_) | Check::Shape(_) => {
-                unreachable!("global checks are checked before")
-            }
+            Check::AttrSubset(name, allowed) => match (model.attr(value, name), allowed) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(items), Some(allowed)) => model.keys(&items).is_some_and(|got| {
+                    got.iter()
+                        .all(|g| allowed.iter().any(|a| model.is(g, a) || model.equals(g, a)))
+                }),
+            },
+            Check::GradMode(_)
+            | Check::Call(_)
+            | Check::Shape(_)
+            | Check::NoAliasing(_)
+            | Check::SameObject(_) => unreachable!("global checks are checked before"),
         }
     }
 }
@@ -252,6 +278,11 @@ impl<V: GuardValues> GuardTree<V> {
             }
             None => {}
         }
+        if let Check::NoAliasing(nodes) | Check::SameObject(nodes) = &check {
+            for &i in nodes {
+                self.node_index(i)?;
+            }
+        }
         self.checks.push((node, check));
         Ok(())
     }
@@ -265,8 +296,32 @@ impl<V: GuardValues> GuardTree<V> {
     pub fn first_failure<M: GuardModel<V>>(&self, model: &M, frame: &M::Frame) -> Option<usize> {
         let mut memo = vec![None; self.nodes.len()];
         self.checks.iter().position(|(node, check)| {
-            if let Check::Shape(guards) = check {
-                return !self.shape_guards_hold(model, frame, guards, &mut memo);
+            match check {
+                Check::Shape(guards) => {
+                    return !self.shape_guards_hold(model, frame, guards, &mut memo);
+                }
+                Check::NoAliasing(nodes) => {
+                    let mut seen: Vec<V::Value> = Vec::with_capacity(nodes.len());
+                    for &n in nodes {
+                        match self.value(model, frame, n, &mut memo) {
+                            Some(v) if !seen.iter().any(|s| model.is(s, &v)) => seen.push(v),
+                            _ => return true,
+                        }
+                    }
+                    return false;
+                }
+                Check::SameObject(nodes) => {
+                    let mut first: Option<V::Value> = None;
+                    for &n in nodes {
+                        match (self.value(model, frame, n, &mut memo), &first) {
+                            (Some(v), None) => first = Some(v),
+                            (Some(v), Some(f)) if model.is(f, &v) => {}
+                            _ => return true,
+                        }
+                    }
+                    return false;
+                }
+                _ => {}
             }
             let value = node.and_then(|n| self.value(model, frame, n, &mut memo));
             !check.holds(model, value.as_ref())

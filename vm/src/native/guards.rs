@@ -241,6 +241,25 @@ fn parse_check(
             need(2)?;
             Check::Shape(parse_shape_guards(vm, &payload[0], &payload[1])?)
         }
+        "attr_subset" => {
+            // (name, None | tuple of allowed items)
+            need(2)?;
+            let allowed = if vm.is_none(&payload[1]) {
+                None
+            } else {
+                let items: PyTupleRef = payload[1].clone().try_into_value(vm)?;
+                Some(items.to_vec())
+            };
+            Check::AttrSubset(payload[0].clone().try_into_value(vm)?, allowed)
+        }
+        "no_aliasing" => {
+            need(1)?;
+            Check::NoAliasing(payload[0].try_to_value(vm)?)
+        }
+        "same_object" => {
+            need(1)?;
+            Check::SameObject(payload[0].try_to_value(vm)?)
+        }
         other => return Err(vm.new_value_error(format!("unknown guard kind {other:?}"))),
     })
 }

@@ -48,7 +48,7 @@ def dynamic_dims(output, value, source):
     from torch.fx.experimental.symbolic_shapes import DimDynamic
 
     shape = tuple(int(n) for n in value.shape)
-    merged = _merge(output.frame_state, source.name(), shape)
+    merged = _merge(output.frame_state, source.name, shape)
     if _is_module_state(value, source):
         return None
     static = getattr(value, "_dynamo_static_indices", set())
@@ -61,13 +61,19 @@ def dynamic_dims(output, value, source):
         elif i in marked:
             dims.append(DimDynamic.DYNAMIC)
         elif config.automatic_dynamic_shapes and merged[i] is None:
-            dims.append(DimDynamic.DYNAMIC)
+            # "unbacked": sizes 0 and 1 are not specialised either, so they reuse the graph.
+            unbacked = config.automatic_dynamic_shapes_mark_as == "unbacked"
+            dims.append(DimDynamic.SIZE_LIKE_UNBACKED if unbacked else DimDynamic.DYNAMIC)
         elif not config.assume_static_by_default:
             dims.append(DimDynamic.DUCK)
         else:
             dims.append(DimDynamic.STATIC)
     if all(d is DimDynamic.STATIC for d in dims):
         return None
+    # A dim traced as symbolic stays symbolic in later compiles of the frame, as one that
+    # changed does (a dim marked dynamic once needs no mark the next time).
+    output.frame_state[source.name] = tuple(None if d is not DimDynamic.STATIC else n
+                                            for d, n in zip(dims, merged))
     return dims
 
 
@@ -75,7 +81,7 @@ def int_is_dynamic(output, value, source):
     """Whether int argument `value` is traced as a symbol rather than a constant."""
     if config.specialize_int or not isinstance(source, LocalSource):
         return False
-    merged = _merge(output.frame_state, source.name(), value)
+    merged = _merge(output.frame_state, source.name, value)
     if config.automatic_dynamic_shapes and merged is None:
         return True
     return not config.assume_static_by_default

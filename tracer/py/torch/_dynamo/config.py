@@ -47,6 +47,15 @@ assume_static_by_default = True
 # After a recompile caused by a size change, compile that size as dynamic.
 automatic_dynamic_shapes = os.environ.get("TORCH_DYNAMO_AUTOMATIC_DYNAMIC_SHAPES", "1") == "1"
 force_parameter_static_shapes = True
+# What a dim that changed between calls becomes: "dynamic" (a backed symbol, ranges and 0/1
+# specialization) or "unbacked" (no hint: sizes 0 and 1 reuse the graph too).
+automatic_dynamic_shapes_mark_as = "dynamic"
+# Parameters are left out of the check that input tensors are distinct objects.
+skip_no_tensor_aliasing_guards_on_parameters = True
+# Object aliasing guards (`L['b'] is L['a']`) are root-level lambda guards, not tree nodes.
+use_lamba_guard_for_object_aliasing = True
+# Tests of guard sources pass arguments through an extra call (`args[2]`) when set.
+debug_force_nested_calls = False
 force_nn_module_property_static_shapes = True
 allow_unspec_int_on_nn_module = False
 capture_scalar_outputs = os.environ.get("TORCHDYNAMO_CAPTURE_SCALAR_OUTPUTS") == "1"

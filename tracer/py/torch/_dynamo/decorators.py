@@ -58,6 +58,8 @@ def mark_dynamic(t, index, *, min=None, max=None, specialize_on=None):
             if not hasattr(t, "_dynamo_dynamic_range"):
                 t._dynamo_dynamic_range = set()
             t._dynamo_dynamic_range.add((i, min, max))
+    # Guards compare `_dynamo_dynamic_range` only on tensors marked through this API.
+    t._has_dynamo_dim_marking = True
 
 
 def maybe_mark_dynamic(t, index):
@@ -66,6 +68,7 @@ def maybe_mark_dynamic(t, index):
         if not hasattr(t, "_dynamo_weak_dynamic_indices"):
             t._dynamo_weak_dynamic_indices = set()
         t._dynamo_weak_dynamic_indices.add(i)
+    t._has_dynamo_dim_marking = True
 
 
 def mark_static(t, index=None):

@@ -9,6 +9,7 @@ import operator
 import re
 
 import torch
+from torch._dynamo import config
 
 
 class TensorSpec:
@@ -61,7 +62,8 @@ class Guard:
         self.expected = expected
 
     def describe(self):
-        name = self.source.name() if self.source is not None else ""
+        name = self.source.name if self.source is not None else ""
+        kind = self.kind
         if self.kind == "TENSOR_MATCH":
             return f"check_tensor({name}, {self.expected.cls.__name__}, {self.expected.dtype}, " \
                    f"device={self.expected.device}, size={list(self.expected.shape)}, " \
@@ -80,8 +82,19 @@ class Guard:
             return f"torch.is_grad_enabled() == {self.expected}"
         if self.kind == "DEFAULT_DTYPE":
             return f"torch.get_default_dtype() == {self.expected}"
-        if self.kind == "SHAPE_ENV":
+        if kind == "SHAPE_ENV":
             return self.expected.describe()
+        if kind == "DIMENSION_DYNAMIC_MARKING_GUARD":
+            attr, allowed, gate = self.expected
+            if gate is not None:
+                return f"((getattr({name}, '{attr}', None) == {allowed!r}) if hasattr({name}, '{gate}') else True)"
+            if allowed is None:
+                return f"hasattr({name}, '{attr}') == False"
+            return f"((getattr({name}, '{attr}', set()).issubset({allowed!r})) if hasattr({name}, '{attr}') else True)"
+        if kind == "NO_TENSOR_ALIASING":
+            return f"check_no_aliasing({', '.join(src.name for src in self.expected)})"
+        if kind == "OBJECT_ALIASING":
+            return f"{self.expected.name} is {name}"
         return f"{self.kind} {name}"
 
     def check(self, f_locals, f_globals):
@@ -94,7 +107,12 @@ class Guard:
             return None if torch.get_default_dtype() is self.expected else "default dtype mismatch"
         if kind == "SHAPE_ENV":
             return self.expected.failure(f_locals, f_globals)
-        name = self.source.name()
+        if kind == "NO_TENSOR_ALIASING":
+            wrapper = GuardManagerWrapper()
+            wrapper.global_scope = {"G": f_globals}
+            wrapper.no_tensor_aliasing_sources = self.expected
+            return "; ".join(recompilation_reason_for_no_tensor_aliasing_guard(wrapper, {"L": f_locals}))
+        name = self.source.name
         try:
             value = self.source.get(f_locals, f_globals)
         except Exception:
@@ -118,6 +136,24 @@ class Guard:
             cls, keys = self.expected
             ok = type(value) is cls and tuple(value) == keys
             return None if ok else f"list({name}.keys()) == {list(keys)!r}"
+        if kind == "DIMENSION_DYNAMIC_MARKING_GUARD":
+            attr, allowed, gate = self.expected
+            if gate is not None:
+                if not hasattr(value, gate) or getattr(value, attr, None) == allowed:
+                    return None
+                return f"{attr} mismatch. expected {allowed!r}, actual {getattr(value, attr, None)!r}"
+            if not hasattr(value, attr):
+                return None
+            if allowed is None:
+                return f"{attr} should be absent but is present on runtime tensor"
+            got = getattr(value, attr)
+            return None if set(got) <= set(allowed) else f"{attr} {got!r} is not a subset of {allowed!r}"
+        if kind == "OBJECT_ALIASING":
+            try:
+                other = self.expected.get(f_locals, f_globals)
+            except Exception:
+                return f"{self.expected.name} cannot be read"
+            return None if value is other else f"{name} is {self.expected.name}"
         raise AssertionError(kind)
 
 
@@ -126,6 +162,7 @@ class GuardBuilder:
         self.guards = []
         self._seen = set()
         self.shape_env = shape_env
+        self._aliasing_sources = []  # tensor inputs that must stay distinct objects
         self._symbolic = []  # (source, symbolic strides) of inputs with symbolic sizes
 
     def set_symbolic(self, source, fake):
@@ -133,7 +170,7 @@ class GuardBuilder:
         them) to the shape guards."""
         if fake._sym_shape is None:
             return
-        spec = next(g.expected for g in self.guards if g.kind == "TENSOR_MATCH" and g.source.name() == source.name())
+        spec = next(g.expected for g in self.guards if g.kind == "TENSOR_MATCH" and g.source.name == source.name)
         spec.shape = tuple(d if isinstance(d, int) else None for d in fake._sym_shape)
         strides = fake.stride()
         spec.stride = tuple(d if isinstance(d, int) else None for d in strides)
@@ -156,26 +193,56 @@ class GuardBuilder:
                 bindings[alias] = TensorPropertySource(source, TensorProperty.STRIDE, i)
                 expr = st.node.expr
                 stride_records.append(GuardRecord(
-                    [("==", torch._C._sym_symbol(alias), expr)], None,
+                    [("==", torch._C._sym_symbol(alias), expr)], [("unknown", bindings[alias].name)],
                     lambda names, a=alias, e=expr: f"{names[a]} == {e.print_with(names)}"))
-        records = self.shape_env.produce_guards() + stride_records
+        records = stride_records + self.shape_env.produce_guards()
         return [Guard(None, "SHAPE_ENV", ShapeGuardCheck(r, bindings)) for r in records]
 
+    def add_alias(self, source, first):
+        """Tensor input `source` is the object already taken as input `first`: the graph reads
+        it once, so later calls must pass one object for both."""
+        self.add(source, "OBJECT_ALIASING", first)
+
     def add(self, source, kind, expected=None):
-        key = (source.name() if source is not None else None, kind)
+        key = (source.name if source is not None else None, kind)
+        if kind in ("DIMENSION_DYNAMIC_MARKING_GUARD", "OBJECT_ALIASING"):
+            key += (expected[0] if kind == "DIMENSION_DYNAMIC_MARKING_GUARD" else expected.name,)
         if key in self._seen:
             return
         self._seen.add(key)
         if kind == "TENSOR_MATCH":
-            expected = TensorSpec(expected)
+            tensor = expected
+            expected = TensorSpec(tensor)
+            self.guards.append(Guard(source, kind, expected))
+            self._add_dim_marking(source, tensor)
+            if not (isinstance(tensor, torch.nn.Parameter) and config.skip_no_tensor_aliasing_guards_on_parameters):
+                self._aliasing_sources.append(source)
+            return
         self.guards.append(Guard(source, kind, expected))
+
+    def _add_dim_marking(self, source, tensor):
+        """The dims a user marked dynamic, static or unbacked on an input tensor, as they were
+        when it was traced: markings made later recompile."""
+        for attr in _DIM_MARKING_ATTRS:
+            allowed = tuple(sorted(getattr(tensor, attr))) if hasattr(tensor, attr) else None
+            self.add(source, "DIMENSION_DYNAMIC_MARKING_GUARD",
+                     (attr, None if allowed is None else _SetRepr(allowed), None))
+        if hasattr(tensor, "_has_dynamo_dim_marking"):
+            self.add(source, "DIMENSION_DYNAMIC_MARKING_GUARD",
+                     ("_dynamo_dynamic_range", getattr(tensor, "_dynamo_dynamic_range", None),
+                      "_has_dynamo_dim_marking"))
 
     def add_global_state(self):
         self.add(None, "GRAD_MODE", torch.is_grad_enabled())
         self.add(None, "DEFAULT_DTYPE", torch.get_default_dtype())
 
+    def _aliasing_guards(self):
+        if len(self._aliasing_sources) < 2:
+            return []
+        return [Guard(None, "NO_TENSOR_ALIASING", list(self._aliasing_sources))]
+
     def compile(self):
-        return GuardManager(self.guards + self._shape_guards())
+        return GuardManager(self.guards + self._aliasing_guards() + self._shape_guards())
 
     def tree(self):
         """The guards as PyTorch's TORCH_LOGS=guards shows its guard manager: global state
@@ -185,12 +252,40 @@ class GuardBuilder:
         for guard in self.guards:
             if guard.source is None:
                 lines.append(f"| +- {guard.kind}: {guard.describe()}")
+            elif guard.kind == "OBJECT_ALIASING":
+                # Shown in full under the tensor first seen, by name under its alias.
+                by_source.setdefault(guard.expected.name, []).append(f"{guard.kind}: {guard.describe()}")
+                by_source.setdefault(guard.source.name, []).append(guard.kind)
             else:
-                by_source.setdefault(guard.source.name(), []).append(guard)
+                by_source.setdefault(guard.source.name, []).append(f"{guard.kind}: {guard.describe()}")
+        aliasing = self._aliasing_guards()
+        aliased = {src.name for src in self._aliasing_sources} if aliasing else set()
+        first = True
         for name, guards in by_source.items():
             lines.append(f"| +- GuardManager: source={name}")
-            lines.extend(f"| | +- {g.kind}: {g.describe()}" for g in guards)
+            lines.extend(f"| | +- {text}" for text in guards)
+            # PyTorch shows the aliasing check once, under the first tensor's manager, and
+            # names it under the others.
+            if name in aliased:
+                lines.append(f"| | +- NO_TENSOR_ALIASING: {aliasing[0].describe()}" if first
+                             else "| | +- NO_TENSOR_ALIASING")
+                first = False
+        # Shape guards hang off the root, after every source's manager, as PyTorch's
+        # LAMBDA_GUARDs do.
+        for g in self._shape_guards():
+            lines.append(f"+- LAMBDA_GUARD: {g.describe()}{_where_suffix(g.expected.record.where)}")
         return "\n".join(lines) + "\n"
+
+
+_DIM_MARKING_ATTRS = ("_dynamo_dynamic_indices", "_dynamo_weak_dynamic_indices", "_dynamo_unbacked_indices",
+                     "_dynamo_strict_unbacked_indices", "_dynamo_static_indices")
+
+
+class _SetRepr(tuple):
+    """The dims of a marking, printed as the set they were stored as (`{0}`)."""
+
+    def __repr__(self):
+        return "{" + ", ".join(map(repr, self)) + "}" if self else "set()"
 
 
 def _native_spec(guards):
@@ -199,7 +294,7 @@ def _native_spec(guards):
     index = {}
 
     def node_for(source):
-        key = source.name()
+        key = source.name
         if key in index:
             return index[key]
         root, steps = source.steps()
@@ -242,6 +337,16 @@ def _native_spec(guards):
             checks.append((node_for(g.source), "len", exp[0], exp[1]))
         elif kind == "DICT_KEYS":
             checks.append((node_for(g.source), "keys", exp[0], tuple(exp[1])))
+        elif kind == "DIMENSION_DYNAMIC_MARKING_GUARD":
+            attr, allowed, gate = exp
+            if gate is not None:
+                # A range compared by value: absent (None) or the same items.
+                allowed = None if allowed is None else tuple(allowed)
+            checks.append((node_for(g.source), "attr_subset", attr, allowed))
+        elif kind == "NO_TENSOR_ALIASING":
+            checks.append((None, "no_aliasing", [node_for(src) for src in exp]))
+        elif kind == "OBJECT_ALIASING":
+            checks.append((None, "same_object", [node_for(g.source), node_for(exp)]))
         elif kind == "SHAPE_ENV":
             binds = []
             for name in exp.symbols():
@@ -275,7 +380,7 @@ class ShapeGuardCheck:
     def names(self, local_names=False):
         out = {}
         for name, source in self.bindings.items():
-            text = source.name()
+            text = source.name
             if local_names:
                 # Recompile reasons name a frame's local by its variable (`x.size()[0]`).
                 text = re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", text)
@@ -303,15 +408,31 @@ _REL = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.l
         ">=": operator.ge}
 
 
-def _where_suffix(where):
-    """PyTorch's note after a shape guard in a recompile reason: the user line that made it."""
-    if where is None:
+# Why a guard was made where it was, after its user location (PyTorch's wording).
+_WHERE_NOTES = {
+    "spec": " (user code shown is first use of this value--the guard itself is not due user code "
+            "but due to 0/1 specialization in the framework; to avoid specialization try "
+            "torch._dynamo.decorators.mark_unbacked(tensor, dim))",
+    "eval": " (_dynamo/variables/tensor.py:3083 in evaluate_expr)",
+    None: "",
+}
+
+
+def _where_suffix(wheres):
+    """PyTorch's note after a shape guard (in the guard tree and recompile reasons): the user
+    lines that made it, joined by " and "."""
+    if not wheres:
         return ""
     import linecache
 
-    filename, lineno, name = where
-    line = linecache.getline(filename, lineno).strip()
-    return f"  # {line}  # {_shorten(filename)}:{lineno} in {name}"
+    if wheres[0][0] == "unknown":
+        # A stride symbol's equality has no user location; PyTorch says so in these words.
+        return f"  # (unknown source {wheres[0][1]}, please file a bug)"
+    parts = []
+    for filename, lineno, name, note in wheres:
+        line = linecache.getline(filename, lineno).strip()
+        parts.append(f"{line}  # {_shorten(filename)}:{lineno} in {name}{_WHERE_NOTES[note]}")
+    return "  # " + " and ".join(parts)
 
 
 def _shorten(filename):
@@ -338,3 +459,132 @@ class GuardManager:
         reason = reason if reason is not None else self.guards[i].describe()
         # PyTorch names a frame's locals by their variable in reasons (`n == 2`, not `L['n']`).
         return re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", reason)
+
+
+class GuardManagerWrapper:
+    """What recompile-reason helpers read of a compiled entry's guards: the globals they are
+    evaluated in and the tensor sources that must be distinct objects."""
+
+    def __init__(self, root=None):
+        self.root = root
+        self.global_scope = None
+        self.no_tensor_aliasing_sources = []
+        self.guard_fail_fn = None
+
+
+class _GuardSourceLookupError(Exception):
+    """A source's path no longer exists in the frame (the structure changed): reported in the
+    recompile reason rather than raised."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+_MISSING = object()
+_BUILTIN_GETITEMS = None
+
+
+def _builtin_getitems():
+    global _BUILTIN_GETITEMS
+    if _BUILTIN_GETITEMS is None:
+        import collections
+
+        _BUILTIN_GETITEMS = tuple(t.__getitem__ for t in (
+            bytearray, bytes, collections.deque, collections.OrderedDict, dict, list, range, str, tuple))
+    return _BUILTIN_GETITEMS
+
+
+def _has_builtin_getitem(value):
+    import inspect
+
+    getitem = inspect.getattr_static(type(value), "__getitem__", None)
+    if not any(getitem is m for m in _builtin_getitems()):
+        return False
+    # A dict subclass with __missing__ runs user code on a missing key.
+    return not (isinstance(value, dict) and inspect.getattr_static(type(value), "__missing__", None) is not None)
+
+
+def _missing_getitem(value, error):
+    import inspect
+
+    return isinstance(error, (LookupError, TypeError)) and (
+        _has_builtin_getitem(value)
+        or (isinstance(error, TypeError) and inspect.getattr_static(type(value), "__getitem__", None) is None))
+
+
+def _statically_missing(value, member):
+    """`member` is absent from `value` without any user __getattr__/__getattribute__ involved."""
+    import inspect
+
+    return (inspect.getattr_static(value, member, _MISSING) is _MISSING
+            and inspect.getattr_static(type(value), "__getattr__", None) is None
+            and inspect.getattr_static(type(value), "__getattribute__", object.__getattribute__)
+            is object.__getattribute__)
+
+
+def _raise_if_unavailable(source, base_value, error):
+    """`on_error` for resolving guard sources: an error that only says the path is gone (a
+    missing local, key, index or attribute of a plain container) becomes a lookup error; an
+    error raised by user code (a property, __getitem__, __missing__) propagates as is."""
+    import inspect
+
+    from torch._dynamo import source as S
+
+    unavailable = False
+    if isinstance(source, (S.GlobalSource, S.LocalSource)) and isinstance(error, KeyError):
+        unavailable = True
+    elif isinstance(source, S.AttrSource) and isinstance(error, AttributeError):
+        unavailable = _statically_missing(base_value, source.member)
+    elif isinstance(source, S.DefaultsSource):
+        if isinstance(error, AttributeError):
+            unavailable = _statically_missing(base_value, source.field)
+        else:
+            unavailable = isinstance(error, (LookupError, TypeError)) and (
+                base_value is None or _has_builtin_getitem(base_value))
+    elif isinstance(source, (S.ConstDictKeySource, S.ListGetItemSource)):
+        unavailable = isinstance(error, (LookupError, TypeError))
+    elif isinstance(source, S.DictSubclassGetItemSource):
+        if isinstance(source.index, S.Source):
+            unavailable = isinstance(error, TypeError) and not isinstance(base_value, dict)
+        else:
+            unavailable = _missing_getitem(base_value, error)
+    elif isinstance(source, S.DictGetItemSource):
+        if isinstance(source.index, S.Source):
+            unavailable = isinstance(error, TypeError) and \
+                inspect.getattr_static(type(base_value), "__getitem__", None) is None
+        else:
+            unavailable = _missing_getitem(base_value, error)
+    elif isinstance(source, S.GetItemSource):
+        unavailable = _missing_getitem(base_value, error)
+    if unavailable:
+        raise _GuardSourceLookupError(error) from error
+
+
+def recompilation_reason_for_no_tensor_aliasing_guard(guard_manager, scope):
+    """Why the check that input tensors are distinct failed: the sources that now name one
+    tensor, and the sources that can no longer be read (with the error each raised)."""
+    if guard_manager.global_scope is None:
+        raise AssertionError("guard_manager.global_scope must not be None")
+    global_scope = dict(guard_manager.global_scope)
+    by_id = {}
+    unreadable = []
+    cache = {}
+    for source in guard_manager.no_tensor_aliasing_sources:
+        name = source.name
+        global_scope["__compile_source__"] = name
+        try:
+            tensor = source.get_value(global_scope, dict(scope), cache, on_error=_raise_if_unavailable)
+        except _GuardSourceLookupError as e:
+            unreadable.append(f"{name} ({type(e.error).__name__}: {e.error})")
+            continue
+        by_id.setdefault(id(tensor), []).append(name)
+    duplicates = [f"{names}" for names in by_id.values() if len(names) > 1]
+    reasons = []
+    if duplicates:
+        reasons.append("Duplicate tensors found: " + ", ".join(duplicates))
+    if unreadable:
+        reasons.append("NO_TENSOR_ALIASING guard source(s) no longer evaluate: " + ", ".join(unreadable))
+    if not reasons:
+        reasons.append("NO_TENSOR_ALIASING guard failed")
+    return reasons

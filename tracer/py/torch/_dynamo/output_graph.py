@@ -100,8 +100,9 @@ class OutputGraph:
 
         known = self._tensor_inputs_by_id.get(id(value))
         if known is not None and known[0] is value:
-            # The same tensor reached through a second path (tied weights): one input.
-            self.guards.add(source, "TENSOR_MATCH", value)
+            # The same tensor reached through a second path (tied weights, an argument passed
+            # twice): one input, guarded to stay one object.
+            self.guards.add_alias(source, known[1].source)
             return known[1]
         dims = automatic_dynamic.dynamic_dims(self, value, source)
         if dims is None:

@@ -10,6 +10,7 @@ import re
 
 
 class Source:
+    @property
     def name(self):
         raise NotImplementedError
 
@@ -35,20 +36,36 @@ class Source:
                 value = getattr(value, step[1])[step[2]]
         return value
 
+    def get_value(self, globals, locals, cache, *, on_error=None):
+        """The value this source names in a scope (`locals` maps "L" to a frame's locals), as
+        PyTorch's sources resolve one: each value read once per `cache`; when this source's own
+        step raises, `on_error(self, base_value, error)` is told before the error propagates."""
+        if self in cache:
+            return cache[self]
+        try:
+            value = eval(self.name, globals, locals)
+        except Exception as error:
+            if on_error is not None:
+                on_error(self, None, error)
+            raise
+        cache[self] = value
+        return value
+
     def __repr__(self):
-        return self.name()
+        return self.name
 
     def __eq__(self, other):
-        return isinstance(other, Source) and self.name() == other.name()
+        return isinstance(other, Source) and self.name == other.name
 
     def __hash__(self):
-        return hash(self.name())
+        return hash(self.name)
 
 
 class LocalSource(Source):
     def __init__(self, local_name):
         self.local_name = local_name
 
+    @property
     def name(self):
         return f"L[{self.local_name!r}]"
 
@@ -61,6 +78,7 @@ class GlobalSource(Source):
     def __init__(self, global_name):
         self.global_name = global_name
 
+    @property
     def name(self):
         return f"G[{self.global_name!r}]"
 
@@ -77,14 +95,39 @@ class ChainedSource(Source):
         root, steps = self.base.steps()
         return root, steps + (self.step(),)
 
+    def get_value(self, globals, locals, cache, *, on_error=None):
+        if self in cache:
+            return cache[self]
+        base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
+        try:
+            value = self.apply(base_value, globals, locals, cache, on_error)
+        except Exception as error:
+            if on_error is not None:
+                on_error(self, base_value, error)
+            raise
+        cache[self] = value
+        return value
+
+    def apply(self, base_value, globals, locals, cache, on_error):
+        """This source's own step applied to its base's value."""
+        step = self.step()
+        if step[0] == "attr":
+            return getattr(base_value, step[1])
+        if step[0] == "item":
+            return base_value[step[1]]
+        if step[0] in ("size", "stride"):
+            return getattr(base_value, step[0])()[step[1]]
+        return getattr(base_value, step[1])[step[2]]
+
 
 class AttrSource(ChainedSource):
     def __init__(self, base, member):
         super().__init__(base)
         self.member = member
 
+    @property
     def name(self):
-        return f"{self.base.name()}.{self.member}"
+        return f"{self.base.name}.{self.member}"
 
 
     def step(self):
@@ -98,8 +141,9 @@ class GetItemSource(ChainedSource):
         super().__init__(base)
         self.index = index
 
+    @property
     def name(self):
-        return f"{self.base.name()}[{self.index!r}]"
+        return f"{self.base.name}[{self.index!r}]"
 
 
     def step(self):
@@ -107,7 +151,146 @@ class GetItemSource(ChainedSource):
 
 
 class DictGetItemSource(GetItemSource):
-    pass
+    """`base[key]`; the key is a constant or a source (`ConstDictKeySource`: the dict's i-th key)."""
+
+    def name_of_index(self):
+        return self.index.name if isinstance(self.index, Source) else repr(self.index)
+
+    @property
+    def name(self):
+        return f"{self.base.name}[{self.name_of_index()}]"
+
+    def apply(self, base_value, globals, locals, cache, on_error):
+        return base_value[self._key(globals, locals, cache, on_error)]
+
+    def _key(self, globals, locals, cache, on_error):
+        if isinstance(self.index, Source):
+            return self.index.get_value(globals, locals, cache, on_error=on_error)
+        return self.index
+
+    def get_value(self, globals, locals, cache, *, on_error=None):
+        if self in cache:
+            return cache[self]
+        # The base is read before the key, each from the cache when seen before.
+        base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
+        key = self._key(globals, locals, cache, on_error)
+        try:
+            value = self._lookup(base_value, key)
+        except Exception as error:
+            if on_error is not None:
+                on_error(self, base_value, error)
+            raise
+        cache[self] = value
+        return value
+
+    def _lookup(self, base_value, key):
+        return base_value[key]
+
+
+class DictSubclassGetItemSource(DictGetItemSource):
+    """An item of a dict subclass: by a recorded key, read with dict's own lookup (a subclass's
+    __getitem__ is not run); by a constant, with the subclass's."""
+
+    def _lookup(self, base_value, key):
+        if isinstance(self.index, ConstDictKeySource):
+            return dict.__getitem__(base_value, key)
+        return base_value[key]
+
+
+class ListGetItemSource(GetItemSource):
+    """`list.__getitem__(base, index)`: an item of a list read without running a subclass's
+    __getitem__."""
+
+    @property
+    def name(self):
+        return f"list.__getitem__({self.base.name}, {self.index!r})"
+
+    def apply(self, base_value, globals, locals, cache, on_error):
+        return list.__getitem__(base_value, self.index)
+
+
+class ConstDictKeySource(ChainedSource):
+    """The `index`-th key of a dict, in insertion order."""
+
+    def __init__(self, base, index):
+        super().__init__(base)
+        self.index = index
+
+    @property
+    def name(self):
+        return f"list(dict.keys({self.base.name}))[{self.index!r}]"
+
+    def step(self):
+        raise NotImplementedError("a dict key is read in Python, not by the native guard tree")
+
+    def apply(self, base_value, globals, locals, cache, on_error):
+        return list(dict.keys(base_value))[self.index]
+
+
+class DefaultsSource(ChainedSource):
+    """A function's default argument: `base.__defaults__[i]` or `base.__kwdefaults__['k']`."""
+
+    def __init__(self, base, idx_key, is_kw=False):
+        super().__init__(base)
+        self.idx_key = idx_key
+        self.is_kw = is_kw
+        self.field = "__kwdefaults__" if is_kw else "__defaults__"
+
+    @property
+    def name(self):
+        key = f"'{self.idx_key}'" if self.is_kw else str(self.idx_key)
+        return f"{self.base.name}.{self.field}[{key}]"
+
+    def step(self):
+        return ("moddict", self.field, self.idx_key)
+
+    def get_value(self, globals, locals, cache, *, on_error=None):
+        if self in cache:
+            return cache[self]
+        base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
+        # Two steps, each reporting its own error: the defaults attribute, then the entry.
+        try:
+            defaults = getattr(base_value, self.field)
+        except AttributeError as error:
+            if on_error is not None:
+                on_error(self, base_value, error)
+            raise
+        try:
+            value = defaults[self.idx_key]
+        except Exception as error:
+            if on_error is not None:
+                on_error(self, defaults, error)
+            raise
+        cache[self] = value
+        return value
+
+
+class CallFunctionNoArgsSource(ChainedSource):
+    """What calling `base` with no arguments returns."""
+
+    @property
+    def name(self):
+        return f"{self.base.name}()"
+
+    def step(self):
+        raise NotImplementedError("a call is not a native guard step")
+
+    def apply(self, base_value, globals, locals, cache, on_error):
+        return base_value()
+
+
+class ConstantSource(Source):
+    """A value named by an expression evaluated in the guard's globals."""
+
+    def __init__(self, source_name):
+        self.source_name = source_name
+
+    @property
+    def name(self):
+        return self.source_name
+
+    def steps(self):
+        raise NotImplementedError("a constant source is not read by the native guard tree")
 
 
 class NNModuleSource(ChainedSource):
@@ -118,8 +301,9 @@ class NNModuleSource(ChainedSource):
         self.kind = kind  # "_modules" | "_parameters" | "_buffers"
         self.key = key
 
+    @property
     def name(self):
-        return f"{self.base.name()}.{self.kind}[{self.key!r}]"
+        return f"{self.base.name}.{self.kind}[{self.key!r}]"
 
 
     def step(self):
@@ -143,10 +327,11 @@ class TensorPropertySource(ChainedSource):
         self.prop = prop
         self.idx = idx
 
+    @property
     def name(self):
         if self.prop is TensorProperty.STORAGE_OFFSET:
-            return f"{self.base.name()}.storage_offset()"
-        return f"{self.base.name()}.{self.prop.method_name()}()[{self.idx}]"
+            return f"{self.base.name}.storage_offset()"
+        return f"{self.base.name}.{self.prop.method_name()}()[{self.idx}]"
 
     def step(self):
         return (self.prop.method_name(), self.idx)
@@ -158,6 +343,7 @@ class ModuleGlobalsSource(Source):
     def __init__(self, f_globals):
         self.f_globals = f_globals
 
+    @property
     def name(self):
         module = str(self.f_globals.get("__name__", "?")).replace(".", "_")
         return f"G['__globals_{module}']"
@@ -170,4 +356,4 @@ class ModuleGlobalsSource(Source):
 def graph_input_name(source):
     """The placeholder name PyTorch gives an input: every run of non-identifier characters in
     the source's name becomes one underscore."""
-    return re.sub(r"[^a-zA-Z0-9]+", "_", source.name())
+    return re.sub(r"[^a-zA-Z0-9]+", "_", source.name)

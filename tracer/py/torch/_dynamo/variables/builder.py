@@ -36,7 +36,7 @@ class VariableBuilder:
 
     def __call__(self, value):
         cache = self.tx.output.input_source_to_var
-        key = self.source.name()
+        key = self.source.name
         if key in cache:
             return cache[key]
         vt = self._wrap(value)
@@ -164,7 +164,7 @@ def _wrap_object(tx, value, source):
         # A torch.compile'd function called from traced code is traced as the original.
         return wrap_constant_like(tx, innermost_fn(value))
     if isinstance(value, types.FunctionType):
-        pin("ID_MATCH")
+        misc.guard_function(tx, value, source)
         return functions.UserFunctionVariable(value, source)
     if isinstance(value, types.MethodType):
         # A bound method object is made anew on each attribute read: its function and its

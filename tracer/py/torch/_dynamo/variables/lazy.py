@@ -19,7 +19,7 @@ class LazyVariableTracker(VariableTracker):
         return self._realized
 
     def __repr__(self):
-        return f"LazyVariableTracker({self.source.name()})"
+        return f"LazyVariableTracker({self.source.name})"
 
     # Everything that looks at the value realizes it first.
     def python_type(self):

@@ -4,7 +4,7 @@ user classes, opaque builtin callables, and bound methods of variable trackers."
 import types
 
 from torch._dynamo.exc import ObservedException, unimplemented
-from torch._dynamo.source import AttrSource
+from torch._dynamo.source import AttrSource, GetItemSource
 from torch._dynamo.variables.base import ValueVariable, VariableTracker, getattr_or_observed
 from torch._dynamo.variables.constant import ConstantVariable
 
@@ -17,6 +17,48 @@ def _wrap_attr(tx, value, source):
     return wrap_constant_like(tx, value)
 
 
+def class_attribute_source(source, mro_index, name):
+    """Where an instance's class-level attribute lives: `x.__class__.__mro__[k].__dict__[name]`
+    (the dict entry itself, so rebinding it on the class is seen)."""
+    klass = GetItemSource(AttrSource(AttrSource(source, "__class__"), "__mro__"), mro_index)
+    return GetItemSource(AttrSource(klass, "__dict__"), name)
+
+
+def guard_function(tx, fn, source):
+    """Pins a Python function read through `source`: the object and its code (replacing
+    `__code__` in place changes what a call runs without changing the function's identity)."""
+    if source is None:
+        return
+    tx.output.guards.add(source, "ID_MATCH", fn)
+    tx.output.guards.add(AttrSource(source, "__code__"), "ID_MATCH", fn.__code__)
+
+
+def lookup_class_attr(obj, name):
+    """(index in type(obj).__mro__, value) of the class that defines `name`, or (None, None)."""
+    for k, klass in enumerate(type(obj).__mro__):
+        if name in klass.__dict__:
+            return k, klass.__dict__[name]
+    return None, None
+
+
+def guarded_class_attr(tx, vt, name):
+    """`type(vt.value)`'s attribute `name` as the instance would find it, with guards that pin
+    it (and, for functions, their code) when `vt` has a source: (value, source or None)."""
+    k, cls_attr = lookup_class_attr(vt.value, name)
+    if cls_attr is None or vt.source is None:
+        return cls_attr, None
+    source = class_attribute_source(vt.source, k, name)
+    if isinstance(cls_attr, types.FunctionType):
+        guard_function(tx, cls_attr, source)
+    else:
+        tx.output.guards.add(source, "ID_MATCH", cls_attr)
+        inner = getattr(cls_attr, "__func__", None) or getattr(cls_attr, "fget", None)
+        if isinstance(inner, types.FunctionType):
+            field = "__func__" if isinstance(cls_attr, (classmethod, staticmethod)) else "fget"
+            guard_function(tx, inner, AttrSource(source, field))
+    return cls_attr, source
+
+
 def instance_attribute(tx, vt, name, guard_class_attrs):
     """`vt.value.name` resolved as Python resolves it on an instance, as far as the class and the
     instance dict decide: properties and methods are traced, instance attributes are read
@@ -24,25 +66,30 @@ def instance_attribute(tx, vt, name, guard_class_attrs):
     from torch._dynamo.variables.functions import UserFunctionVariable, UserMethodVariable
 
     obj = vt.value
-    cls_attr = None
-    for klass in type(obj).__mro__:
-        if name in klass.__dict__:
-            cls_attr = klass.__dict__[name]
-            break
+    _, cls_attr = lookup_class_attr(obj, name)
+    traced = isinstance(cls_attr, (types.FunctionType, staticmethod, classmethod)) or (
+        isinstance(cls_attr, property) and cls_attr.fget is not None)
+    if traced:
+        # What the trace inlines is pinned: rebinding the class attribute or replacing its code
+        # recompiles.
+        cls_attr, cls_source = guarded_class_attr(tx, vt, name)
     if isinstance(cls_attr, property) and cls_attr.fget is not None:
-        return UserFunctionVariable(cls_attr.fget).call_function(tx, [vt], {})
+        fget_source = AttrSource(cls_source, "fget") if cls_source is not None else None
+        return UserFunctionVariable(cls_attr.fget, fget_source).call_function(tx, [vt], {})
     inst_dict = getattr(obj, "__dict__", {})
     if name in inst_dict:
         source = AttrSource(vt.source, name) if vt.source is not None else None
         return _wrap_attr(tx, inst_dict[name], source)
     if isinstance(cls_attr, types.FunctionType):
-        return UserMethodVariable(UserFunctionVariable(cls_attr), vt)
+        return UserMethodVariable(UserFunctionVariable(cls_attr, cls_source), vt)
     if isinstance(cls_attr, staticmethod):
-        return UserFunctionVariable(cls_attr.__func__)
+        fn_source = AttrSource(cls_source, "__func__") if cls_source is not None else None
+        return UserFunctionVariable(cls_attr.__func__, fn_source)
     if isinstance(cls_attr, classmethod):
         from torch._dynamo.variables.builder import wrap_constant_like
 
-        return UserMethodVariable(UserFunctionVariable(cls_attr.__func__), wrap_constant_like(tx, type(obj)))
+        fn_source = AttrSource(cls_source, "__func__") if cls_source is not None else None
+        return UserMethodVariable(UserFunctionVariable(cls_attr.__func__, fn_source), wrap_constant_like(tx, type(obj)))
     if cls_attr is not None:
         source = AttrSource(vt.source, name) if guard_class_attrs and vt.source is not None else None
         return _wrap_attr(tx, getattr(obj, name), source)
@@ -129,11 +176,11 @@ class UserDefinedObjectVariable(VariableTracker):
         raise ObservedException(AttributeError, f"'{type(self.value).__name__}' object has no attribute '{name}'")
 
     def call_function(self, tx, args, kwargs):
-        call = getattr(type(self.value), "__call__", None)
+        call, source = guarded_class_attr(tx, self, "__call__")
         if isinstance(call, types.FunctionType):
             from torch._dynamo.variables.functions import UserFunctionVariable
 
-            return UserFunctionVariable(call).call_function(tx, [self, *args], kwargs)
+            return UserFunctionVariable(call, source).call_function(tx, [self, *args], kwargs)
         unimplemented(f"calling an object of type {type(self.value).__name__}")
 
     def reconstruct(self, codegen):

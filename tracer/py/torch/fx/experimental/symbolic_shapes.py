@@ -92,8 +92,10 @@ class ShapeEnv:
         self.replacements = {}  # symbol name -> SymExpr
         self.guards = []
         self._symbols = {}  # symbol name -> SymExpr of the symbol itself
-        self.range_where = {}  # symbol name -> where its range was last narrowed
-        # Where a guard is made: set by the tracer to a function giving the user's location.
+        # symbol name -> [where its lower bound, where its upper bound was set]; each a `Where`
+        self.range_where = {}
+        # Where a guard is made: set by the tracer to a function giving the user's location
+        # (filename, lineno, function name) or None.
         self.where = lambda: None
 
     # -- symbols ---------------------------------------------------------------------------
@@ -101,14 +103,19 @@ class ShapeEnv:
         """The expression for `val` read from `source`: a constant for 0/1 sizes, else a
         symbol (shared with an equal size under duck sizing)."""
         duck = self.duck_shape and dynamic_dim is DimDynamic.DUCK
-        expr = self._alloc.create_symbol(source.name(), int(val), duck, self.specialize_zero_one and is_size)
+        # A size-like unbacked dim keeps 0 and 1 symbolic (its range starts at 0).
+        spec = self.specialize_zero_one and is_size and dynamic_dim is not DimDynamic.SIZE_LIKE_UNBACKED
+        expr = self._alloc.create_symbol(source.name, int(val), duck, spec)
         if expr.as_int() is not None:
             return expr
         name = str(expr)
         if name not in self.var_to_val:
             self.var_to_val[name] = int(val)
-            low = 2 if (self.specialize_zero_one and is_size) else (0 if is_size else None)
+            low = 2 if spec else (0 if is_size else None)
             self.var_to_range[name] = [low, None]
+            # A size's lower bound 2 comes from 0/1 specialization, first needed where the
+            # size is first read.
+            self.range_where[name] = [_where(self.where(), "spec") if low == 2 else None, None]
             self.var_to_sources[name] = []
             self.var_is_size[name] = is_size
             self._symbols[name] = expr
@@ -178,7 +185,7 @@ class ShapeEnv:
             return decided
         if not node.hint:
             op = _REL_NEGATION[op]
-        self.add_guard(op, lhs, rhs)
+        self.add_guard(op, lhs, rhs, note="eval")
         return node.hint
 
     def specialize(self, node):
@@ -188,11 +195,11 @@ class ShapeEnv:
             self.add_guard("==", expr, _C._sym_int(node.hint))
         return node.hint
 
-    def add_guard(self, op, lhs, rhs):
+    def add_guard(self, op, lhs, rhs, note=None):
         lhs, rhs = self.simplify(lhs), self.simplify(rhs)
         if self._decide(op, lhs, rhs) is True:
             return
-        self.guards.append(ShapeGuard(op, lhs, rhs, self.where()))
+        self.guards.append(ShapeGuard(op, lhs, rhs, _where(self.where(), note)))
         d = lhs.sub(rhs)
         linear = d.as_linear()
         if linear is not None:
@@ -200,8 +207,12 @@ class ShapeEnv:
             bound = _solve_bound(c, k, op)
             if bound is not None:
                 kind, v = bound
-                self.range_where[name] = self.guards[-1].where
+                where = self.guards[-1].where
                 lo, hi = self.var_to_range[name]
+                if kind in ("lo", "eq") and (lo is None or v > lo):
+                    self.range_where[name][0] = where
+                if kind in ("hi", "eq") and (hi is None or v < hi):
+                    self.range_where[name][1] = where
                 if kind == "lo":
                     self.var_to_range[name][0] = v if lo is None else max(lo, v)
                 elif kind == "hi":
@@ -236,13 +247,13 @@ class ShapeEnv:
         for name, sources in self.var_to_sources.items():
             for k in range(1, len(sources)):
                 alias = f"{name}__{k}"
-                records.append(GuardRecord([("==", _C._sym_symbol(alias), self._symbols[name])], None,
+                records.append(GuardRecord([("==", _C._sym_symbol(alias), self._symbols[name])], [],
                                            lambda names, a=alias, n=name: f"{names[a]} == {names[n]}"))
         for g in self.guards:
             op, lhs, rhs = g.op, self.simplify(g.lhs), self.simplify(g.rhs)
             if self._decide(op, lhs, rhs) is True or _is_range_fact(op, lhs, rhs):
                 continue
-            records.append(GuardRecord([(op, lhs, rhs)], g.where,
+            records.append(GuardRecord([(op, lhs, rhs)], [g.where] if g.where else [],
                                        lambda names, op=op, lhs=lhs, rhs=rhs: _python_rel(op, lhs, rhs, names)))
         for name in self.var_to_val:
             sym = self._symbols[name]
@@ -250,7 +261,8 @@ class ShapeEnv:
             if name in self.replacements:
                 value = self.replacements[name].as_int()
                 if value is not None:
-                    records.append(GuardRecord([("==", sym, _C._sym_int(value))], None,
+                    eq_where = [w for w in self.range_where.get(name, ()) if w is not None][-1:]
+                    records.append(GuardRecord([("==", sym, _C._sym_int(value))], eq_where,
                                                lambda names, n=name, v=value: f"{names[n]} == {v}"))
                 continue
             default_lo = 0 if self.var_is_size[name] else None
@@ -262,8 +274,11 @@ class ShapeEnv:
                 rels.append(("<=", sym, _C._sym_int(hi)))
             if rels:
                 text = (f"{lo} <= " if show_lo else "") + "{}" + (f" <= {hi}" if hi is not None else "")
-                where = self.range_where.get(name)
-                records.append(GuardRecord(rels, where, lambda names, t=text, n=name: t.format(names[n])))
+                lo_where, hi_where = self.range_where.get(name, (None, None))
+                wheres = [w for w in (lo_where if show_lo else None, hi_where) if w is not None]
+                if len(wheres) == 2 and wheres[0] == wheres[1]:
+                    wheres.pop()
+                records.append(GuardRecord(rels, wheres, lambda names, t=text, n=name: t.format(names[n])))
         return records
 
     def bindings(self):
@@ -275,9 +290,15 @@ class ShapeEnv:
         return out
 
 
+def _where(location, note):
+    """A guard's origin: the user location (filename, lineno, function) and why it was made
+    there ("spec": 0/1 specialization, "eval": a bool() of a symbolic comparison, None)."""
+    return None if location is None else (*location, note)
+
+
 class GuardRecord:
-    """One printed shape guard: the relations it checks, where the trace made it (or None),
-    and its text for symbol names `names`."""
+    """One printed shape guard: the relations it checks, where the trace made it (a list of
+    `_where` origins, possibly empty), and its text for symbol names `names`."""
 
     __slots__ = ("relations", "where", "text")
 

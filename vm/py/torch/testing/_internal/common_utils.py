@@ -6,6 +6,7 @@ Flags that describe hardware say what smelt has: a CPU and no CUDA, ROCm or othe
 Flags PyTorch reads from the environment (PYTORCH_TEST_WITH_DYNAMO, ...) read the same variables.
 """
 
+import enum
 import argparse
 import collections.abc
 import contextlib
@@ -43,6 +44,18 @@ TEST_NUMPY = False
 # Environment variables that switched a flag on, in the form a failing test's repro command
 # repeats them ("PYTORCH_TEST_WITH_DYNAMO=1").
 _REPRO_ENV = {}
+
+
+class HardwareClassification(enum.Enum):
+    """The hardware a test class needs (its `hw_classification` attribute): device-agnostic
+    framework logic, behaviour every accelerator must share, or one kind of device."""
+
+    GENERIC = "generic"
+    ACCELERATOR = "accelerator"
+    CPU = "cpu"
+    CUDA = "cuda"
+    MPS = "mps"
+    XPU = "xpu"
 
 
 def _env_flag(env_var):
