@@ -51,6 +51,10 @@ pub trait GuardModel<V: GuardValues> {
     -> Option<R>;
     /// A Python `int`'s value (a symbolic integer input), or None for anything else.
     fn int_value(&self, value: &V::Value) -> Option<i128>;
+    /// The bit patterns of a float (one) or complex (real, imaginary), or None for anything
+    /// else: float constants are compared bit for bit, so -0.0 is not 0.0 and a NaN matches
+    /// only the same NaN.
+    fn float_bits(&self, value: &V::Value) -> Option<Vec<u64>>;
     fn grad_enabled(&self) -> bool;
     /// Runs a predicate the tracer keeps in Python (global state such as the default dtype);
     /// an error counts as false.
@@ -153,6 +157,8 @@ pub enum Check<V: GuardValues> {
     /// The values at these nodes are one object (a tensor the graph took once though the
     /// frame reached it by several paths).
     SameObject(Vec<usize>),
+    /// Of this class with these float bit patterns (see [`GuardModel::float_bits`]).
+    FloatBits(V::Class, Vec<u64>),
 }
 
 impl<V: GuardValues> Check<V> {
@@ -201,6 +207,9 @@ impl<V: GuardValues> Check<V> {
                                 .zip(want)
                                 .all(|(g, w)| model.is(g, w) || model.equals(g, w))
                     })
+            }
+            Check::FloatBits(class, bits) => {
+                model.has_class(value, class) && model.float_bits(value).as_ref() == Some(bits)
             }
             Check::AttrSubset(name, allowed) => match (model.attr(value, name), allowed) {
                 (None, _) => true,

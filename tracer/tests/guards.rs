@@ -114,6 +114,9 @@ impl GuardModel<Toy> for Model {
             _ => None,
         }
     }
+    fn float_bits(&self, _value: &Val) -> Option<Vec<u64>> {
+        None
+    }
     fn grad_enabled(&self) -> bool {
         self.grad
     }

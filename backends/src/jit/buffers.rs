@@ -12,10 +12,30 @@ use super::schedule::{BufferKind, Plan, Step};
 
 /// Elements a fresh allocation for the layout holds (its reach from the storage start).
 fn capacity(plan: &Plan, b: usize) -> usize {
-    plan.buffers[b]
-        .layout
-        .reach()
+    capacity_at(plan, b, None)
+}
+
+/// `capacity` in a call whose symbolic leading size is `lead` (None: as compiled).
+fn capacity_at(plan: &Plan, b: usize, lead: Option<usize>) -> usize {
+    let buf = &plan.buffers[b];
+    let lead = lead.filter(|_| buf.sym);
+    buf.layout
+        .reach_at(lead)
         .map_or(0, |(_, hi)| hi as usize + 1)
+}
+
+/// Whether buffer `b` fits in the allocation made for buffer `r`, for every size a
+/// symbolic leading dim takes: capacities are affine in it (sizes from 1 on), so room at
+/// size 1 and room growing at least as fast from 1 to 2 is room at every size.
+fn room_for(plan: &Plan, r: usize, b: usize) -> bool {
+    if capacity(plan, r) < capacity(plan, b) {
+        return false;
+    }
+    if !plan.buffers[r].sym && !plan.buffers[b].sym {
+        return true;
+    }
+    let at = |x: usize, s: usize| capacity_at(plan, x, Some(s)) as i64;
+    at(r, 1) >= at(b, 1) && at(r, 2) - at(r, 1) >= at(b, 2) - at(b, 1)
 }
 
 /// Buffers a step writes and all it touches.
@@ -65,10 +85,8 @@ pub fn share_storage(plan: &mut Plan) {
             .filter(|&b| first_write[b] == t && !is_input(plan, b))
             .collect();
         for b in new {
-            let need = capacity(plan, b);
             let dtype = plan.buffers[b].layout.dtype;
-            let fits =
-                |r: usize| plan.buffers[r].layout.dtype == dtype && capacity(plan, r) >= need;
+            let fits = |r: usize| plan.buffers[r].layout.dtype == dtype && room_for(plan, r, b);
             let best = free
                 .iter()
                 .enumerate()

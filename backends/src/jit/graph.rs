@@ -32,12 +32,29 @@ impl Layout {
 
     /// Lowest and highest element reached, relative to the storage start (empty: None).
     pub fn reach(&self) -> Option<(i64, i64)> {
-        if self.numel() == 0 {
+        self.reach_at(None)
+    }
+
+    /// The layout with its leading size replaced by `lead`: a symbolic-leading layout bound
+    /// to one call's size (strides and offset do not depend on it; see `sym.rs`).
+    pub fn at(&self, lead: usize) -> Layout {
+        let mut l = self.clone();
+        l.shape[0] = lead;
+        l
+    }
+
+    /// `reach` of `at(lead)` (of the layout itself for None), without building it.
+    pub fn reach_at(&self, lead: Option<usize>) -> Option<(i64, i64)> {
+        let size = |d: usize| match lead {
+            Some(n) if d == 0 => n,
+            _ => self.shape[d],
+        };
+        if (0..self.shape.len()).any(|d| size(d) == 0) {
             return None;
         }
         let (mut lo, mut hi) = (self.offset as i64, self.offset as i64);
-        for (&n, &s) in self.shape.iter().zip(&self.strides) {
-            let span = (n as i64 - 1) * s as i64;
+        for (d, &s) in self.strides.iter().enumerate().take(self.shape.len()) {
+            let span = (size(d) as i64 - 1) * s as i64;
             if span < 0 {
                 lo += span;
             } else {
@@ -106,6 +123,11 @@ pub struct Graph {
     pub inputs: Vec<Layout>,
     pub nodes: Vec<Node>,
     pub outputs: Vec<usize>,
+    /// Inputs whose leading (dim-0) size is one symbolic size `s` (the batch dim), shared by
+    /// all of them; their `shape[0]` holds the example size (at least 2) the graph's layouts
+    /// were computed for. Which node values have `s` as their leading size follows from the
+    /// ops (`sym.rs`); every other dim of every value is static. Empty: a static graph.
+    pub sym_leading: Vec<usize>,
 }
 
 impl Graph {

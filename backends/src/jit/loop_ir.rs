@@ -157,6 +157,10 @@ pub struct Kernel {
     /// The float type the kernel computes in.
     pub ty: Ty,
     pub outer: Vec<usize>,
+    /// `outer[0]` is the graph's symbolic leading size `s` (`sym.rs`): its entry here is a
+    /// placeholder, the machine code never reads it (the outer index is split by the other,
+    /// static, extents), and each call runs `s * outer[1..]` outer points.
+    pub sym: bool,
     /// `Some(n)`: the innermost loop of stage 0 is `n` long, cut into chunks of
     /// `stages[0].inner.last()` by the last outer var; the last chunk is shorter.
     pub ragged: Option<usize>,
@@ -167,6 +171,14 @@ pub struct Kernel {
 impl Kernel {
     pub fn outer_total(&self) -> usize {
         self.outer.iter().product()
+    }
+
+    /// Outer points of one call whose symbolic size is `lead` (None: a static call).
+    pub fn outer_total_at(&self, lead: Option<usize>) -> usize {
+        match lead {
+            Some(s) if self.sym => s * self.outer[1..].iter().product::<usize>(),
+            _ => self.outer_total(),
+        }
     }
 
     /// Elements of work per outer point (for deciding whether threads pay off).
@@ -301,7 +313,13 @@ impl fmt::Display for Kernel {
             .outer
             .iter()
             .enumerate()
-            .map(|(v, n)| format!("o{v} < {n}"))
+            .map(|(v, n)| {
+                if v == 0 && self.sym {
+                    "o0 < s".to_string()
+                } else {
+                    format!("o{v} < {n}")
+                }
+            })
             .collect();
         let _ = writeln!(
             out,

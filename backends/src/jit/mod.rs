@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! graph.rs     the JIT's input: aten-level nodes over the tracer's op enums
+//! sym.rs       a symbolic leading size: which values have it, what is refused
 //! schedule.rs  fusion: what gets a buffer, which sinks share a kernel, steps in order
+//! index.rs     its index arithmetic: addresses, broadcasts, views as affine maps
 //! buffers.rs   buffer planning: dead temporaries' storage reused, outputs written in place
 //! simplify.rs  loop clean-up: merge loops accesses walk as one, cut long loops for threads
 //! loop_ir.rs   kernels: outer loop, stages of inner loops, affine addresses (printable)
@@ -22,6 +24,7 @@ pub mod codegen;
 pub mod disasm;
 pub mod emit;
 pub mod graph;
+pub mod index;
 pub mod loop_ir;
 pub mod math;
 pub mod ops;
@@ -29,4 +32,5 @@ pub mod qemu;
 pub mod runtime;
 pub mod schedule;
 pub mod simplify;
+pub mod sym;
 pub mod vir;

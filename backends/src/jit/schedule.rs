@@ -15,7 +15,8 @@ use std::collections::{HashMap, HashSet};
 use smelt_tracer::DType;
 use smelt_tracer::ops::ReduceOp;
 
-use super::graph::{Graph, Layout, NodeOp, View};
+use super::graph::{Graph, Layout, NodeOp};
+use super::index::{address, broadcast_index, pad, view_index};
 use super::loop_ir::{AccDecl, Affine, Block, Effect, Expr, Inst, Kernel, KernelArg, Stage, Ty};
 use super::ops;
 
@@ -36,6 +37,8 @@ pub struct Buffer {
     /// The buffer whose allocation holds this one: itself, or a dead temporary's
     /// (`buffers.rs`).
     pub storage: usize,
+    /// The layout's leading size is the graph's symbolic size (`sym.rs`).
+    pub sym: bool,
 }
 
 /// A strided view of a buffer, as GEMM reads it.
@@ -43,6 +46,8 @@ pub struct Buffer {
 pub struct Operand {
     pub buffer: usize,
     pub layout: Layout,
+    /// The layout's leading size is the graph's symbolic size.
+    pub sym: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +78,7 @@ enum Fail {
 }
 
 pub fn schedule(g: &Graph) -> Result<Plan, String> {
+    let sym = super::sym::sym_values(g)?;
     let mut stored: HashSet<usize> = HashSet::new();
     for &o in &g.outputs {
         stored.insert(root_of(g, o));
@@ -91,7 +97,7 @@ pub fn schedule(g: &Graph) -> Result<Plan, String> {
     }
     // Each restart stores one more value, so this ends.
     loop {
-        match Attempt::new(g, &stored).run() {
+        match Attempt::new(g, &stored, &sym).run() {
             Ok(mut plan) => {
                 super::buffers::share_storage(&mut plan);
                 return Ok(plan);
@@ -134,6 +140,9 @@ struct BlockBuild {
 
 struct KernelBuild {
     ref_shape: Vec<usize>,
+    /// `ref_shape[0]` is the symbolic size (never reduced: an outer dim, or the only loop of
+    /// a 1-D pointwise kernel, which `simplify` makes the outer one).
+    sym: bool,
     outer_dims: Vec<usize>,
     inner_dims: Vec<usize>,
     ty: Ty,
@@ -181,6 +190,7 @@ impl KernelBuild {
 struct Attempt<'g> {
     g: &'g Graph,
     stored: &'g HashSet<usize>,
+    sym: &'g [bool],
     buffer_of: HashMap<usize, usize>,
     buffers: Vec<Buffer>,
     /// Values whose buffer a finished step has written.
@@ -190,10 +200,11 @@ struct Attempt<'g> {
 }
 
 impl<'g> Attempt<'g> {
-    fn new(g: &'g Graph, stored: &'g HashSet<usize>) -> Attempt<'g> {
+    fn new(g: &'g Graph, stored: &'g HashSet<usize>, sym: &'g [bool]) -> Attempt<'g> {
         let mut a = Attempt {
             g,
             stored,
+            sym,
             buffer_of: HashMap::new(),
             buffers: vec![],
             avail: HashSet::new(),
@@ -206,6 +217,7 @@ impl<'g> Attempt<'g> {
                 kind: BufferKind::Input(i),
                 layout: l.clone(),
                 storage: i,
+                sym: sym[i],
             });
             a.avail.insert(i);
         }
@@ -226,6 +238,7 @@ impl<'g> Attempt<'g> {
                 },
                 layout: g.layout(v).clone(),
                 storage: a.buffers.len(),
+                sym: sym[v],
             });
         }
         a
@@ -246,6 +259,7 @@ impl<'g> Attempt<'g> {
                         Ok(Operand {
                             buffer: s.buffer_of[&r],
                             layout: g.layout(a).clone(),
+                            sym: s.sym[a],
                         })
                     };
                     let (a, b) = (operand(&self, node.args[0])?, operand(&self, node.args[1])?);
@@ -258,6 +272,7 @@ impl<'g> Attempt<'g> {
                     let out = Operand {
                         buffer: self.buffer_of[&v],
                         layout: node.out.clone(),
+                        sym: self.sym[v],
                     };
                     self.steps.push(Step::Matmul { a, b, out });
                     self.avail.insert(v);
@@ -278,6 +293,7 @@ impl<'g> Attempt<'g> {
             outputs.push(Operand {
                 buffer: self.buffer_of[&r],
                 layout: g.layout(o).clone(),
+                sym: self.sym[o],
             });
         }
         Ok(Plan {
@@ -301,6 +317,10 @@ impl<'g> Attempt<'g> {
     fn open(&mut self, v: usize) {
         let g = self.g;
         let node = g.node(v).unwrap();
+        let ref_value = match &node.op {
+            NodeOp::Reduce { .. } => node.args[0],
+            _ => v,
+        };
         let (ref_shape, inner_dims): (Vec<usize>, Vec<usize>) = match &node.op {
             NodeOp::Reduce { dims, .. } => (g.layout(node.args[0]).shape.clone(), dims.clone()),
             _ => {
@@ -319,6 +339,7 @@ impl<'g> Attempt<'g> {
         let ty = self.float_ty_of(v);
         self.cur = Some(KernelBuild {
             ref_shape,
+            sym: self.sym[ref_value],
             outer_dims,
             inner_dims,
             ty,
@@ -726,37 +747,6 @@ fn coerce(b: &mut Block, value: u32, want: Ty) -> u32 {
     (b.insts.len() - 1) as u32
 }
 
-fn pad(a: &Affine, n: usize) -> Affine {
-    let mut a = a.clone();
-    a.c.resize(n, 0);
-    a
-}
-
-/// Element offset of `idx` in a value with `layout`, from its root buffer's start.
-fn address(layout: &Layout, idx: &[Affine], nvars: usize) -> Affine {
-    let mut a = Affine::constant(layout.offset as i64, nvars);
-    for (i, &s) in idx.iter().zip(&layout.strides) {
-        a = a.plus(&i.scaled(s as i64));
-    }
-    a
-}
-
-/// Index of a value broadcast (numpy rules) to `out` shape.
-fn broadcast_index(shape: &[usize], out: &[usize], idx: &[Affine], nv: usize) -> Vec<Affine> {
-    let lead = out.len() - shape.len();
-    shape
-        .iter()
-        .enumerate()
-        .map(|(d, &n)| {
-            if n == 1 && out[d + lead] != 1 {
-                Affine::constant(0, nv)
-            } else {
-                idx[d + lead].clone()
-            }
-        })
-        .collect()
-}
-
 /// The index of an open kernel's reduced shape (keepdim or not) in its post block.
 fn reduced_index(k: &KernelBuild, shape: &[usize]) -> Option<Vec<Affine>> {
     let nv = k.nvars(true);
@@ -776,73 +766,6 @@ fn reduced_index(k: &KernelBuild, shape: &[usize]) -> Option<Vec<Affine>> {
         return Some((0..kept.len()).map(|p| Affine::var(p, nv)).collect());
     }
     None
-}
-
-/// The base's index for a view read at `idx`, when the view is index arithmetic.
-fn view_index(
-    view: &View,
-    base: &[usize],
-    out: &[usize],
-    idx: &[Affine],
-    nv: usize,
-) -> Option<Vec<Affine>> {
-    match view {
-        View::Alias => Some(idx.to_vec()),
-        View::Permute(p) => {
-            let mut b = vec![Affine::constant(0, nv); base.len()];
-            for (j, &d) in p.iter().enumerate() {
-                b[d] = idx[j].clone();
-            }
-            Some(b)
-        }
-        View::Expand => Some(broadcast_index(base, out, idx, nv)),
-        View::Select { dim, index } => {
-            let mut b = idx.to_vec();
-            b.insert(*dim, Affine::constant(*index as i64, nv));
-            Some(b)
-        }
-        View::Slice { dim, start, step } => {
-            let mut b = idx.to_vec();
-            b[*dim] = b[*dim]
-                .scaled(*step as i64)
-                .plus(&Affine::constant(*start as i64, nv));
-            Some(b)
-        }
-        View::Reshape => reshape_index(base, out, idx, nv),
-        View::AsStrided => None,
-    }
-}
-
-/// Row-major reshape as index arithmetic: each base dim must be split into out dims (or
-/// equal one); merging base dims would need division.
-fn reshape_index(base: &[usize], out: &[usize], idx: &[Affine], nv: usize) -> Option<Vec<Affine>> {
-    let mut b = vec![Affine::constant(0, nv); base.len()];
-    let mut j = 0;
-    for (d, &n) in base.iter().enumerate() {
-        if n == 1 {
-            continue;
-        }
-        while j < out.len() && out[j] == 1 {
-            j += 1;
-        }
-        let mut prod = 1usize;
-        let start = j;
-        while j < out.len() && prod < n {
-            prod *= out[j];
-            j += 1;
-        }
-        if prod != n {
-            return None;
-        }
-        let mut a = Affine::constant(0, nv);
-        let mut scale = 1i64;
-        for q in (start..j).rev() {
-            a = a.plus(&idx[q].scaled(scale));
-            scale *= out[q] as i64;
-        }
-        b[d] = a;
-    }
-    Some(b)
 }
 
 fn finish_kernel(k: KernelBuild, name: String, buffers: &[Buffer]) -> Kernel {
@@ -872,6 +795,7 @@ fn finish_kernel(k: KernelBuild, name: String, buffers: &[Buffer]) -> Kernel {
         args,
         ty: k.ty,
         outer,
+        sym: k.sym,
         ragged: None,
         stages,
         accs: k.accs,

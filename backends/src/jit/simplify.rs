@@ -1,6 +1,7 @@
 //! Loop-nest clean-up after fusion: drop size-1 loops, merge adjacent loops that every
 //! access walks as one (a contiguous `[64, 128]` becomes one loop of 8192), and cut a long
-//! pointwise loop into chunks so threads can share it.
+//! pointwise loop into chunks so threads can share it. A symbolic leading loop (`sym.rs`) is
+//! neither merged nor cut; short rows under it get a second, blocked, kernel instead.
 
 use super::loop_ir::{Affine, Effect, Expr, Kernel};
 
@@ -75,17 +76,23 @@ pub fn simplify(k: &mut Kernel) {
         return;
     }
     let pointwise = k.stages.len() == 1 && k.accs.is_empty() && k.stages[0].post.effects.is_empty();
+    // A symbolic leading var (`s`, see `sym.rs`) is kept apart as the first outer loop:
+    // merged with the vars after it, or cut into chunks, it would make the machine code
+    // depend on `s`. Only the vars after it are cleaned up.
+    let keep = usize::from(k.sym);
     if pointwise {
-        // One loop nest: outer and inner vars merge freely.
+        // One loop nest: outer and inner vars merge freely (for a 1-D symbolic kernel, the
+        // kept var 0 was the inner one; it becomes the outer loop, of one element a point).
         let mut sizes: Vec<usize> = k.outer.iter().chain(&k.stages[0].inner).copied().collect();
+        let mut rest = sizes.split_off(keep.min(sizes.len()));
         let mut affs = affines(k, None, false);
-        coalesce(&mut affs, &mut sizes, 0);
+        coalesce(&mut affs, &mut rest, sizes.len());
         drop(affs);
-        let (inner, outer) = match sizes.split_last() {
-            Some((&last, rest)) => (vec![last], rest.to_vec()),
+        let (inner, outer) = match rest.split_last() {
+            Some((&last, more)) => (vec![last], more.to_vec()),
             None => (vec![], vec![]),
         };
-        k.outer = outer;
+        k.outer = sizes.into_iter().chain(outer).collect();
         k.stages[0].inner = inner;
         let n = k.stages[0].inner.first().copied().unwrap_or(1);
         // Coalescing dropped size-1 loops, so a lone loop has no outer loop left.
@@ -102,10 +109,12 @@ pub fn simplify(k: &mut Kernel) {
         return;
     }
     let mut outer = k.outer.clone();
+    let mut rest = outer.split_off(keep.min(outer.len()));
     {
         let mut affs = affines(k, None, true);
-        coalesce(&mut affs, &mut outer, 0);
+        coalesce(&mut affs, &mut rest, outer.len());
     }
+    outer.extend(rest);
     k.outer = outer;
     let base = k.outer.len();
     for s in 0..k.stages.len() {
@@ -115,4 +124,47 @@ pub fn simplify(k: &mut Kernel) {
         drop(affs);
         k.stages[s].inner = inner;
     }
+}
+
+/// Rows of a symbolic pointwise kernel below this length are also compiled in blocks.
+const SHORT_ROW: usize = 64;
+/// Elements of one block of rows: enough for full vectors and a chunk of work per thread.
+const BLOCK: usize = 1024;
+
+/// A symbolic pointwise kernel keeps each row (`s` is its outer loop) as its vector loop,
+/// which is slow for short rows. When every access walks the rows back to back (the row
+/// var's coefficient is the row length times the element var's), the same work is a loop
+/// over blocks of a static number of rows, each one vector loop: this returns that kernel
+/// and its rows per block. Its outer var 0 counts whole blocks (`s / rows` of them); the
+/// caller runs the rows left over with the row kernel, whose entry takes any outer range.
+pub fn row_blocks(k: &Kernel) -> Option<(Kernel, usize)> {
+    let st = k.stages.first()?;
+    let pointwise = k.stages.len() == 1 && k.accs.is_empty() && st.post.effects.is_empty();
+    if !k.sym || !pointwise || k.outer.len() != 1 || k.ragged.is_some() || st.inner.len() > 1 {
+        return None;
+    }
+    let n = st.inner.first().copied().unwrap_or(1);
+    if n == 0 || n >= SHORT_ROW {
+        return None;
+    }
+    // A whole number of vectors per block, for every lane count (8, 4 or 2).
+    let rows = BLOCK.div_ceil(n).next_multiple_of(8);
+    let mut b = k.clone();
+    let mut affs = affines(&mut b, None, false);
+    // Each access's step per element: the element var's coefficient (1-D: the row var's).
+    let step = |a: &Affine| *a.c.last().unwrap_or(&0);
+    if affs
+        .iter()
+        .any(|a| a.c.len() == 2 && a.c[0] != a.c[1] * n as i64)
+    {
+        return None;
+    }
+    for a in affs.iter_mut() {
+        let c = step(a);
+        a.c = vec![c * (rows * n) as i64, c];
+    }
+    drop(affs);
+    b.name = format!("{}_blocks", k.name);
+    b.stages[0].inner = vec![rows * n];
+    Some((b, rows))
 }

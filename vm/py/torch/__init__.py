@@ -391,12 +391,33 @@ def where(condition, input=None, other=None):
     return _prims.where(condition, input, other)
 
 
-def max(input, dim=None, keepdim=False):
-    return input.max(dim, keepdim)
+def _write_out(out, result, kind):
+    """Copies `result` (a tensor or a named tuple of them) into the caller's `out=` tensors and
+    returns them as the op would (`torch.return_types.max_out` for a tuple)."""
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    results = tuple(result) if isinstance(result, tuple) else (result,)
+    if len(outs) != len(results):
+        raise TypeError(f"{kind}(): argument 'out' must be tuple of {len(results)} Tensors")
+    for o, r in zip(outs, results):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{kind}(): argument 'out' must be tuple of Tensors, not {type(o).__name__}")
+        if tuple(o.shape) != tuple(r.shape):
+            raise RuntimeError(f"{kind}(): out= tensor of shape {list(o.shape)} does not match the "
+                               f"result's shape {list(r.shape)} (smelt does not resize out= tensors)")
+        o.copy_(r)
+    if not isinstance(result, tuple):
+        return outs[0]
+    return getattr(return_types, kind + "_out")(*outs)
 
 
-def min(input, dim=None, keepdim=False):
-    return input.min(dim, keepdim)
+def max(input, dim=None, keepdim=False, *, out=None):
+    result = input.max(dim, keepdim)
+    return result if out is None else _write_out(out, result, "max")
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    result = input.min(dim, keepdim)
+    return result if out is None else _write_out(out, result, "min")
 
 
 def argmax(input, dim=None, keepdim=False):
@@ -439,8 +460,9 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return input.argsort(dim, descending, stable)
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
-    return input.topk(k, dim, largest, sorted)
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
+    result = input.topk(k, dim, largest, sorted)
+    return result if out is None else _write_out(out, result, "topk")
 
 
 def index_select(input, dim, index):

@@ -2,7 +2,7 @@
 //! (tuples from `torch/_dynamo/guards.py`) parsed into a `smelt_tracer::guards::GuardTree`,
 //! and the [`GuardModel`] that lets the tree read and compare Python objects.
 
-use rustpython_vm::builtins::{PyListRef, PyStrRef, PyTupleRef, PyTypeRef};
+use rustpython_vm::builtins::{PyComplex, PyFloat, PyListRef, PyStrRef, PyTupleRef, PyTypeRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine, pyclass};
 use smelt_tracer::guards::{
     Access, Check, GuardModel, GuardTree, GuardValues, ShapeGuards, SymRead, TensorMeta, TensorView,
@@ -101,6 +101,14 @@ impl GuardModel<PyValues> for PyModel<'_> {
             return None;
         }
         value.try_to_value::<i64>(self.0).ok().map(i128::from)
+    }
+
+    fn float_bits(&self, value: &PyObjectRef) -> Option<Vec<u64>> {
+        if let Some(f) = value.downcast_ref::<PyFloat>() {
+            return Some(vec![f.to_f64().to_bits()]);
+        }
+        let c = value.downcast_ref::<PyComplex>()?.to_complex();
+        Some(vec![c.re.to_bits(), c.im.to_bits()])
     }
 
     fn grad_enabled(&self) -> bool {
@@ -255,6 +263,14 @@ fn parse_check(
         "no_aliasing" => {
             need(1)?;
             Check::NoAliasing(payload[0].try_to_value(vm)?)
+        }
+        "float_bits" => {
+            // (value): a float or complex compared bit for bit
+            need(1)?;
+            let bits = PyModel(vm).float_bits(&payload[0]).ok_or_else(|| {
+                vm.new_type_error("float_bits guard: a float or complex expected")
+            })?;
+            Check::FloatBits(payload[0].class().to_owned(), bits)
         }
         "same_object" => {
             need(1)?;

@@ -11,15 +11,14 @@ fn main() {
         let display = entry.display();
         println!("cargo:rerun-if-changed={display}");
     }
-    println!("cargo:rerun-if-changed=../../Lib/importlib/_bootstrap.py");
-
-    println!("cargo:rustc-env=RUSTPYTHON_GIT_HASH={}", git_hash());
-    println!(
-        "cargo:rustc-env=RUSTPYTHON_GIT_TIMESTAMP={}",
-        git_timestamp()
-    );
-    println!("cargo:rustc-env=RUSTPYTHON_GIT_TAG={}", git_tag());
-    println!("cargo:rustc-env=RUSTPYTHON_GIT_BRANCH={}", git_branch());
+    // smelt: upstream also watched `../../Lib/importlib/_bootstrap.py` (absent here, so the
+    // script reran on every build) and stamped the *enclosing* git repository's HEAD into the
+    // crate (smelt's, so every commit rebuilt this crate). The release's own values instead:
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-env=RUSTPYTHON_GIT_HASH=a6c3352");
+    println!("cargo:rustc-env=RUSTPYTHON_GIT_TIMESTAMP=");
+    println!("cargo:rustc-env=RUSTPYTHON_GIT_TAG=v0.5.0");
+    println!("cargo:rustc-env=RUSTPYTHON_GIT_BRANCH=");
     println!("cargo:rustc-env=RUSTC_VERSION={}", rustc_version());
 
     println!(
@@ -27,6 +26,8 @@ fn main() {
         env::var("TARGET").unwrap()
     );
 
+    // smelt: upstream wrote every environment variable of the build into `env_vars.rs`; the
+    // file is still written as upstream does, but only a rerun (build.rs changed) rewrites it.
     let mut env_path = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     env_path.push("env_vars.rs");
     let mut f = std::fs::File::create(env_path).unwrap();
@@ -36,26 +37,6 @@ fn main() {
         std::env::vars_os().format_with(", ", |(k, v), f| f(&format_args!("{k:?} => {v:?}")))
     )
     .unwrap();
-}
-
-fn git_hash() -> String {
-    git(&["rev-parse", "--short", "HEAD"])
-}
-
-fn git_timestamp() -> String {
-    git(&["log", "-1", "--format=%ct"])
-}
-
-fn git_tag() -> String {
-    git(&["describe", "--all", "--always", "--dirty"])
-}
-
-fn git_branch() -> String {
-    git(&["name-rev", "--name-only", "HEAD"])
-}
-
-fn git(args: &[&str]) -> String {
-    command("git", args)
 }
 
 fn rustc_version() -> String {

@@ -79,12 +79,42 @@ def dynamic_dims(output, value, source):
 
 def int_is_dynamic(output, value, source):
     """Whether int argument `value` is traced as a symbol rather than a constant."""
-    if config.specialize_int or not isinstance(source, LocalSource):
+    if config.specialize_int or not _from_frame_locals(source):
         return False
     merged = _merge(output.frame_state, source.name, value)
     if config.automatic_dynamic_shapes and merged is None:
         return True
     return not config.assume_static_by_default
+
+
+def float_is_dynamic(output, value, source):
+    """Whether float argument `value` becomes a graph input (a 0-dim float64 tensor, PyTorch's
+    "tensorified" float) rather than a constant: once it has changed between compiles, unless
+    an earlier trace found it used where only a constant will do."""
+    if config.specialize_float or not _from_frame_locals(source):
+        return False
+    merged = _merge(output.frame_state, source.name, value)
+    if source.name in output.frame_state.get(SPECIALIZED_FLOATS, ()):
+        return False
+    if config.automatic_dynamic_shapes and merged is None:
+        return True
+    return not config.assume_static_by_default
+
+
+# frame_state key: sources of floats to keep constant (a trace used them as Python floats).
+SPECIALIZED_FLOATS = "__specialized_floats__"
+
+
+def _from_frame_locals(source):
+    """A source read from the frame's locals (an argument, or what a local closure or container
+    holds) and not from an nn.Module's state: the ints PyTorch lets vary."""
+    from torch._dynamo.source import ChainedSource
+
+    while isinstance(source, ChainedSource):
+        if isinstance(source, NNModuleSource):
+            return False
+        source = source.base
+    return isinstance(source, LocalSource)
 
 
 def patch_for(dynamic):

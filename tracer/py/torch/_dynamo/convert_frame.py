@@ -18,13 +18,15 @@ log = logging.getLogger("torch._dynamo")
 
 
 class CacheEntry:
-    __slots__ = ("guard_manager", "fn", "compile_id", "run_eagerly")
+    __slots__ = ("guard_manager", "fn", "compile_id", "run_eagerly", "guard_fail_fn")
 
     def __init__(self, guard_manager, fn, compile_id, run_eagerly=False):
         self.guard_manager = guard_manager
         self.fn = fn
         self.compile_id = compile_id
         self.run_eagerly = run_eagerly
+        # optimize(guard_fail_fn=...): told each time this entry's guards fail on a recompile.
+        self.guard_fail_fn = None
 
 
 class FrameCache:
@@ -69,14 +71,25 @@ def _next_compile_id(cache):
     return compile_id
 
 
-def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recompile_reasons=None):
+def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recompile_reasons=None,
+                  _compile_id=None):
     """Traces `fn` for these inputs and returns a new CacheEntry, or None to run eagerly
     without caching (the traced code raises an exception: the eager run raises it for real).
-    `recompile_reasons`: why each earlier entry failed (newest first), for the recompiles log."""
+    `recompile_reasons`: why each earlier entry failed (newest first), for the recompiles log.
+    A trace whose tensorified float inputs turn out to be needed as Python floats restarts
+    (same compile id) with those floats constant."""
     from torch._dynamo.callback import CallbackTrigger, callback_handler
+    from torch._dynamo.automatic_dynamic import SPECIALIZED_FLOATS
+    from torch._dynamo.output_graph import TensorifyEscape
 
     code = fn.__code__
-    compile_id = _next_compile_id(cache)
+    compile_id = _compile_id or _next_compile_id(cache)
+
+    def restart_with_constant_floats(sources):
+        cache.frame_state.setdefault(SPECIALIZED_FLOATS, set()).update(src.name for src in sources)
+        log.debug("restarting analysis of %s with floats %s constant", code.co_name, sources)
+        return compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, None, compile_id)
+
     grad_mode = torch.is_grad_enabled()
     rng_state = torch.get_rng_state()
     from torch.fx import traceback as fx_traceback
@@ -101,9 +114,14 @@ def compile_frame(fn, f_locals, closure_cells, backend, fullgraph, cache, recomp
             log_artifact("guards", "GUARDS:")
             log_artifact("guards", output.guards.tree)
             return CacheEntry(guard_manager, transformed, compile_id)
+        except TensorifyEscape as e:
+            return restart_with_constant_floats(e.sources)
         except ObservedException:
             return None
         except Unsupported as e:
+            if output.tensorified:
+                # What could not be traced may be the tensorified float itself.
+                return restart_with_constant_floats([n.meta["grapharg"].source for n in output.tensorified])
             if fullgraph:
                 raise
             log.debug("frame %s runs eagerly: %s", code.co_name, e)

@@ -11,6 +11,7 @@ import inspect
 import types
 
 import torch
+from torch._dynamo.types import GuardFail
 from torch._dynamo import config, convert_frame
 from torch._dynamo.backends.registry import lookup_backend
 from torch._dynamo.exc import FailOnRecompileLimitHit
@@ -50,7 +51,7 @@ class _Binder:
         return f_locals, closure
 
 
-def _run_with_cache(binder, args, kwargs, backend, fullgraph):
+def _run_with_cache(binder, args, kwargs, backend, fullgraph, guard_fail_fn=None):
     fn = binder.fn
     code = binder.code
     if _compiling[0] or fn.__code__ is not code:
@@ -83,6 +84,9 @@ def _run_with_cache(binder, args, kwargs, backend, fullgraph):
 
         reasons = [f"{e.compile_id}: {e.guard_manager.failure_reason(f_locals, f_globals)}" for e in entries]
         guard_failures[code].extend(reasons)
+        for e, reason in zip(entries, reasons):
+            if e.guard_fail_fn is not None:
+                e.guard_fail_fn(GuardFail(reason, code))
     _compiling[0] += 1
     try:
         entry = convert_frame.compile_frame(fn, f_locals, closure, backend, fullgraph, cache, reasons)
@@ -90,6 +94,7 @@ def _run_with_cache(binder, args, kwargs, backend, fullgraph):
         _compiling[0] -= 1
     if entry is None:
         return fn(*args, **kwargs)
+    entry.guard_fail_fn = guard_fail_fn
     entries.insert(0, entry)
     if entry.run_eagerly:
         return fn(*args, **kwargs)
@@ -133,6 +138,7 @@ class _TorchDynamoContext:
         self.fullgraph = fullgraph
         self.options = options
         self.dynamic = dynamic
+        self.guard_fail_fn = None
 
     def __call__(self, fn):
         if isinstance(fn, torch.nn.Module):
@@ -171,16 +177,18 @@ class _TorchDynamoContext:
             def compile_wrapper(*args, **kwargs):
                 with patch_for(ctx.dynamic):
                     if bound_self is None:
-                        return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph)
-                    return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph)
+                        return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph, ctx.guard_fail_fn)
+                    return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph,
+                                           ctx.guard_fail_fn)
         elif bound_self is None:
             @functools.wraps(fn)
             def compile_wrapper(*args, **kwargs):
-                return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph)
+                return _run_with_cache(binder, args, kwargs, ctx.resolved_backend(), fullgraph, ctx.guard_fail_fn)
         else:
             @functools.wraps(fn)
             def compile_wrapper(*args, **kwargs):
-                return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph)
+                return _run_with_cache(binder, (bound_self, *args), kwargs, ctx.resolved_backend(), fullgraph,
+                                           ctx.guard_fail_fn)
 
         compile_wrapper._torchdynamo_orig_callable = fn
         return compile_wrapper
@@ -250,7 +258,9 @@ def optimize(backend="inductor", *, nopython=False, guard_export_fn=None, guard_
     """The decorator behind torch.compile: `optimize(backend)(fn)`."""
     if disable:
         return lambda fn: fn
-    return _TorchDynamoContext(backend, fullgraph=nopython, dynamic=dynamic)
+    ctx = _TorchDynamoContext(backend, fullgraph=nopython, dynamic=dynamic)
+    ctx.guard_fail_fn = guard_fail_fn
+    return ctx
 
 
 class DisableContext:

@@ -91,7 +91,7 @@ class Guard:
             if allowed is None:
                 return f"hasattr({name}, '{attr}') == False"
             return f"((getattr({name}, '{attr}', set()).issubset({allowed!r})) if hasattr({name}, '{attr}') else True)"
-        if kind == "NO_TENSOR_ALIASING":
+        if kind in ("NO_TENSOR_ALIASING", "OBJECT_DISTINCT"):
             return f"check_no_aliasing({', '.join(src.name for src in self.expected)})"
         if kind == "OBJECT_ALIASING":
             return f"{self.expected.name} is {name}"
@@ -107,6 +107,16 @@ class Guard:
             return None if torch.get_default_dtype() is self.expected else "default dtype mismatch"
         if kind == "SHAPE_ENV":
             return self.expected.failure(f_locals, f_globals)
+        if kind == "OBJECT_DISTINCT":
+            values = []
+            for src in self.expected:
+                try:
+                    values.append(src.get(f_locals, f_globals))
+                except Exception:
+                    return f"{src.name} cannot be read"
+            if len({id(v) for v in values}) == len(values):
+                return None
+            return f"objects {', '.join(src.name for src in self.expected)} are no longer distinct"
         if kind == "NO_TENSOR_ALIASING":
             wrapper = GuardManagerWrapper()
             wrapper.global_scope = {"G": f_globals}
@@ -122,7 +132,9 @@ class Guard:
             shown = self.source.local_name if hasattr(self.source, "local_name") else name
             return self.expected.mismatch(value, f"tensor '{shown}'")
         if kind == "CONSTANT_MATCH":
-            ok = type(value) is type(self.expected) and value == self.expected
+            ok = type(value) is type(self.expected) and (
+                _float_bits(value) == _float_bits(self.expected) if type(value) in (float, complex)
+                else value == self.expected)
             return None if ok else f"{name} == {self.expected!r}"
         if kind == "TYPE_MATCH":
             return None if type(value) is self.expected else f"type({name}) is {self.expected.__qualname__}"
@@ -198,6 +210,11 @@ class GuardBuilder:
         records = stride_records + self.shape_env.produce_guards()
         return [Guard(None, "SHAPE_ENV", ShapeGuardCheck(r, bindings)) for r in records]
 
+    def add_distinct(self, sources):
+        """The objects at `sources` were distinct objects when traced (a set of them had that
+        many members): later calls must pass distinct objects too."""
+        self.add(None, "OBJECT_DISTINCT", tuple(sources))
+
     def add_alias(self, source, first):
         """Tensor input `source` is the object already taken as input `first`: the graph reads
         it once, so later calls must pass one object for both."""
@@ -205,6 +222,8 @@ class GuardBuilder:
 
     def add(self, source, kind, expected=None):
         key = (source.name if source is not None else None, kind)
+        if kind == "OBJECT_DISTINCT":
+            key += tuple(src.name for src in expected)
         if kind in ("DIMENSION_DYNAMIC_MARKING_GUARD", "OBJECT_ALIASING"):
             key += (expected[0] if kind == "DIMENSION_DYNAMIC_MARKING_GUARD" else expected.name,)
         if key in self._seen:
@@ -242,7 +261,15 @@ class GuardBuilder:
         return [Guard(None, "NO_TENSOR_ALIASING", list(self._aliasing_sources))]
 
     def compile(self):
-        return GuardManager(self.guards + self._aliasing_guards() + self._shape_guards())
+        guards = list(self.guards)
+        aliasing = self._aliasing_guards()
+        if aliasing:
+            # Checked where the tree shows it, with the first tensor's guards: a call that
+            # passes one tensor twice is reported as aliasing, not as what follows.
+            first = self._aliasing_sources[0].name
+            at = max(i for i, g in enumerate(guards) if g.source is not None and g.source.name == first)
+            guards[at + 1:at + 1] = aliasing
+        return GuardManager(guards + self._shape_guards())
 
     def tree(self):
         """The guards as PyTorch's TORCH_LOGS=guards shows its guard manager: global state
@@ -275,6 +302,13 @@ class GuardBuilder:
         for g in self._shape_guards():
             lines.append(f"+- LAMBDA_GUARD: {g.describe()}{_where_suffix(g.expected.record.where)}")
         return "\n".join(lines) + "\n"
+
+
+def _float_bits(x):
+    import struct
+
+    parts = (x.real, x.imag) if type(x) is complex else (x,)
+    return tuple(struct.pack("<d", p) for p in parts)
 
 
 _DIM_MARKING_ATTRS = ("_dynamo_dynamic_indices", "_dynamo_weak_dynamic_indices", "_dynamo_unbacked_indices",
@@ -328,7 +362,10 @@ def _native_spec(guards):
             checks.append((node_for(g.source), "tensor", exp.cls, exp.dtype, exp.device.type == "meta",
                            list(exp.shape), list(exp.stride), exp.requires_grad))
         elif kind == "CONSTANT_MATCH":
-            checks.append((node_for(g.source), "equals", exp))
+            # Floats bit for bit: -0.0 == 0.0 and nan != nan would reuse a graph for the wrong
+            # constant, or never reuse one for a nan.
+            bitwise = type(exp) in (float, complex)
+            checks.append((node_for(g.source), "float_bits" if bitwise else "equals", exp))
         elif kind == "TYPE_MATCH":
             checks.append((node_for(g.source), "type", exp))
         elif kind == "ID_MATCH":
@@ -343,7 +380,7 @@ def _native_spec(guards):
                 # A range compared by value: absent (None) or the same items.
                 allowed = None if allowed is None else tuple(allowed)
             checks.append((node_for(g.source), "attr_subset", attr, allowed))
-        elif kind == "NO_TENSOR_ALIASING":
+        elif kind in ("NO_TENSOR_ALIASING", "OBJECT_DISTINCT"):
             checks.append((None, "no_aliasing", [node_for(src) for src in exp]))
         elif kind == "OBJECT_ALIASING":
             checks.append((None, "same_object", [node_for(g.source), node_for(exp)]))

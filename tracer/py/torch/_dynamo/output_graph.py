@@ -16,12 +16,29 @@ from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTens
 
 
 class GraphArg:
-    __slots__ = ("source", "example", "node")
+    __slots__ = ("source", "example", "node", "convert")
 
     def __init__(self, source, example, node):
         self.source = source
         self.example = example
         self.node = node
+        # Applied to the frame's value before the call: a tensorified float is passed as a
+        # 0-dim float64 tensor.
+        self.convert = None
+
+
+def _float_as_tensor(value):
+    return torch.tensor(value, dtype=torch.float64)
+
+
+class TensorifyEscape(Exception):
+    """A tensorified float input flowed where the frame needs a Python float (a graph output
+    that eager computes as a float, a branch on it): the frame is traced again with those
+    floats constant."""
+
+    def __init__(self, sources):
+        super().__init__(", ".join(s.name for s in sources))
+        self.sources = sources
 
 
 def _format_frame(filename, lineno, name):
@@ -68,6 +85,7 @@ class OutputGraph:
         self.f_globals = f_globals
         self.compile_id = compile_id
         self.graphargs = []
+        self.tensorified = set()  # placeholders of tensorified float inputs
         self.input_source_to_var = {}
         self._tensor_inputs_by_id = {}
         self.current_tx = None  # the innermost translator, for stack traces
@@ -125,6 +143,46 @@ class OutputGraph:
         vt = TensorVariable(node, fake, source, class_type=type(value))
         self._tensor_inputs_by_id[id(value)] = (value, vt)
         return vt
+
+    def wrap_float_input(self, value, source):
+        """A Python float input that varies between calls: an input of the graph holding the
+        value as a 0-dim float64 tensor (`L_lr_: "f64[]"`), as PyTorch's tensorified floats;
+        arithmetic on it is traced as tensor ops, which compute what eager's float arithmetic
+        followed by the same tensor op does (a 0-dim tensor takes part in type promotion as a
+        Python scalar does)."""
+        from torch._dynamo.variables.tensor import TensorVariable
+
+        self.guards.add(source, "TYPE_MATCH", float)
+        example = _float_as_tensor(value)
+        fake = self.fake_mode.from_tensor(example)
+        node = self._add_placeholder(graph_input_name(source), type(example), fake, source, example)
+        node.meta["grapharg"].convert = _float_as_tensor
+        self.tensorified.add(node)
+        return TensorVariable(node, fake, None, class_type=torch.Tensor)
+
+    def check_tensorified_escapes(self, outputs):
+        """Raises TensorifyEscape when a graph output is computed from tensorified floats
+        alone (eager has a Python float there)."""
+        if not self.tensorified:
+            return
+        escaped = set()
+        for out in outputs:
+            if not isinstance(out, torch.fx.Node):
+                continue
+            roots = set()
+            stack, seen = [out], set()
+            while stack:
+                n = stack.pop()
+                if n in seen:
+                    continue
+                seen.add(n)
+                if n.op in ("placeholder", "get_attr"):
+                    roots.add(n)
+                stack.extend(n.all_input_nodes)
+            if roots and roots <= self.tensorified:
+                escaped |= roots
+        if escaped:
+            raise TensorifyEscape([n.meta["grapharg"].source for n in escaped])
 
     def wrap_symint_input(self, value, source):
         """A Python int input that varies between calls: a symbol of its own, an input of the
@@ -335,6 +393,7 @@ class OutputGraph:
         from torch._dynamo.exc import BackendCompilerFailed, TorchDynamoException
 
         self.graph.output(tuple(cg.output_nodes))
+        self.check_tensorified_escapes(cg.output_nodes)
         self.remove_unused_nodes()
         self._drop_canceled_grad_switches()
         header = []
@@ -364,7 +423,13 @@ class OutputGraph:
         call = PyCodegen(tx.f_code, positions=header[-1].positions, lineno=header[-1].lineno)
         call.append("LOAD_GLOBAL", argval=(name, True))
         for arg in self.graphargs:
-            call.load_source(arg.source)
+            if arg.convert is not None:
+                call.load_const(arg.convert)
+                call.push_null()
+                call.load_source(arg.source)
+                call.call(1)
+            else:
+                call.load_source(arg.source)
         call.call(len(self.graphargs))
         if cg.output_nodes:
             call.append("STORE_FAST", argval=cg.graph_out_var)

@@ -153,6 +153,11 @@ class GetItemSource(ChainedSource):
 class DictGetItemSource(GetItemSource):
     """`base[key]`; the key is a constant or a source (`ConstDictKeySource`: the dict's i-th key)."""
 
+    def step(self):
+        if isinstance(self.index, ConstDictKeySource):
+            return ("item", self.index.key)
+        return ("item", self.index)
+
     def name_of_index(self):
         return self.index.name if isinstance(self.index, Source) else repr(self.index)
 
@@ -210,11 +215,14 @@ class ListGetItemSource(GetItemSource):
 
 
 class ConstDictKeySource(ChainedSource):
-    """The `index`-th key of a dict, in insertion order."""
+    """The `index`-th key of a dict, in insertion order. `key` (when known) is the key object
+    itself: the native guard tree reads `base[key]` with it, the key being pinned by the
+    dict-keys guard."""
 
-    def __init__(self, base, index):
+    def __init__(self, base, index, key=None):
         super().__init__(base)
         self.index = index
+        self.key = key
 
     @property
     def name(self):

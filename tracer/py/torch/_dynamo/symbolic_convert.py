@@ -578,12 +578,9 @@ class InstructionTranslatorBase:
         self.push(ListVariable(self.popn(inst.arg), mutable_local=True))
 
     def BUILD_SET(self, inst):
-        from torch._dynamo.variables.builder import wrap_constant_like
+        from torch._dynamo.variables.lists import SetVariable
 
-        items = [realize(i, self) for i in self.popn(inst.arg)]
-        if not all(i.is_python_constant() for i in items):
-            unimplemented("set of traced values")
-        self.push(wrap_constant_like(self, {i.as_python_constant() for i in items}))
+        self.push(SetVariable.build(self, [realize(i, self) for i in self.popn(inst.arg)]))
 
     def BUILD_MAP(self, inst):
         flat = self.popn(2 * inst.arg)
@@ -631,10 +628,19 @@ class InstructionTranslatorBase:
         self.stack[-inst.arg].call_mutating_method(self, "extend", [v], {})
 
     def SET_ADD(self, inst):
-        unimplemented("set comprehension")
+        item = realize(self.pop(), self)
+        target = realize(self.stack[-inst.arg], self)
+        if type(target).__name__ != "SetVariable":
+            unimplemented("set comprehension into a set not built here")
+        target.add(self, item)
 
     def SET_UPDATE(self, inst):
-        unimplemented("set unpacking")
+        seq = realize(self.pop(), self)
+        target = realize(self.stack[-inst.arg], self)
+        if type(target).__name__ != "SetVariable":
+            unimplemented("set unpacking into a set not built here")
+        for item in seq.unpack_var_sequence(self):
+            target.add(self, realize(item, self))
 
     def DICT_UPDATE(self, inst):
         v = realize(self.pop(), self)

@@ -12,7 +12,7 @@ import types
 import torch
 from torch._dynamo import trace_rules
 from torch._dynamo.exc import unimplemented
-from torch._dynamo.source import AttrSource, DictGetItemSource, GetItemSource
+from torch._dynamo.source import AttrSource, ConstDictKeySource, DictGetItemSource, GetItemSource
 from torch._dynamo.variables.constant import ConstantVariable, is_literal
 from torch._dynamo.variables.dicts import ConstDictVariable
 from torch._dynamo.variables.lazy import LazyVariableTracker
@@ -54,6 +54,11 @@ class VariableBuilder:
                 vt = self.tx.output.wrap_symint_input(value, source)
                 if vt is not None:
                     return vt
+        if type(value) is float:
+            from torch._dynamo import automatic_dynamic
+
+            if automatic_dynamic.float_is_dynamic(self.tx.output, value, source):
+                return self.tx.output.wrap_float_input(value, source)
         if type(value) in (bool, int, float, str, type(None), complex, bytes) or value is Ellipsis:
             self.install("CONSTANT_MATCH", value)
             return ConstantVariable(value, source)
@@ -72,10 +77,14 @@ class VariableBuilder:
                 return TupleVariable(items, source)
             return NamedTupleVariable(items, type(value), source)
         if type(value) in (dict, collections.OrderedDict):
-            if not all(is_literal(k) for k in value):
-                unimplemented("dict input with keys that are not constants")
             self.install("DICT_KEYS", (type(value), tuple(value)))
-            items = {k: LazyVariableTracker(v, DictGetItemSource(source, k)) for k, v in value.items()}
+            if all(is_literal(k) for k in value):
+                items = {k: LazyVariableTracker(v, DictGetItemSource(source, k)) for k, v in value.items()}
+            else:
+                # Keys that are objects are named by position (`list(dict.keys(d))[i]`) and
+                # read with the key object the keys guard pinned.
+                items = {k: LazyVariableTracker(v, DictGetItemSource(source, ConstDictKeySource(source, i, k)))
+                         for i, (k, v) in enumerate(value.items())}
             return ConstDictVariable(items, source, user_cls=type(value))
         if type(value) is range:
             self.install("CONSTANT_MATCH", value)

@@ -307,3 +307,107 @@ def getitem_on(tx, obj, index_vt):
         return obj.call_method(tx, "__getitem__", [index_vt], {})
     raise Unsupported(f"subscript of {type(obj).__name__}")
 
+
+
+class SetVariable(VariableTracker):
+    """A set built in the traced code. Members are kept once each, in first-seen order: a
+    constant by value; an object hashed by identity (a user instance without __hash__/__eq__ of
+    its own, a tensor) by the object it is. Whether two objects read from the frame are one
+    object decides the set's size, so it is guarded: `L['a'] is L['b']` for the ones found
+    equal, and that the distinct ones stay distinct."""
+
+    def __init__(self, items, mutable_local=True):
+        super().__init__(None)
+        self.items = list(items)
+        self.mutable_local = mutable_local
+
+    @staticmethod
+    def member_key(vt):
+        """What equality of `vt` with another member means, or None when it can't be decided
+        while tracing."""
+        from torch._dynamo.variables.tensor import TensorVariable
+
+        if vt.is_python_constant():
+            value = vt.as_python_constant()
+            try:
+                hash(value)
+            except TypeError:
+                raise ObservedException(TypeError, f"unhashable type: '{type(value).__name__}'")
+            return ("const", value)
+        if isinstance(vt, TensorVariable):
+            return ("vt", id(vt))
+        value = getattr(vt, "value", None)
+        if value is not None and type(value).__hash__ is object.__hash__ and type(value).__eq__ is object.__eq__:
+            return ("id", id(value))
+        return None
+
+    @classmethod
+    def build(cls, tx, items):
+        out = cls([])
+        for item in items:
+            out.add(tx, item)
+        return out
+
+    def add(self, tx, item):
+        key = self.member_key(item)
+        if key is None:
+            unimplemented(f"a set holding {type(item).__name__}")
+        guards = tx.output.guards
+        for other in self.items:
+            if self.member_key(other) == key:
+                if key[0] == "id" and item.source is not None and other.source is not None:
+                    guards.add_alias(item.source, other.source)
+                return
+        if key[0] == "id" and item.source is not None:
+            distinct = [o.source for o in self.items
+                        if self.member_key(o)[0] == "id" and o.source is not None]
+            if distinct:
+                guards.add_distinct(distinct + [item.source])
+        self.items.append(item)
+
+    def python_type(self):
+        return set
+
+    def var_getattr(self, tx, name):
+        from torch._dynamo.variables.misc import BoundBuiltinMethod
+
+        if not hasattr(set, name):
+            raise ObservedException(AttributeError, f"'set' object has no attribute '{name}'")
+        return BoundBuiltinMethod(self, name)
+
+    def as_python_constant(self):
+        return {i.as_python_constant() for i in self.items}
+
+    def unpack_var_sequence(self, tx):
+        return list(self.items)
+
+    def truth(self, tx):
+        return bool(self.items)
+
+    def tensor_vars(self):
+        return [t for i in self.items for t in i.tensor_vars()]
+
+    def reconstruct(self, codegen):
+        for item in self.items:
+            codegen.reconstruct(item)
+        codegen.build("BUILD_SET", len(self.items))
+
+    def call_method(self, tx, name, args, kwargs):
+        if name == "__len__":
+            return ConstantVariable(len(self.items))
+        if name == "__contains__":
+            key = self.member_key(args[0])
+            if key is None:
+                unimplemented("`in` on a set with a traced value")
+            return ConstantVariable(any(self.member_key(i) == key for i in self.items))
+        if name == "add" and len(args) == 1:
+            note_mutation()
+            self.add(tx, args[0])
+            return ConstantVariable(None)
+        if name == "update":
+            note_mutation()
+            for seq in args:
+                for item in seq.unpack_var_sequence(tx):
+                    self.add(tx, item)
+            return ConstantVariable(None)
+        unimplemented(f"set.{name}")

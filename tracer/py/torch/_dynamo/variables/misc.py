@@ -29,7 +29,12 @@ def guard_function(tx, fn, source):
     `__code__` in place changes what a call runs without changing the function's identity)."""
     if source is None:
         return
-    tx.output.guards.add(source, "ID_MATCH", fn)
+    if fn.__closure__ is None:
+        tx.output.guards.add(source, "ID_MATCH", fn)
+    else:
+        # A closure is made anew each time its enclosing function runs: what the trace used is
+        # its code and the cell contents it read (guarded through their own sources).
+        tx.output.guards.add(source, "TYPE_MATCH", types.FunctionType)
     tx.output.guards.add(AttrSource(source, "__code__"), "ID_MATCH", fn.__code__)
 
 

@@ -89,6 +89,7 @@ class ShapeEnv:
         self.var_to_range = {}  # symbol name -> [lo, hi] (None: unbounded)
         self.var_to_sources = {}  # symbol name -> [Source], the first one binds it
         self.var_is_size = {}
+        self.size_oblivious = set()  # symbols of size-like unbacked dims
         self.replacements = {}  # symbol name -> SymExpr
         self.guards = []
         self._symbols = {}  # symbol name -> SymExpr of the symbol itself
@@ -118,6 +119,8 @@ class ShapeEnv:
             self.range_where[name] = [_where(self.where(), "spec") if low == 2 else None, None]
             self.var_to_sources[name] = []
             self.var_is_size[name] = is_size
+            if dynamic_dim is DimDynamic.SIZE_LIKE_UNBACKED:
+                self.size_oblivious.add(name)
             self._symbols[name] = expr
         self.var_to_sources[name].append(source)
         return expr
@@ -147,7 +150,11 @@ class ShapeEnv:
         return expr.subs({s: self.replacements[s] for s in names})
 
     def _ranges(self):
-        return {s: tuple(r) for s, r in self.var_to_range.items()}
+        # Size-oblivious symbols are decided as if at least 2: a question whose answer differs
+        # only for sizes 0 and 1 (broadcasting: is this dim 1?) gets the general answer and no
+        # guard, so those sizes reuse the graph.
+        return {s: ((2 if s in self.size_oblivious and (r[0] or 0) < 2 else r[0]), r[1])
+                for s, r in self.var_to_range.items()}
 
     def bound(self, expr):
         """(lo, hi) of an expression under the symbols' ranges (None: unbounded)."""
@@ -198,6 +205,8 @@ class ShapeEnv:
     def add_guard(self, op, lhs, rhs, note=None):
         lhs, rhs = self.simplify(lhs), self.simplify(rhs)
         if self._decide(op, lhs, rhs) is True:
+            return
+        if any(g.op == op and str(g.lhs) == str(lhs) and str(g.rhs) == str(rhs) for g in self.guards):
             return
         self.guards.append(ShapeGuard(op, lhs, rhs, _where(self.where(), note)))
         d = lhs.sub(rhs)
