@@ -157,3 +157,57 @@ run("gradients through a dynamic graph", lambda x: (x.sin() * x).sum(1),
     [(torch.randn(2, 3),), (torch.randn(4, 3),), (torch.randn(6, 3),)], graphs=False, grads=True)
 run("the JIT on many sizes", lambda x: (x * 2 + 1).relu(),
     [(torch.randn(n),) for n in (3, 5, 17, 33, 100, 1000, 4097)], backends=("inductor",), graphs=False)
+
+
+def seq(x):
+    return x.sum(-1) * 2
+
+
+run("a dynamic sequence dim (dim 1)", seq, [(torch.randn(2, 3, 4),), (torch.randn(2, 5, 4),), (torch.randn(2, 9, 4),)])
+run("transpose and unsqueeze of a symbolic dim", lambda x: x.t().unsqueeze(0) * 3,
+    [(torch.randn(3, 2),), (torch.randn(5, 2),), (torch.randn(6, 2),)])
+run("expand a size-1 dim to a symbolic size", lambda x, y: x.expand(y.shape[0], 4) + y,
+    [(torch.randn(1, 4), torch.randn(3, 4)), (torch.randn(1, 4), torch.randn(5, 4)), (torch.randn(1, 4), torch.randn(7, 4))])
+run("a new tensor of a symbolic size", lambda x: x + torch.ones(x.shape[0], 1),
+    [(torch.randn(3, 2),), (torch.randn(4, 2),), (torch.randn(8, 2),)])
+run("flatten", lambda x: x.flatten() + 1, [(torch.randn(2, 3),), (torch.randn(4, 3),), (torch.randn(5, 3),)])
+run("mean with keepdim over a symbolic dim", lambda x: x - x.mean(0, keepdim=True),
+    [(torch.randn(3, 4),), (torch.randn(5, 4),), (torch.randn(6, 4),)])
+run("first and last rows", lambda x: x[0] + x[-1], [(torch.randn(3, 4),), (torch.randn(5, 4),), (torch.randn(6, 4),)])
+run("slices that drop one row", lambda x: x[1:] - x[:-1], [(torch.randn(3, 4),), (torch.randn(5, 4),), (torch.randn(6, 4),)])
+run("stack of two dynamic inputs", lambda x, y: torch.stack([x, y]).sum(0),
+    [(torch.randn(2, 3), torch.randn(2, 3)), (torch.randn(5, 3), torch.randn(5, 3))])
+run("a view by a product of sizes", lambda x: x.view(x.shape[0] * x.shape[1]) * 2,
+    [(torch.randn(2, 3),), (torch.randn(4, 3),), (torch.randn(5, 3),)])
+
+
+def same_rows(x, y):
+    if x.shape[0] == y.shape[0]:
+        return x + y
+    return x.sum() + y.sum()
+
+
+run("a branch on two sizes being equal", same_rows,
+    [(torch.randn(2, 3), torch.randn(2, 3)), (torch.randn(4, 3), torch.randn(4, 3)), (torch.randn(4, 3), torch.randn(5, 3))])
+run("size 1 after a dynamic compile recompiles", lambda x: x * 2,
+    [(torch.randn(3),), (torch.randn(4),), (torch.randn(5),), (torch.randn(1),)])
+
+
+def attention(q, k, v):
+    s = (q @ k.transpose(-1, -2)) / (q.shape[-1] ** 0.5)
+    return s.softmax(-1) @ v
+
+
+run("attention over a dynamic sequence", attention,
+    [tuple(torch.randn(2, n, 8) for _ in range(3)) for n in (3, 5, 7)])
+run("cumsum along a symbolic dim", lambda x: x.cumsum(0), [(torch.randn(3),), (torch.randn(5),), (torch.randn(9),)])
+run("an int from a size passed on", lambda x: torch.nn.functional.pad(x, (0, 1)) * x.shape[-1],
+    [(torch.randn(2, 3),), (torch.randn(2, 5),), (torch.randn(2, 6),)])
+run("a float argument that changes (tensorified)", lambda x, lr: x * (0.5 * lr) + lr ** 0.5,
+    [(torch.randn(3), 0.1), (torch.randn(3), 0.2), (torch.randn(3), 0.3)], graphs=False)
+y = torch.randn(5, 3)
+torch._dynamo.maybe_mark_dynamic(y, 0)
+run("maybe_mark_dynamic", marked, [(y,), (torch.randn(7, 3),)])
+run("gradients of attention over a dynamic sequence", attention,
+    [tuple(torch.randn(2, n, 8) for _ in range(3)) for n in (3, 5, 7)], backends=("aot_eager", "inductor"),
+    graphs=False, grads=True)

@@ -210,12 +210,13 @@ class Tensor(_C.TensorBase):
     def __len__(self):
         if self.dim() == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self._shape[0]
+        # int(): a symbolic size (fake tensors) is specialised under a guard, as PyTorch does.
+        return int(self.shape[0])
 
     def __iter__(self):
         if self.dim() == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._shape[0]))
+        return (self[i] for i in range(int(self.shape[0])))
 
     # --- views ----------------------------------------------------------------------------
     def view(self, *shape):
@@ -253,7 +254,7 @@ class Tensor(_C.TensorBase):
         if self.dim() == 0:
             return self.reshape(1)
         s, e = _wrap(start_dim, self.dim()), _wrap(end_dim, self.dim())
-        shape = list(self._shape)
+        shape = list(self.shape)  # symbolic under a fake mode with a ShapeEnv
         return self.reshape(shape[:s] + [math.prod(shape[s : e + 1])] + shape[e + 1 :])
 
     def swapaxes(self, a, b):
@@ -430,15 +431,16 @@ class Tensor(_C.TensorBase):
     def unflatten(self, dim, sizes):
         d = _wrap(dim, self.dim())
         sizes = list(sizes)
+        shape = list(self.shape)  # symbolic under a fake mode with a ShapeEnv
         if -1 in sizes:
             known = math.prod(s for s in sizes if s != -1)
-            sizes[sizes.index(-1)] = self._shape[d] // known if known else 0
-        if math.prod(sizes) != self._shape[d]:
+            sizes[sizes.index(-1)] = shape[d] // known if known else 0
+        if math.prod(sizes) != shape[d]:
             raise RuntimeError(
                 f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
-                f"({self._shape[d]}) in the input tensor"
+                f"({shape[d]}) in the input tensor"
             )
-        return self.reshape(list(self._shape[:d]) + sizes + list(self._shape[d + 1 :]))
+        return self.reshape(shape[:d] + sizes + shape[d + 1 :])
 
     def repeat_interleave(self, repeats, dim=None):
         x = self.reshape(-1) if dim is None else self
@@ -554,7 +556,7 @@ class Tensor(_C.TensorBase):
             for d in dims:
                 _wrap(d, 0)  # dim 0 and -1 name a 0-dim tensor's one element
             dims = None
-        n = self.numel() if not dims else math.prod(self._shape[_wrap(d, self.dim())] for d in dims)
+        n = self.numel() if not dims else math.prod(self.shape[_wrap(d, self.dim())] for d in dims)
         centered = self - self.mean(dims, keepdim=True)
         return (centered * centered).sum(dims, keepdim=keepdim) / builtins.max(n - correction, 0)
 
@@ -589,7 +591,7 @@ class Tensor(_C.TensorBase):
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         d = _wrap(dim, self.dim())
-        size = self._shape[d] if self.dim() else 1
+        size = self.shape[d] if self.dim() else 1
         if k < 0 or k > size:
             raise RuntimeError(f"selected index k out of range")
         values, indices = _prims.sort(self, d, largest)
@@ -657,7 +659,7 @@ class Tensor(_C.TensorBase):
 
     def split(self, split_size, dim=0):
         d = _wrap(dim, self.dim())
-        size = self._shape[d]
+        size = int(self.shape[d])  # the number of pieces is static: a symbolic size is specialised
         if isinstance(split_size, int):
             if split_size <= 0 and size:
                 raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
@@ -678,15 +680,15 @@ class Tensor(_C.TensorBase):
     def chunk(self, chunks, dim=0):
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-        size = self._shape[_wrap(dim, self.dim())]
+        size = int(self.shape[_wrap(dim, self.dim())])
         return self.split(-(-size // chunks) if size else 1, dim)
 
     def unbind(self, dim=0):
-        return tuple(self.select(dim, i) for i in range(self._shape[_wrap(dim, self.dim())]))
+        return tuple(self.select(dim, i) for i in range(int(self.shape[_wrap(dim, self.dim())])))
 
     def repeat(self, *sizes):
         sizes = _shape_args(sizes)
-        shape = [1] * (len(sizes) - self.dim()) + list(self._shape)
+        shape = [1] * (len(sizes) - self.dim()) + list(self.shape)
         x = self.reshape(shape)
         expanded, final = [], []
         for r, s in zip(sizes, shape):

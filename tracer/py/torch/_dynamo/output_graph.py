@@ -207,7 +207,12 @@ class OutputGraph:
         node = self.symbol_nodes.get(str(value))
         if node is not None:
             return SymNodeVariable(node, value)
-        expr = value.node.expr
+        expr = self.shape_env.simplify(value.node.expr)
+        if expr.as_int() is not None:
+            # Pinned to a constant by a guard since it was made.
+            from torch._dynamo.variables.constant import ConstantVariable
+
+            return ConstantVariable(expr.as_int())
         if all(sym in self.symbol_nodes for sym in expr.free_symbols()):
             return SymNodeVariable(self._reify(expr), value)
         return wrap_fx_proxy(tx, make_node())

@@ -62,6 +62,8 @@ def _build():
                 continue
             if not callable(fn) or id(fn) in rules:
                 continue
+            if getattr(fn, "_dynamo_inline", False):
+                continue  # Python over a binding, as PyTorch's: traced through
             add(fn, TorchInGraphFunctionVariable)
     add(torch._C._set_grad_enabled, TorchInGraphFunctionVariable)
     from torch._dynamo import decorators

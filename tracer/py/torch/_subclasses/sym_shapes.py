@@ -117,9 +117,13 @@ def _reduce(args, out):
 def _matmul(args, out):
     kind, a, b = args
     sa, sb = sizes(a), sizes(b)
+    # The contracted sizes must agree: asked, so a symbolic pair becomes one symbol (a guard).
+    if len(sa) and len(sb):
+        _same(sa[-1], sb[-2] if len(sb) > 1 else sb[0])
     if kind == "mm":
         return [(sa[0], sb[1])]
     if kind == "bmm":
+        _same(sa[0], sb[0])
         return [(sa[0], sa[1], sb[2])]
     if len(sa) == 1 and len(sb) == 1:
         return [()]
@@ -199,7 +203,13 @@ def _resolve(shape_in, requested):
 
 
 def _view(args, out):
-    return [_resolve(sizes(args[0]), args[1])]
+    shape_in = sizes(args[0])
+    shape = _resolve(shape_in, args[1])
+    # Sizes given outright for a symbolic input: the element counts must agree, which pins
+    # the symbols (a guard), as PyTorch's view does.
+    if any(is_symbolic(d) for d in shape_in) and not any(is_symbolic(d) for d in shape):
+        _same(_numel(shape_in), _numel(shape))
+    return [shape]
 
 
 def _transpose(args, out):
@@ -327,6 +337,15 @@ def _layer_norm(args, out):
     return [s]
 
 
+def _pad(args, out):
+    x, pad = args[0], args[1]
+    shape = list(sizes(x))
+    for k in range(len(pad) // 2):
+        d = len(shape) - 1 - k
+        shape[d] = shape[d] + pad[2 * k] + pad[2 * k + 1]
+    return [tuple(shape)]
+
+
 RULES = {
     "unary": _unary,
     "binary": _binary,
@@ -377,6 +396,7 @@ RULES = {
     "threshold_backward": _first,
     "sigmoid_backward": _first,
     "tanh_backward": _first,
+    "pad": _pad,
 }
 
 

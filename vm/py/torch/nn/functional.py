@@ -189,6 +189,16 @@ def one_hot(tensor, num_classes=-1):
 
 
 def pad(input, pad, mode="constant", value=None):
+    # PyTorch's F.pad is Python over the C++ binding `torch._C._nn.pad`: Dynamo traces through
+    # it, so graphs show the binding with every argument (`torch._C._nn.pad(x, (0, 1),
+    # 'constant', None)`).
+    return torch._C._nn.pad(input, pad, mode, value)
+
+
+pad._dynamo_inline = True
+
+
+def _nn_pad(input, pad, mode="constant", value=None):
     if len(pad) % 2 != 0:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
@@ -537,6 +547,8 @@ def _bind_as(qualified, fn):
 
 for _fn in (linear, gelu, softplus, one_hot, scaled_dot_product_attention, avg_pool2d):
     _bind_as("torch._C._nn." + _fn.__name__, _fn)
+_nn_pad.__name__ = _nn_pad.__qualname__ = "pad"
+_bind_as("torch._C._nn.pad", _nn_pad)
 for _fn in (conv1d, conv2d):
     _bind_as("torch." + _fn.__name__, _fn)
 del _fn

@@ -90,6 +90,9 @@ class ShapeEnv:
         self.var_to_sources = {}  # symbol name -> [Source], the first one binds it
         self.var_is_size = {}
         self.size_oblivious = set()  # symbols of size-like unbacked dims
+        # symbol -> index in its sources where those of symbols replaced by it begin (an
+        # equality learned while tracing, printed kept == replaced, not duck-sized == first)
+        self.merged_at = {}
         self.replacements = {}  # symbol name -> SymExpr
         self.guards = []
         self._symbols = {}  # symbol name -> SymExpr of the symbol itself
@@ -239,6 +242,16 @@ class ShapeEnv:
                 keep, drop = sorted(free, key=lambda n: (self.var_to_val[n], n))
                 if d.subs({keep: 0, drop: 0}).as_int() == 0 and d.subs({keep: 1, drop: 1}).as_int() == 0:
                     self.replacements[drop] = self._symbols[keep]
+                    # The dropped symbol's sources now read the kept one: the guards check
+                    # they are equal (`L['y'].size()[0] == L['x'].size()[0]`), and the kept
+                    # symbol's range is what both ranges allowed.
+                    self.merged_at.setdefault(keep, len(self.var_to_sources[keep]))
+                    self.var_to_sources[keep].extend(self.var_to_sources[drop])
+                    self.var_to_sources[drop] = []
+                    (lo_k, hi_k), (lo_d, hi_d) = self.var_to_range[keep], self.var_to_range[drop]
+                    lo = lo_d if lo_k is None else lo_k if lo_d is None else max(lo_k, lo_d)
+                    hi = hi_d if hi_k is None else hi_k if hi_d is None else min(hi_k, hi_d)
+                    self.var_to_range[keep] = [lo, hi]
                     self._resimplify()
 
     def _resimplify(self):
@@ -254,10 +267,14 @@ class ShapeEnv:
         the alias `name__k` (`bindings()`)."""
         records = []
         for name, sources in self.var_to_sources.items():
+            merged = self.merged_at.get(name, len(sources))
             for k in range(1, len(sources)):
                 alias = f"{name}__{k}"
-                records.append(GuardRecord([("==", _C._sym_symbol(alias), self._symbols[name])], [],
-                                           lambda names, a=alias, n=name: f"{names[a]} == {names[n]}"))
+                if k < merged:
+                    text = lambda names, a=alias, n=name: f"{names[a]} == {names[n]}"
+                else:
+                    text = lambda names, a=alias, n=name: f"{names[n]} == {names[a]}"
+                records.append(GuardRecord([("==", _C._sym_symbol(alias), self._symbols[name])], [], text))
         for g in self.guards:
             op, lhs, rhs = g.op, self.simplify(g.lhs), self.simplify(g.rhs)
             if self._decide(op, lhs, rhs) is True or _is_range_fact(op, lhs, rhs):
