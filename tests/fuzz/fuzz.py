@@ -100,8 +100,9 @@ def _raised_like(compiled, eager_type):
 
 # Each compiled function is called on the inputs, then on inputs with their sizes grown by these
 # amounts: the second call recompiles with the changed sizes symbolic (automatic dynamic
-# shapes), the third must reuse that graph.
-GROWTHS = (0, 1, 3)
+# shapes), the third must reuse that graph, the fourth grows only the first input (sizes equal
+# before differ now: eager computes or raises, and so must the compiled function).
+GROWTHS = (0, 1, 3, "first+1")
 
 
 def check(program, backends):
@@ -221,7 +222,8 @@ def reproducer(seed, program, kind, detail, backends):
             f"    torch._dynamo.reset()\n"
             f"    fn = f if backend is None else torch.compile(f, backend=backend)\n"
             f"    for grow in {GROWTHS!r}:  # the same function on larger sizes (a dynamic recompile)\n"
-            f"        {inputs or '_'}, = [spec.grown(grow).make(i) for i, spec in enumerate(make_inputs())]\n"
+            f"        {inputs or '_'}, = [spec.grown((1 if i == 0 else 0) if grow == 'first+1' else grow).make(i)\n"
+            f"            for i, spec in enumerate(make_inputs())]\n"
             f"        try:\n            out = fn({inputs})\n"
             f"            print(backend or 'not compiled', grow, out)\n"
             f"        except Exception as e:\n"

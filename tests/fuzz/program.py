@@ -109,6 +109,11 @@ class Program:
         return scope["f"]
 
     def make_inputs(self, grow=0):
+        """The inputs with sizes grown by `grow`: an int grows every input; "first+1" grows only
+        the first by 1, so sizes that were equal between inputs no longer are (a graph that
+        assumed them equal must not be reused)."""
+        if grow == "first+1":
+            return [spec.grown(1 if i == 0 else 0).make(i) for i, spec in enumerate(self.inputs)]
         return [spec.grown(grow).make(i) for i, spec in enumerate(self.inputs)]
 
     def without(self, k):
