@@ -188,6 +188,10 @@ case(aten.convolution.default, r(2, 3, 8, 8), r(4, 3, 3, 3), r(4), [1, 1], [1, 1
 case(aten.convolution.default, r(1, 4, 9), r(4, 2, 3), None, [2], [0], [2], False, [0], 2)
 case(aten._scaled_dot_product_flash_attention_for_cpu.default, r(2, 3, 5, 4), r(2, 3, 6, 4), r(2, 3, 6, 4))
 
+case(aten.sym_size.int, x, 1)
+case(aten.sym_numel.default, x)
+case(aten.sym_stride.int, x, 0)
+
 
 def describe(v):
     if isinstance(v, torch.Tensor):

@@ -438,8 +438,13 @@ define("aten", "_scaled_dot_product_flash_attention_for_cpu", "default", _sdpa_c
 
 
 def _fake(x, shape, dtype=None):
-    """A meta tensor standing for an output smelt's primitive does not compute."""
-    return _C._full(list(shape), 0, dtype or x.dtype, True)
+    """A meta tensor standing for an output smelt's primitive does not compute (with symbolic
+    sizes when `shape` has any: a traced symbolic graph's fake)."""
+    hints = [d if isinstance(d, int) else d.node.hint for d in shape]
+    t = _C._full(hints, 0, dtype or x.dtype, True)
+    if any(not isinstance(d, int) for d in shape):
+        t._sym_shape = tuple(shape)
+    return t
 
 
 def _lower_layer_norm(x, normalized_shape, weight, bias, eps):
@@ -559,3 +564,9 @@ def lower(key, args):
     if lowered is None:
         return Lowered(getattr(ops.smelt, key).default, args)
     return lowered
+
+# A size of a tensor as a graph value (symbolic graphs read sizes they have no input for this
+# way: `sym_size_int = torch.ops.aten.sym_size.int(view, 0)`).
+define("aten", "sym_size", "int", lambda x, dim: x.size(dim))
+define("aten", "sym_numel", "default", lambda x: x.numel())
+define("aten", "sym_stride", "int", lambda x, dim: x.stride(dim))

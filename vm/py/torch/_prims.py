@@ -284,14 +284,17 @@ def _factory(key, kernel):
 
 # `aten.detach`: an alias that autograd does not follow. Eager code calls the kernel; traced,
 # it is a node (AOT autograd's graphs show the detaches of saved outputs).
-detach = _factory("detach", lambda t: _C.TensorBase._view(t, list(t._shape)))
+# The kernels below read a tensor's concrete sizes (`_raw_shape`): a fake's symbolic sizes
+# are given to the result afterwards, by its primitive's rule.
+_raw_shape = _C.TensorBase.__dict__["_shape"].__get__
+detach = _factory("detach", lambda t: _C.TensorBase._view(t, list(_raw_shape(t))))
 
 # The trailing arguments say what the user called (`zeros`, `ones_like` ...) and whether they
 # named a dtype: make_fx records `aten.zeros.default([2], dtype=torch.int64, ...)` only then.
 full = _factory("full", lambda size, value, dtype, meta, name="full", dtype_given=True:
                 _C._full(size, value, dtype, meta))
 full_like = _factory("full_like", lambda like, value, dtype, meta, name="full_like", dtype_given=True:
-                     _C._full(list(like._shape), value, dtype, meta))
+                     _C._full(list(_raw_shape(like)), value, dtype, meta))
 
 from torch import _composites as _k  # noqa: E402
 

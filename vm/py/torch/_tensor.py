@@ -937,11 +937,14 @@ def _matmul(a, b):
     if isinstance(b, Tensor) and b.dim() == 2:
         if a.dim() == 2:
             return _prims.matmul("mm", a, b)
-        if a.dim() >= 3 and a._shape[-1] == b._shape[0]:
-            lead = list(a._shape[:-1])
-            rows = _reshape(a, [math.prod(lead), a._shape[-1]])
-            return _prims.unsafe_view(_prims.matmul("mm", rows, b), lead + [b._shape[1]])
-    if isinstance(b, Tensor) and a.dim() == 3 and b.dim() == 3 and a._shape[0] == b._shape[0]:
+        # Sizes read as `shape`: symbolic for a fake of a symbolic graph (what the traced
+        # graph computes must hold for every size it is reused for).
+        sa, sb = a.shape, b.shape
+        if a.dim() >= 3 and sa[-1] == sb[0]:
+            lead = list(sa[:-1])
+            rows = _reshape(a, [math.prod(lead), sa[-1]])
+            return _prims.unsafe_view(_prims.matmul("mm", rows, b), lead + [sb[1]])
+    if isinstance(b, Tensor) and a.dim() == 3 and b.dim() == 3 and a.shape[0] == b.shape[0]:
         return _prims.matmul("bmm", a, b)
     return _prims.matmul("matmul", a, b)
 

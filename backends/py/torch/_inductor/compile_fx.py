@@ -37,6 +37,11 @@ def compile_fx_inner(gm, example_inputs, **kwargs):
     return compiled
 
 
+# The JIT compiles static graphs: AOT autograd traces a symbolic Dynamo graph once per
+# concrete layout for it.
+compile_fx_inner._static_graphs_only = True
+
+
 def compile_fx(model, example_inputs, inner_compile=compile_fx_inner, config_patches=None, decompositions=None):
     from torch._dynamo.backends.common import aot_autograd
     from torch._functorch.partitioners import min_cut_rematerialization_partition

@@ -203,7 +203,7 @@ class GuardBuilder:
                     continue
                 alias = f"__stride_{len(bindings)}"
                 bindings[alias] = TensorPropertySource(source, TensorProperty.STRIDE, i)
-                expr = st.node.expr
+                expr = self.shape_env.simplify(st.node.expr)
                 stride_records.append(GuardRecord(
                     [("==", torch._C._sym_symbol(alias), expr)], [("unknown", bindings[alias].name)],
                     lambda names, a=alias, e=expr: f"{names[a]} == {e.print_with(names)}"))
@@ -387,6 +387,9 @@ def _native_spec(guards):
         elif kind == "SHAPE_ENV":
             binds = []
             for name in exp.symbols():
+                if name not in exp.bindings:
+                    raise AssertionError(f"shape guard names {name}, bound to no input "
+                                         f"({[str(a) + ' ' + op + ' ' + str(b) for op, a, b in exp.record.relations]})")
                 source = exp.bindings[name]
                 if type(source).__name__ == "TensorPropertySource":
                     binds.append((node_for(source.base), source.prop.method_name(), source.idx, name))

@@ -57,12 +57,12 @@ class _AotCompiled:
     """What one compilation produced; `__call__` runs it on real inputs."""
 
     def __init__(self, flat_fn, example_args, fw_compiler, bw_compiler, inference_compiler, partition_fn,
-                 static_input_indices, compile_id):
+                 static_input_indices, compile_id, symbolic=None):
         self.aot_id = next(AOT_COUNTER)
         needs_grad = _C.is_grad_enabled() and any(
             isinstance(a, _C.TensorBase) and a.requires_grad for a in example_args)
         self.training = needs_grad
-        traced = trace(flat_fn, example_args, joint=needs_grad)
+        traced = trace(flat_fn, example_args, joint=needs_grad, symbolic=symbolic)
         self.traced = traced
         self.compile_id = compile_id
         if not needs_grad:
@@ -174,10 +174,17 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     returns a function of the same inputs giving the same tuple of outputs."""
     bw_compiler = bw_compiler or fw_compiler
     inference_compiler = inference_compiler or fw_compiler
+    symbolic = None
     if not _per_layout_done and any(type(a) is int for a in args) and isinstance(mod, torch.fx.GraphModule):
-        # A graph with symbolic sizes (its int inputs are the symbols): traced and compiled
-        # once per distinct input layout, each a static graph. (PyTorch traces it once,
-        # symbolically; smelt's AOT tracing is static so far.)
+        symbolic = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
+        needs_grad = _C.is_grad_enabled() and any(isinstance(a, _C.TensorBase) and a.requires_grad for a in args)
+        if needs_grad or len(symbolic) != len(args) or not _takes_symbolic(inference_compiler):
+            symbolic = None
+    if symbolic is None and not _per_layout_done and any(type(a) is int for a in args) \
+            and isinstance(mod, torch.fx.GraphModule):
+        # A graph with symbolic sizes traced for training (smelt's derivative formulas read
+        # concrete sizes), or for a compiler that needs static graphs: traced and compiled once
+        # per distinct input layout, each a static graph.
         return _per_layout(lambda example: aot_module_simplified(
             mod, example, fw_compiler, bw_compiler, partition_fn, decompositions, keep_inference_input_mutations,
             inference_compiler, cudagraphs, boxed_forward_device_index, ignore_shape_env, _per_layout_done=True))
@@ -194,7 +201,7 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
             out = mod(*inner)
             return out if isinstance(out, (tuple, list)) else (out,)
     compiled = _AotCompiled(flat_fn, list(args), fw_compiler, bw_compiler, inference_compiler, partition_fn,
-                            static, compile_id)
+                            static, compile_id, symbolic)
 
     def forward(*runtime_args):
         return compiled(*runtime_args)
@@ -204,6 +211,13 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     forward.named_buffers = getattr(mod, "named_buffers", None)
     forward._aot_compiled = compiled
     return forward
+
+
+def _takes_symbolic(compiler):
+    """Whether `compiler` is given symbolic graphs (SymInt inputs, symbolic sizes), as
+    PyTorch gives every compiler; smelt's JIT says it takes static graphs only
+    (`_static_graphs_only`)."""
+    return not getattr(compiler, "_static_graphs_only", False)
 
 
 def _per_layout(compile_for):

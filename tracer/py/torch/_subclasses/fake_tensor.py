@@ -21,12 +21,36 @@ class DataDependentOutputException(RuntimeError):
         self.func = func
 
 
+_RAW_SHAPE = _C.TensorBase.__dict__["_shape"]
+# While set (AOT autograd tracing a symbolic graph), reading a symbolic fake's concrete sizes
+# (`_shape`, which Python composites and derivative formulas use) pins its symbols to their
+# values under guards: what is computed from the concrete sizes is then valid for every input
+# the graph will see.
+_pin_on_shape_read = [False]
+
+
 class FakeTensor(Tensor):
     __module__ = "torch._subclasses.fake_tensor"
 
     # Symbolic sizes (a tuple of ints and SymInts) when the fake stands for tensors of varying
     # sizes; None when its sizes are the concrete ones of the meta tensor.
     _sym_shape = None
+
+    @property
+    def _shape(self):
+        shape = _RAW_SHAPE.__get__(self)
+        if _pin_on_shape_read[0] and self._sym_shape is not None:
+            for d in self._sym_shape:
+                if not isinstance(d, int):
+                    int(d)
+        return shape
+
+    def dim(self):
+        return len(_RAW_SHAPE.__get__(self))
+
+    @property
+    def ndim(self):
+        return len(_RAW_SHAPE.__get__(self))
 
     @property
     def device(self):
@@ -210,10 +234,11 @@ def _symbolic_strides(t):
     sizes to their values (under guards) and reports the concrete strides."""
     concrete = t._strides()
     shape = t._sym_shape
+    hint_shape = _RAW_SHAPE.__get__(t)
     order = sorted(range(len(shape)), key=lambda i: (concrete[i], -i))
     expected = 1
     for i in order:
-        if concrete[i] != (expected if isinstance(expected, int) else expected.node.hint) and t._shape[i] != 1:
+        if concrete[i] != (expected if isinstance(expected, int) else expected.node.hint) and hint_shape[i] != 1:
             for d in shape:
                 int(d)
             return concrete
@@ -221,6 +246,6 @@ def _symbolic_strides(t):
     out = [None] * len(shape)
     expected = 1
     for i in order:
-        out[i] = expected if t._shape[i] != 1 or concrete[i] != 1 else concrete[i]
+        out[i] = expected if hint_shape[i] != 1 or concrete[i] != 1 else concrete[i]
         expected = expected * shape[i]
     return tuple(out)

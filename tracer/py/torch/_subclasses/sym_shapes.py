@@ -10,13 +10,14 @@ decide them.
 A primitive without a rule is still correct: its symbolic inputs are pinned to their hints
 (specialised, under guards) and its output is static."""
 
+from torch import _C
 from torch._symint import SymInt
 
 
 def sizes(t):
     """A fake tensor's sizes, symbolic where they are."""
     sym = getattr(t, "_sym_shape", None)
-    return sym if sym is not None else tuple(t._shape)
+    return sym if sym is not None else tuple(t._shape)  # no symbols: nothing to pin
 
 
 def is_symbolic(v):
@@ -83,7 +84,7 @@ def broadcast(*shapes):
 
 
 def _shape_of(v):
-    if hasattr(v, "_shape"):
+    if isinstance(v, _C.TensorBase):
         return sizes(v)
     return ()  # a Python scalar
 
@@ -137,7 +138,7 @@ def _matmul(args, out):
 
 def _cat(args, out):
     tensors, dim = args
-    shapes = [sizes(t) for t in tensors if not (len(t._shape) == 1 and t._shape[0] == 0)]
+    shapes = [sizes(t) for t in tensors if not (t.dim() == 1 and _same(sizes(t)[0], 0))]
     if not shapes:
         return [sizes(tensors[0])]
     d = _wrap(dim, len(shapes[0]))
@@ -425,7 +426,7 @@ def attach(key, args, out):
             int(s)
         return out
     for t, shape in zip(outs, shapes):
-        if shape is None or not hasattr(t, "_shape"):
+        if shape is None or not isinstance(t, _C.TensorBase):
             continue
         shape = tuple(shape)
         if any(isinstance(d, SymInt) for d in shape):

@@ -14,6 +14,8 @@ from torch.fx import traceback as fx_traceback
 from torch.fx.experimental.proxy_tensor import _INPLACE, _ProxyMode, _set_val
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake, _with_history
 
+_raw_shape = _C.TensorBase.__dict__["_shape"].__get__
+
 
 class TracedGraph:
     """A traced graph module and what the runtime needs to know about it."""
@@ -42,13 +44,13 @@ def run_with_node_meta(gm, *args):
 def _fake_leaf(value, fake_mode, requires_grad):
     fake = fake_mode.from_tensor(value)
     if fake._grad_fn is not None or fake.requires_grad != requires_grad:
-        fake = _become_fake(_C.TensorBase._view(fake, list(fake._shape)), fake.fake_device, fake_mode)
+        fake = _become_fake(_C.TensorBase._view(fake, list(_raw_shape(fake))), fake.fake_device, fake_mode)
         fake.requires_grad = requires_grad
     return fake
 
 
 def _fake_zeros_like(t, fake_mode):
-    meta = _C._full(list(t._shape), 0, t.dtype, True)
+    meta = _C._full(list(_raw_shape(t)), 0, t.dtype, True)
     return _become_fake(meta, t.fake_device if isinstance(t, FakeTensor) else t.device, fake_mode)
 
 
@@ -97,24 +99,49 @@ def _written_with_grad(fn, flat_args):
     return {i for i in probe.written if inputs[i].requires_grad}
 
 
-def trace(fn, flat_args, *, joint):
+def _shape_env_of(values):
+    from torch._symint import SymInt
+
+    for v in values:
+        if isinstance(v, SymInt):
+            return v.node.shape_env
+        for d in getattr(v, "_sym_shape", None) or ():
+            if isinstance(d, SymInt):
+                return d.node.shape_env
+    return None
+
+
+def trace(fn, flat_args, *, joint, symbolic=None):
     """Traces `fn(*flat_args)` (flat_args: tensors and constants). With `joint`, the backward
-    too, for the outputs that require grad with respect to the inputs that do."""
+    too, for the outputs that require grad with respect to the inputs that do. `symbolic`: the
+    Dynamo graph's example values for the same inputs (SymInts, fakes with symbolic sizes):
+    the graph is traced for all sizes they stand for, in their ShapeEnv."""
+    from torch._subclasses import fake_tensor
+    from torch._symint import SymInt
+
     graph = Graph()
     root = torch.nn.Module()
     mode = _ProxyMode(graph, root, None, functionalize=True)
-    fake_mode = FakeTensorMode(allow_non_fake_inputs=True)
+    shape_env = _shape_env_of(symbolic) if symbolic is not None else None
+    fake_mode = FakeTensorMode(allow_non_fake_inputs=True, shape_env=shape_env)
     inputs = []
     placeholders = []
     for i, value in enumerate(flat_args):
         node = graph.placeholder(f"primals_{i + 1}" if joint else f"arg{i}_1")
         placeholders.append(node)
+        example = symbolic[i] if shape_env is not None else None
         if isinstance(value, _C.TensorBase):
             fake = _fake_leaf(value, fake_mode, joint and value.requires_grad)
+            if getattr(example, "_sym_shape", None) is not None:
+                fake._sym_shape = example._sym_shape
             _set_val(node, fake)
             mode.track(fake, node)
             mode.input_nodes[id(fake)] = (fake, node)
             inputs.append(fake)
+        elif isinstance(example, SymInt):
+            node.meta["val"] = example
+            mode.sym_nodes[str(shape_env.simplify(example.node.expr))] = node
+            inputs.append(example)
         else:
             node.meta["val"] = value
             inputs.append(value)
@@ -128,6 +155,8 @@ def trace(fn, flat_args, *, joint):
     fake_mode.__enter__()
     _prims._modes.append(mode)
     grad_was = _C.is_grad_enabled()
+    pin_was = fake_tensor._pin_on_shape_read[0]
+    fake_tensor._pin_on_shape_read[0] = shape_env is not None
     try:
         _C._set_grad_enabled(joint)
         for i in sorted(written):
@@ -169,6 +198,7 @@ def trace(fn, flat_args, *, joint):
             input_grads = [by_input.get(id(x)) if isinstance(x, _C.TensorBase) else None for x in primals]
             graph.output(tuple(mode.node_of(fw_outs + input_grads)))
     finally:
+        fake_tensor._pin_on_shape_read[0] = pin_was
         _C._set_grad_enabled(grad_was)
         _prims._modes.remove(mode)
         fake_mode.__exit__(None, None, None)

@@ -68,6 +68,7 @@ class _ProxyMode:
         # backward's nodes can take their metadata (PyTorch's `seq_nr`).
         self.forward_nodes = {}
         self.trace_backward = False
+        self.sym_nodes = {}  # str(size expression) -> the node giving it
 
     def autograd_node_recorded(self, node, outs):
         hit = self.nodes.get(id(outs[0]))
@@ -114,6 +115,10 @@ class _ProxyMode:
         self.nodes[id(tensor)] = (tensor, node)
 
     def node_of(self, value):
+        from torch._symint import SymInt
+
+        if isinstance(value, SymInt):
+            return self.sym_node_of(value)
         if isinstance(value, _C.TensorBase):
             hit = self.nodes.get(id(value))
             if hit is not None and hit[0] is value:
@@ -124,6 +129,54 @@ class _ProxyMode:
         if isinstance(value, dict):
             return {k: self.node_of(v) for k, v in value.items()}
         return value
+
+    def sym_node_of(self, value):
+        """The node giving SymInt `value`: a symbolic input's placeholder, else the size of a
+        traced tensor that has it (`sym_size_int = aten.sym_size.int(view, 0)`), else arithmetic
+        on those (`floordiv = arg0_1 // 2`)."""
+        env = value.node.shape_env
+        expr = env.simplify(value.node.expr)
+        n = expr.as_int()
+        if n is not None:
+            return n
+        key = str(expr)
+        hit = self.sym_nodes.get(key)
+        if hit is not None:
+            return hit
+        for tensor, tnode in self.nodes.values():
+            shape = getattr(tensor, "_sym_shape", None)
+            if shape is None:
+                continue
+            for d, size in enumerate(shape):
+                if not isinstance(size, int) and str(env.simplify(size.node.expr)) == key:
+                    node = self.graph.call_function(torch.ops.aten.sym_size.int, (tnode, d), name="sym_size_int")
+                    self.stamp(node)
+                    node.meta["val"] = value
+                    self.sym_nodes[key] = node
+                    return node
+        kind, *rest = expr.parts()
+
+        def sub(e):
+            v = env.make_symint(e, e.eval(env.var_to_val))
+            return v if isinstance(v, int) else self.sym_node_of(v)
+
+        if kind == "add":
+            first, operands, target, name, combine = rest[0][0], rest[0][1:], operator.add, "add", "add"
+        elif kind == "mul":
+            first, operands, target, name, combine = rest[0][0], rest[0][1:], operator.mul, "mul", "mul"
+        elif kind == "floordiv":
+            first, operands, target, name, combine = rest[0], [rest[1]], operator.floordiv, "floordiv", "floordiv"
+        else:
+            raise NotImplementedError(f"smelt: no node for the size {key}")
+        acc, acc_expr = sub(first), first
+        for e in operands:
+            acc_expr = getattr(acc_expr, combine)(e)
+            node = self.graph.call_function(target, (acc, sub(e)), name=name)
+            self.stamp(node)
+            node.meta["val"] = env.make_symint(acc_expr, acc_expr.eval(env.var_to_val))
+            acc = node
+        self.sym_nodes[key] = acc
+        return acc
 
     def constant(self, tensor):
         """A tensor the graph did not make (a constant of the traced code): an attribute of

@@ -285,6 +285,8 @@ class ShapeEnv:
             sym = self._symbols[name]
             lo, hi = self.var_to_range[name]
             if name in self.replacements:
+                if not self.var_to_sources[name]:
+                    continue  # replaced by another symbol, which its sources now read
                 value = self.replacements[name].as_int()
                 if value is not None:
                     eq_where = [w for w in self.range_where.get(name, ()) if w is not None][-1:]
