@@ -138,14 +138,20 @@ fn node_op(
 /// `inputs`: `(dtype, shape, strides, offset)` each. `nodes`: `(kind, name, ints, value,
 /// args, dtype, shape, strides, offset)` each, values numbered inputs first. `outputs`: value
 /// numbers. `target`: "host" (the machine's own code) or a target name (compile only).
+/// `sym_leading`: the inputs whose leading size is the graph's one symbolic size (their
+/// `shape[0]` the example); the program then runs for any size there.
 pub fn compile(
     inputs: PyListRef,
     nodes: PyListRef,
     outputs: Vec<usize>,
     target: PyStrRef,
+    sym_leading: Vec<usize>,
     vm: &VirtualMachine,
 ) -> PyResult<PyJitProgram> {
-    let mut g = Graph::default();
+    let mut g = Graph {
+        sym_leading,
+        ..Graph::default()
+    };
     for item in inputs.borrow_vec().iter() {
         let f = fields(item, 4, "jit input", vm)?;
         g.inputs.push(layout(&f[0], &f[1], &f[2], &f[3], vm)?);

@@ -186,10 +186,12 @@ mod smelt_native {
         nodes: rustpython_vm::builtins::PyListRef,
         outputs: Vec<usize>,
         target: PyStrRef,
+        sym_leading: rustpython_vm::function::OptionalArg<Vec<usize>>,
         vm: &VirtualMachine,
     ) -> PyResult<PyRef<super::jit::PyJitProgram>> {
         use rustpython_vm::PyPayload;
-        Ok(super::jit::compile(inputs, nodes, outputs, target, vm)?.into_ref(&vm.ctx))
+        let sym_leading = sym_leading.unwrap_or_default();
+        Ok(super::jit::compile(inputs, nodes, outputs, target, sym_leading, vm)?.into_ref(&vm.ctx))
     }
 
     /// The JIT target this machine runs natively ("x86-64-avx2"), or None.

@@ -26,20 +26,90 @@ def _jit_usable(example_inputs):
     return all(not isinstance(t, torch.Tensor) or t.device.type == "cpu" for t in example_inputs)
 
 
+class SymbolicGraphUnsupported(RuntimeError):
+    """A symbolic graph the JIT cannot compile once for all its sizes: AOT autograd then traces
+    it once per concrete layout (static graphs)."""
+
+
+def _tensor_vals(val):
+    if isinstance(val, torch.Tensor):
+        return [val]
+    if isinstance(val, (tuple, list)):
+        return [v for v in val if isinstance(v, torch.Tensor)]
+    return []
+
+
+def _leading_symbol(gm):
+    """The graph's one symbolic size when it is the leading (dim 0) size of every tensor that
+    has a symbolic size and the graph computes nothing from sizes (its Sym inputs are bare
+    symbols); "" for a static graph; None otherwise (the JIT's symbolic programs take one
+    symbolic leading size, `Graph.sym_leading`)."""
+    from torch._symint import SymInt
+
+    symbol = ""
+    for n in gm.graph.nodes:
+        val = n.meta.get("val")
+        if isinstance(val, SymInt):
+            if n.op != "placeholder":
+                return None
+            continue
+        for t in _tensor_vals(val):
+            for d, size in enumerate(getattr(t, "_sym_shape", None) or ()):
+                if isinstance(size, int):
+                    continue
+                expr = size.node.shape_env.simplify(size.node.expr)
+                name = str(expr)
+                if d != 0 or expr.free_symbols() != [name] or symbol not in ("", name):
+                    return None
+                symbol = name
+    return symbol
+
+
+class _HintShapes:
+    """While entered, the graph's fake values report their concrete (example) sizes: the JIT
+    graph is built from the example layouts, the symbolic leading size marked separately."""
+
+    def __init__(self, gm):
+        self.vals = [t for n in gm.graph.nodes for t in _tensor_vals(n.meta.get("val"))
+                     if getattr(t, "_sym_shape", None) is not None]
+        self.saved = {}
+
+    def __enter__(self):
+        for t in self.vals:
+            self.saved[id(t)] = (t, t._sym_shape)
+            t._sym_shape = None
+        return self
+
+    def __exit__(self, *exc):
+        for t, shape in self.saved.values():
+            t._sym_shape = shape
+
+    def sym_leading(self, node):
+        """Whether FX node `node`'s value has the symbolic size at dim 0."""
+        val = node.meta.get("val")
+        hit = self.saved.get(id(val))
+        return hit is not None and not isinstance(hit[1][0], int)
+
+
 def compile_fx_inner(gm, example_inputs, **kwargs):
-    """One aten graph to a callable taking the graph's inputs."""
+    """One aten graph to a callable taking the graph's inputs. A symbolic graph (AOT autograd
+    traced it for all sizes) is compiled once when its only symbolic size is the leading one;
+    otherwise SymbolicGraphUnsupported."""
     from torch._logging import log_artifact
 
     if not _jit_usable(example_inputs):
         return gm.forward
-    compiled = CompiledGraph(gm, partition(gm), _target())
+    symbol = _leading_symbol(gm)
+    if symbol is None:
+        raise SymbolicGraphUnsupported("a symbolic size other than one leading size")
+    if symbol == "":
+        compiled = CompiledGraph(gm, partition(gm), _target())
+    else:
+        with _HintShapes(gm) as hints:
+            steps = partition(gm)
+            compiled = CompiledGraph(gm, steps, _target(), sym_leading=hints.sym_leading)
     log_artifact("output_code", compiled.output_code)
     return compiled
-
-
-# The JIT compiles static graphs: AOT autograd traces a symbolic Dynamo graph once per
-# concrete layout for it.
-compile_fx_inner._static_graphs_only = True
 
 
 def compile_fx(model, example_inputs, inner_compile=compile_fx_inner, config_patches=None, decompositions=None):

@@ -150,7 +150,11 @@ class JitGraph:
                  for n in self.nodes]
         return inputs, nodes, [number[id(v)] for v in self.outputs]
 
-    def compile(self, target="host"):
+    def compile(self, target="host", sym_leading=None):
+        """The native program; `sym_leading`: the inputs whose leading size is symbolic (the
+        program then runs for any size there)."""
+        if sym_leading:
+            return _C._jit_compile(*self.spec(), target, list(sym_leading))
         return _C._jit_compile(*self.spec(), target)
 
     # Computed values, laid out contiguously unless `layout` says otherwise.

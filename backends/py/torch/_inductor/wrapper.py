@@ -13,7 +13,9 @@ def _run_node(env, node):
 class CompiledGraph:
     """Calls like the graph module's forward; the JIT runs what it compiled."""
 
-    def __init__(self, gm, steps, target):
+    def __init__(self, gm, steps, target, sym_leading=None):
+        """`sym_leading(node)`: whether an FX node's value has the graph's symbolic size as its
+        leading size (a symbolic graph: each JIT program then runs for any such size)."""
         self.gm = gm
         self.target = target
         graph_nodes = list(gm.graph.nodes)
@@ -30,7 +32,11 @@ class CompiledGraph:
         for step in steps:
             if isinstance(step, JitStep):
                 try:
-                    step.program = step.graph.compile(target)
+                    if sym_leading is None:
+                        step.program = step.graph.compile(target)
+                    else:
+                        marked = [k for k, n in enumerate(step.inputs) if sym_leading(n)]
+                        step.program = step.graph.compile(target, marked)
                 except (RuntimeError, ValueError) as e:
                     # What the JIT cannot compile runs eagerly, node by node.
                     step.error = str(e)

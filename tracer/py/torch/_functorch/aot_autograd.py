@@ -200,8 +200,16 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
         def flat_fn(*inner):
             out = mod(*inner)
             return out if isinstance(out, (tuple, list)) else (out,)
-    compiled = _AotCompiled(flat_fn, list(args), fw_compiler, bw_compiler, inference_compiler, partition_fn,
-                            static, compile_id, symbolic)
+    try:
+        compiled = _AotCompiled(flat_fn, list(args), fw_compiler, bw_compiler, inference_compiler, partition_fn,
+                                static, compile_id, symbolic)
+    except Exception as e:
+        if symbolic is None or type(e).__name__ != "SymbolicGraphUnsupported":
+            raise
+        # The compiler takes symbolic graphs, but not this one: one static graph per layout.
+        return _per_layout(lambda example: aot_module_simplified(
+            mod, example, fw_compiler, bw_compiler, partition_fn, decompositions, keep_inference_input_mutations,
+            inference_compiler, cudagraphs, boxed_forward_device_index, ignore_shape_env, _per_layout_done=True))
 
     def forward(*runtime_args):
         return compiled(*runtime_args)
