@@ -1,8 +1,9 @@
 # Symbolic shapes: automatic dynamic on recompile, dynamic=True/False, mark_dynamic/mark_static,
-# symbolic ints, shape guards. Frame counts, the Dynamo graphs, recompile reasons and results
-# (under eager, aot_eager and inductor) compared with PyTorch 2.15's output.
+# symbolic ints, shape guards. Frame counts, the Dynamo graphs, AOT autograd's inference graphs,
+# recompile reasons and results (under eager, aot_eager and inductor) compared with PyTorch
+# 2.15's output.
 import torch
-from torch._dynamo.testing import CompileCounterWithBackend, EagerAndRecordGraphs, normalize_gm
+from torch._dynamo.testing import AotEagerAndRecordGraphs, CompileCounterWithBackend, EagerAndRecordGraphs, normalize_gm
 from torch._dynamo.utils import guard_failures
 
 torch.manual_seed(0)
@@ -211,3 +212,29 @@ run("maybe_mark_dynamic", marked, [(y,), (torch.randn(7, 3),)])
 run("gradients of attention over a dynamic sequence", attention,
     [tuple(torch.randn(2, n, 8) for _ in range(3)) for n in (3, 5, 7)], backends=("aot_eager", "inductor"),
     graphs=False, grads=True)
+
+
+# Inference graphs through AOT autograd: traced once for all sizes (Sym inputs), as PyTorch.
+
+
+def aot(title, fn, calls):
+    torch._dynamo.reset()
+    backend = AotEagerAndRecordGraphs()
+    compiled = torch.compile(fn, backend=backend)
+    with torch.no_grad():
+        for args in calls:
+            compiled(*args)
+    print(f"== {title}: forward graphs={len(backend.fw_graphs)}")
+    for gm in backend.fw_graphs:
+        print(normalize_gm(gm.print_readable(print_output=False)))
+
+
+aot("aot: a row reduction", lambda x: x.sum(1) * 2, [(torch.randn(n, 3),) for n in (4, 6, 8)])
+aot("aot: a size used as a value and a slice bound",
+    lambda x, y: (x.sum(1) * 2 + x.shape[0]).view(-1, 1) + y[: x.shape[0] // 2].sum(),
+    [(torch.randn(n, 3), torch.randn(n + 1)) for n in (4, 6, 8)])
+aot("aot: broadcasting a bias", lambda x, b: (x + b).relu(), [(torch.randn(n, 5), torch.randn(5)) for n in (2, 3, 9)])
+aot("aot: softmax over a dynamic batch", lambda x: x.softmax(-1) * x.shape[0], [(torch.randn(n, 7),) for n in (3, 5, 6)])
+aot("aot: a linear layer", torch.nn.Linear(4, 3), [(torch.randn(n, 4),) for n in (2, 5, 7)])
+aot("aot: cat along the dynamic dim", lambda x, y: torch.cat([x, y]).cos(),
+    [(torch.randn(n, 3), torch.randn(n + 2, 3)) for n in (2, 4, 5)])
