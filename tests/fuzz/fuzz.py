@@ -211,6 +211,7 @@ def minimise(program, backends, kind):
 
 def reproducer(seed, program, kind, detail, backends):
     inputs = ", ".join(f"x{i}" for i in range(len(program.inputs)))
+    detail = detail.replace("\n", "\n# ")  # a multi-line message stays a comment
     return (f"# fuzz seed {seed}: {kind}\n# {detail}\n"
             f"# Run under smelt and under CPython + PyTorch: compiled results should equal eager.\n"
             f"import torch\n\n\n{program.render()}\n\n"

@@ -183,3 +183,37 @@ print("== float to integer casts")
 big = [float("nan"), float("inf"), -float("inf"), 3e9, -3e9, 300.5, -1.5, 1e20, 70000.0, -129.7]
 for dt in (torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64):
     print(f"  {dt}: {torch.tensor(big).to(dt).tolist()} {torch.tensor(big, dtype=torch.float64).to(dt).tolist()}")
+
+
+def sizes(name, fn, make, ns):
+    """`fn` compiled once and called on inputs of each size in `ns`: the second size recompiles
+    with the size symbolic, the later ones reuse that graph."""
+    print(f"== sizes: {name}")
+    for backend in (None, "eager", "aot_eager", "inductor"):
+        torch._dynamo.reset()
+        f = fn if backend is None else torch.compile(fn, backend=backend)
+        outs = []
+        for n in ns:
+            try:
+                outs.append(show(f(*make(n))))
+            except Exception as e:  # noqa: BLE001 - the exception type is part of the result
+                outs.append(f"raised {type(e).__name__}")
+        print(f"  {backend or 'not compiled'}: {'; '.join(outs)}")
+
+
+def seed8_394(x0):
+    # The symbolic inference graph of this program has one fake value read by several nodes;
+    # building its JIT program failed (BackendCompilerFailed) on the second size.
+    v1 = torch.round(x0)
+    v2 = x0 / x0
+    v3 = torch.atan2(x0, v2)
+    v4 = v2 + 1 if v2.sum() > 0 else v2 * 2
+    v5 = v3.clone()
+    v5.add_(v4)
+    v6 = torch.where(v4 > 0, v2, x0)
+    return torch.atan2(v1, torch.eq(v5, v6))
+
+
+sizes("seed 8, program 394: int64 input, a size that grows", seed8_394, lambda n: (torch.arange(n) - 1,), (3, 4, 6))
+sizes("two inputs equal in size, then not", lambda x, y: x + y if x.shape[0] == y.shape[0] else x.sum() + y.sum(),
+      lambda n: (torch.arange(float(n)), torch.arange(float(n + (n == 6)))), (3, 4, 6))

@@ -76,8 +76,9 @@ class _HintShapes:
 
     def __enter__(self):
         for t in self.vals:
-            self.saved[id(t)] = (t, t._sym_shape)
-            t._sym_shape = None
+            if id(t) not in self.saved:  # a value several nodes share is saved once
+                self.saved[id(t)] = (t, t._sym_shape)
+                t._sym_shape = None
         return self
 
     def __exit__(self, *exc):
@@ -88,7 +89,7 @@ class _HintShapes:
         """Whether FX node `node`'s value has the symbolic size at dim 0."""
         val = node.meta.get("val")
         hit = self.saved.get(id(val))
-        return hit is not None and not isinstance(hit[1][0], int)
+        return hit is not None and len(hit[1]) > 0 and not isinstance(hit[1][0], int)
 
 
 def compile_fx_inner(gm, example_inputs, **kwargs):
