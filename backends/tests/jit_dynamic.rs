@@ -3,10 +3,13 @@
 //! large enough for threads) against the eager kernels, on AVX2, on SSE2 in checked mode
 //! and on AArch64 under qemu-aarch64.
 
+mod common;
+
+use common::{Case, F32_TOL, random, targets};
 use smelt_backends::Tensor;
 use smelt_backends::eager::{self, Operand};
 use smelt_backends::jit::emit::Target;
-use smelt_backends::jit::graph::{Graph, Layout, Node, NodeOp, View};
+use smelt_backends::jit::graph::{NodeOp, View};
 use smelt_backends::jit::runtime::{self, Program, RunError};
 use smelt_backends::jit::schedule::Step;
 use smelt_tracer::DType;
@@ -16,113 +19,12 @@ use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
 /// whole numbers of row blocks for rows of 3 and of 1 element (`simplify::row_blocks`).
 const SIZES: [usize; 12] = [1, 2, 3, 7, 8, 9, 31, 100, 688, 1000, 2048, 4097];
 const EXAMPLE: usize = 5;
-const F32_TOL: (f64, f64) = (1.3e-6, 1e-5);
-
-/// A graph and, value by value, what eager computes for it.
-struct Case {
-    g: Graph,
-    vals: Vec<Tensor>,
-}
-
-fn random(shape: &[usize], seed: u64, dtype: DType) -> Tensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let v: Vec<f64> = (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 4.0 - 2.0
-        })
-        .collect();
-    match dtype {
-        DType::Float64 => Tensor::from_vec(v, shape),
-        _ => Tensor::from_vec(v.iter().map(|&x| x as f32).collect::<Vec<f32>>(), shape),
-    }
-}
-
-fn layout_of(t: &Tensor) -> Layout {
-    Layout {
-        dtype: t.dtype(),
-        shape: t.shape().to_vec(),
-        strides: t.strides().to_vec(),
-        offset: t.offset(),
-    }
-}
 
 impl Case {
-    fn new() -> Case {
-        Case {
-            g: Graph::default(),
-            vals: vec![],
-        }
-    }
-
-    /// An input; `sym`: its leading size is the symbolic one.
-    fn input(&mut self, t: Tensor, sym: bool) -> usize {
-        assert!(self.g.nodes.is_empty(), "inputs first");
-        if sym {
-            self.g.sym_leading.push(self.g.inputs.len());
-        }
-        self.g.inputs.push(layout_of(&t));
-        self.vals.push(t);
-        self.vals.len() - 1
-    }
-
-    fn node(&mut self, op: NodeOp, args: Vec<usize>, value: Tensor) -> usize {
-        self.g.nodes.push(Node {
-            op,
-            args,
-            out: layout_of(&value),
-        });
-        self.vals.push(value);
-        self.vals.len() - 1
-    }
-
-    fn unary(&mut self, op: UnaryOp, x: usize) -> usize {
-        let v = eager::unary(op, &self.vals[x]).unwrap();
-        self.node(NodeOp::Unary(op), vec![x], v)
-    }
-
-    fn binary(&mut self, op: BinaryOp, x: usize, y: usize) -> usize {
-        let v = eager::binary(
-            op,
-            Operand::Tensor(&self.vals[x]),
-            Operand::Tensor(&self.vals[y]),
-        )
-        .unwrap();
-        self.node(NodeOp::Binary(op), vec![x, y], v)
-    }
-
-    fn scalar(&mut self, c: f64, dtype: DType) -> usize {
-        let v = match dtype {
-            DType::Float64 => Tensor::from_vec(vec![c], &[]),
-            _ => Tensor::from_vec(vec![c as f32], &[]),
-        };
-        self.node(NodeOp::Scalar(c), vec![], v)
-    }
-
-    fn reduce(&mut self, op: ReduceOp, x: usize, dims: &[usize], keepdim: bool) -> usize {
-        let d: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
-        let v = eager::reduce(op, &self.vals[x], Some(&d), keepdim).unwrap();
-        let op = NodeOp::Reduce {
-            op,
-            dims: dims.to_vec(),
-        };
-        self.node(op, vec![x], v)
-    }
-
-    fn inputs(&self) -> &[Tensor] {
-        &self.vals[..self.g.inputs.len()]
-    }
-}
-
-fn values(t: &Tensor) -> Vec<f64> {
-    match t.dtype() {
-        DType::Float64 => t.to_vec::<f64>(),
-        _ => t.to_vec::<f32>().iter().map(|&x| x as f64).collect(),
+    /// An input whose leading size is the symbolic one.
+    fn input_sym(&mut self, t: Tensor) -> usize {
+        self.g.sym_leading.push(self.g.inputs.len());
+        self.input(t)
     }
 }
 
@@ -139,11 +41,9 @@ fn check_sizes_from(
     build: impl Fn(usize) -> Case,
     (rtol, atol): (f64, f64),
 ) -> Vec<Program> {
-    let host = Target::host().expect("tests need an x86-64 machine");
-    assert_eq!(host, Target::X64Avx2, "these tests run on x86-64 with AVX2");
     let example = build(example);
     let cases: Vec<(usize, Case)> = SIZES.iter().map(|&s| (s, build(s))).collect();
-    [host, Target::X64Sse2, Target::Aarch64Neon]
+    targets()
         .into_iter()
         .map(|target| {
             let mut p = runtime::compile(&example.g, target)
@@ -153,20 +53,7 @@ fn check_sizes_from(
                 let outs = p
                     .run(c.inputs())
                     .unwrap_or_else(|e| panic!("run on {target:?} at s = {s}: {e}"));
-                assert_eq!(outs.len(), c.g.outputs.len());
-                for (o, &v) in outs.iter().zip(&c.g.outputs) {
-                    let want = &c.vals[v];
-                    let at = format!("{target:?}, s = {s}");
-                    assert_eq!(o.shape(), want.shape(), "{at}: shape");
-                    assert_eq!(o.strides(), want.strides(), "{at}: strides");
-                    assert_eq!(o.dtype(), want.dtype(), "{at}: dtype");
-                    for (i, (g, e)) in values(o).iter().zip(&values(want)).enumerate() {
-                        let ok = (g.is_nan() && e.is_nan())
-                            || g == e
-                            || (g - e).abs() <= atol + rtol * e.abs();
-                        assert!(ok, "{at}, element {i}: got {g}, eager {e}");
-                    }
-                }
+                c.check_outputs(&outs, rtol, atol, &format!("{target:?}, s = {s}"));
             }
             p
         })
@@ -190,13 +77,13 @@ fn pointwise_chain_over_a_symbolic_batch() {
     let programs = check_sizes(
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s, 3], 1, DType::Float32), true);
-            let y = c.input(random(&[s, 3], 2, DType::Float32), true);
+            let x = c.input_sym(random(&[s, 3], 1, DType::Float32));
+            let y = c.input_sym(random(&[s, 3], 2, DType::Float32));
             let two = c.scalar(2.0, DType::Float32);
             let m = c.binary(BinaryOp::Mul, x, two);
             let a = c.binary(BinaryOp::Add, m, y);
             let e = c.unary(UnaryOp::Exp, a);
-            c.g.outputs.push(e);
+            c.output(e);
             c
         },
         F32_TOL,
@@ -224,11 +111,11 @@ fn row_reduction_f32_and_f64() {
         let programs = check_sizes(
             |s| {
                 let mut c = Case::new();
-                let x = c.input(random(&[s, 5], 3, dtype), true);
+                let x = c.input_sym(random(&[s, 5], 3, dtype));
                 let r = c.reduce(ReduceOp::Sum, x, &[1], false);
                 let two = c.scalar(2.0, dtype);
                 let y = c.binary(BinaryOp::Mul, r, two);
-                c.g.outputs.push(y);
+                c.output(y);
                 c
             },
             tol,
@@ -245,15 +132,15 @@ fn softmax_over_the_last_dim() {
     let programs = check_sizes(
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s, 7], 4, DType::Float32), true);
+            let x = c.input_sym(random(&[s, 7], 4, DType::Float32));
             let m = c.reduce(ReduceOp::Amax, x, &[1], true);
             let d = c.binary(BinaryOp::Sub, x, m);
             let e = c.unary(UnaryOp::Exp, d);
             let sum = c.reduce(ReduceOp::Sum, e, &[1], true);
             let y = c.binary(BinaryOp::Div, e, sum);
-            c.g.outputs.push(y);
+            c.output(y);
             // A keepdim statistic as a second output: `[s, 1]`.
-            c.g.outputs.push(m);
+            c.output(m);
             c
         },
         F32_TOL,
@@ -272,15 +159,15 @@ fn static_bias_broadcast_against_the_batch() {
         7,
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s, 7], 5, DType::Float32), true);
-            let b = c.input(random(&[7], 6, DType::Float32), false);
+            let x = c.input_sym(random(&[s, 7], 5, DType::Float32));
+            let b = c.input(random(&[7], 6, DType::Float32));
             let a = c.binary(BinaryOp::Add, x, b);
             let y = c.unary(UnaryOp::Tanh, a);
-            c.g.outputs.push(y);
+            c.output(y);
             // A static output of the same `[7]`-ish shape: its own, static, kernel.
             let three = c.scalar(3.0, DType::Float32);
             let b3 = c.binary(BinaryOp::Mul, b, three);
-            c.g.outputs.push(b3);
+            c.output(b3);
             c
         },
         F32_TOL,
@@ -306,8 +193,8 @@ fn layer_norm_and_a_mask_over_the_batch() {
     let programs = check_sizes(
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s, 33], 10, DType::Float32), true);
-            let w = c.input(random(&[33], 11, DType::Float32), false);
+            let x = c.input_sym(random(&[s, 33], 10, DType::Float32));
+            let w = c.input(random(&[33], 11, DType::Float32));
             let keep = random(&[s, 33], 12, DType::Float32);
             let zero_t = Tensor::from_vec(vec![0.0f32], &[]);
             let keep = eager::binary(
@@ -316,7 +203,7 @@ fn layer_norm_and_a_mask_over_the_batch() {
                 Operand::Tensor(&zero_t),
             )
             .unwrap();
-            let keep = c.input(keep, true);
+            let keep = c.input_sym(keep);
             let mean = c.reduce(ReduceOp::Mean, x, &[1], true);
             let xc = c.binary(BinaryOp::Sub, x, mean);
             let sq = c.binary(BinaryOp::Mul, xc, xc);
@@ -346,11 +233,11 @@ fn one_dim_batch() {
     let programs = check_sizes(
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s], 8, DType::Float32), true);
-            let y = c.input(random(&[s], 9, DType::Float32), true);
+            let x = c.input_sym(random(&[s], 8, DType::Float32));
+            let y = c.input_sym(random(&[s], 9, DType::Float32));
             let m = c.binary(BinaryOp::Maximum, x, y);
             let r = c.unary(UnaryOp::Sigmoid, m);
-            c.g.outputs.push(r);
+            c.output(r);
             c
         },
         F32_TOL,
@@ -371,15 +258,15 @@ fn three_d_batch_with_a_reused_temporary() {
     let programs = check_sizes(
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s, 4, 6], 7, DType::Float64), true);
+            let x = c.input_sym(random(&[s, 4, 6], 7, DType::Float64));
             let m = c.reduce(ReduceOp::Mean, x, &[2], true);
             let d = c.binary(BinaryOp::Sub, x, m);
             let t = c.vals[d].permute(&[0, 2, 1]).unwrap();
-            let p = c.node(NodeOp::View(View::Permute(vec![0, 2, 1])), vec![d], t);
+            let p = c.view(View::Permute(vec![0, 2, 1]), d, t);
             let e = c.unary(UnaryOp::Exp, p);
             let total = c.reduce(ReduceOp::Sum, e, &[1, 2], false);
-            c.g.outputs.push(total);
-            c.g.outputs.push(e);
+            c.output(total);
+            c.output(e);
             c
         },
         (1e-12, 1e-12),
@@ -406,33 +293,29 @@ fn inner_views_and_a_middle_reduction() {
     check_sizes(
         |s| {
             let mut c = Case::new();
-            let x = c.input(random(&[s, 12], 13, DType::Float32), true);
-            let m = c.input(random(&[s, 1], 14, DType::Float32), true);
+            let x = c.input_sym(random(&[s, 12], 13, DType::Float32));
+            let m = c.input_sym(random(&[s, 1], 14, DType::Float32));
             let r = c.vals[x].reshape(&[s as i64, 2, 6]).unwrap();
-            let r = c.node(NodeOp::View(View::Reshape), vec![x], r);
+            let r = c.view(View::Reshape, x, r);
             let sl = c.vals[r].slice(2, 1, 6, 2).unwrap();
-            let sl = c.node(
-                NodeOp::View(View::Slice {
+            let sl = c.view(
+                View::Slice {
                     dim: 2,
                     start: 1,
                     step: 2,
-                }),
-                vec![r],
+                },
+                r,
                 sl,
             );
             let sel = c.vals[sl].select(1, 1).unwrap();
-            let sel = c.node(
-                NodeOp::View(View::Select { dim: 1, index: 1 }),
-                vec![sl],
-                sel,
-            );
+            let sel = c.view(View::Select { dim: 1, index: 1 }, sl, sel);
             let me = c.vals[m].expand(&[s as i64, 3]).unwrap();
-            let me = c.node(NodeOp::View(View::Expand), vec![m], me);
+            let me = c.view(View::Expand, m, me);
             let y = c.binary(BinaryOp::Mul, sel, me);
-            c.g.outputs.push(y);
+            c.output(y);
             let e = c.unary(UnaryOp::Exp, r);
             let mid = c.reduce(ReduceOp::Amax, e, &[1], false);
-            c.g.outputs.push(mid);
+            c.output(mid);
             c
         },
         F32_TOL,
@@ -450,52 +333,52 @@ fn unsupported_symbolic_graphs_are_refused() {
     };
     // A reduction over the symbolic dim.
     let mut c = Case::new();
-    let x = c.input(random(&[EXAMPLE, 5], 1, DType::Float32), true);
+    let x = c.input_sym(random(&[EXAMPLE, 5], 1, DType::Float32));
     let r = c.reduce(ReduceOp::Sum, x, &[0], false);
-    c.g.outputs.push(r);
+    c.output(r);
     refused(&c, "a reduction over dim 0");
     // A static size-1 leading dim broadcast against `s`.
     let mut c = Case::new();
-    let x = c.input(random(&[EXAMPLE, 7], 1, DType::Float32), true);
-    let b = c.input(random(&[1, 7], 2, DType::Float32), false);
+    let x = c.input_sym(random(&[EXAMPLE, 7], 1, DType::Float32));
+    let b = c.input(random(&[1, 7], 2, DType::Float32));
     let y = c.binary(BinaryOp::Add, x, b);
-    c.g.outputs.push(y);
+    c.output(y);
     refused(&c, "a size-1 dim broadcast against s");
     // A reshape merging `s` with the dim after it.
     let mut c = Case::new();
-    let x = c.input(random(&[EXAMPLE, 3], 1, DType::Float32), true);
+    let x = c.input_sym(random(&[EXAMPLE, 3], 1, DType::Float32));
     let flat = c.vals[x].reshape(&[(EXAMPLE * 3) as i64]).unwrap();
-    let v = c.node(NodeOp::View(View::Reshape), vec![x], flat);
+    let v = c.view(View::Reshape, x, flat);
     let y = c.unary(UnaryOp::Exp, v);
-    c.g.outputs.push(y);
+    c.output(y);
     refused(&c, "a reshape merging s");
     // A transpose moving `s` inward.
     let mut c = Case::new();
-    let x = c.input(random(&[EXAMPLE, 3], 1, DType::Float32), true);
+    let x = c.input_sym(random(&[EXAMPLE, 3], 1, DType::Float32));
     let t = c.vals[x].permute(&[1, 0]).unwrap();
-    let v = c.node(NodeOp::View(View::Permute(vec![1, 0])), vec![x], t);
+    let v = c.view(View::Permute(vec![1, 0]), x, t);
     let y = c.unary(UnaryOp::Exp, v);
-    c.g.outputs.push(y);
+    c.output(y);
     refused(&c, "a transpose of s");
     // A matmul with a symbolic operand.
     let mut c = Case::new();
-    let x = c.input(random(&[EXAMPLE, 4], 1, DType::Float32), true);
-    let w = c.input(random(&[4, 3], 2, DType::Float32), false);
+    let x = c.input_sym(random(&[EXAMPLE, 4], 1, DType::Float32));
+    let w = c.input(random(&[4, 3], 2, DType::Float32));
     let p = eager::mm(&c.vals[x], &c.vals[w]).unwrap();
     let y = c.node(NodeOp::Matmul, vec![x, w], p);
-    c.g.outputs.push(y);
+    c.output(y);
     refused(&c, "a matmul over s");
     // Rows of no elements (the JIT compiles no zero-size values, static ones neither).
     let mut c = Case::new();
-    let x = c.input(random(&[EXAMPLE, 0], 1, DType::Float32), true);
+    let x = c.input_sym(random(&[EXAMPLE, 0], 1, DType::Float32));
     let y = c.unary(UnaryOp::Exp, x);
-    c.g.outputs.push(y);
+    c.output(y);
     refused(&c, "empty rows");
     // An example size of 1: `s` and a size-1 dim could not be told apart.
     let mut c = Case::new();
-    let x = c.input(random(&[1, 3], 1, DType::Float32), true);
+    let x = c.input_sym(random(&[1, 3], 1, DType::Float32));
     let y = c.unary(UnaryOp::Exp, x);
-    c.g.outputs.push(y);
+    c.output(y);
     refused(&c, "an example size of 1");
 }
 
@@ -504,12 +387,12 @@ fn unsupported_symbolic_graphs_are_refused() {
 fn mismatched_inputs_are_refused_by_run() {
     let build = |s: usize, inner: usize| {
         let mut c = Case::new();
-        let x = c.input(random(&[s, inner], 1, DType::Float32), true);
-        let y = c.input(random(&[s, inner], 2, DType::Float32), true);
-        let b = c.input(random(&[inner], 3, DType::Float32), false);
+        let x = c.input_sym(random(&[s, inner], 1, DType::Float32));
+        let y = c.input_sym(random(&[s, inner], 2, DType::Float32));
+        let b = c.input(random(&[inner], 3, DType::Float32));
         let a = c.binary(BinaryOp::Add, x, y);
         let z = c.binary(BinaryOp::Mul, a, b);
-        c.g.outputs.push(z);
+        c.output(z);
         c
     };
     let p = runtime::compile(&build(EXAMPLE, 3).g, Target::X64Avx2).unwrap();

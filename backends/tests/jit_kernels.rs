@@ -1,117 +1,17 @@
 //! Compiled graphs against the eager kernels on the same inputs.
 
+mod common;
+
+use common::{Case, F32_TOL, random, targets};
 use smelt_backends::Tensor;
-use smelt_backends::eager::{self, Operand};
+use smelt_backends::eager;
 use smelt_backends::jit::emit::Target;
-use smelt_backends::jit::graph::{Graph, Layout, Node, NodeOp, View};
+use smelt_backends::jit::graph::{NodeOp, View};
 use smelt_backends::jit::runtime;
 use smelt_tracer::DType;
 use smelt_tracer::ops::{BinaryOp, ReduceOp, UnaryOp};
 
-/// A graph and, value by value, what eager computes for it.
-struct Case {
-    g: Graph,
-    vals: Vec<Tensor>,
-}
-
-fn random(shape: &[usize], seed: u64, dtype: DType) -> Tensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let v: Vec<f64> = (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) * 4.0 - 2.0
-        })
-        .collect();
-    match dtype {
-        DType::Float64 => Tensor::from_vec(v, shape),
-        DType::Bool => Tensor::from_vec(v.iter().map(|x| *x > 0.0).collect::<Vec<bool>>(), shape),
-        _ => Tensor::from_vec(v.iter().map(|&x| x as f32).collect::<Vec<f32>>(), shape),
-    }
-}
-
-fn layout_of(t: &Tensor) -> Layout {
-    Layout {
-        dtype: t.dtype(),
-        shape: t.shape().to_vec(),
-        strides: t.strides().to_vec(),
-        offset: t.offset(),
-    }
-}
-
 impl Case {
-    fn new() -> Case {
-        Case {
-            g: Graph::default(),
-            vals: vec![],
-        }
-    }
-
-    fn input(&mut self, t: Tensor) -> usize {
-        assert!(self.g.nodes.is_empty(), "inputs first");
-        self.g.inputs.push(layout_of(&t));
-        self.vals.push(t);
-        self.vals.len() - 1
-    }
-
-    fn node(&mut self, op: NodeOp, args: Vec<usize>, value: Tensor) -> usize {
-        self.g.nodes.push(Node {
-            op,
-            args,
-            out: layout_of(&value),
-        });
-        self.vals.push(value);
-        self.vals.len() - 1
-    }
-
-    fn unary(&mut self, op: UnaryOp, x: usize) -> usize {
-        let v = eager::unary(op, &self.vals[x]).unwrap();
-        self.node(NodeOp::Unary(op), vec![x], v)
-    }
-
-    fn binary(&mut self, op: BinaryOp, x: usize, y: usize) -> usize {
-        let v = eager::binary(
-            op,
-            Operand::Tensor(&self.vals[x]),
-            Operand::Tensor(&self.vals[y]),
-        )
-        .unwrap();
-        self.node(NodeOp::Binary(op), vec![x, y], v)
-    }
-
-    fn scalar(&mut self, c: f64, dtype: DType) -> usize {
-        let v = match dtype {
-            DType::Float64 => Tensor::from_vec(vec![c], &[]),
-            _ => Tensor::from_vec(vec![c as f32], &[]),
-        };
-        self.node(NodeOp::Scalar(c), vec![], v)
-    }
-
-    fn reduce(&mut self, op: ReduceOp, x: usize, dims: &[usize], keepdim: bool) -> usize {
-        let d: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
-        let v = eager::reduce(op, &self.vals[x], Some(&d), keepdim).unwrap();
-        self.node(
-            NodeOp::Reduce {
-                op,
-                dims: dims.to_vec(),
-            },
-            vec![x],
-            v,
-        )
-    }
-
-    fn view(&mut self, view: View, x: usize, value: Tensor) -> usize {
-        self.node(NodeOp::View(view), vec![x], value)
-    }
-
-    fn output(&mut self, v: usize) {
-        self.g.outputs.push(v);
-    }
-
     /// Compile for this machine's AVX2 and for its SSE2 fallback (checked mode) and for
     /// AArch64 (run under qemu-aarch64), run, compare every output with eager's. Returns the
     /// AVX2 program.
@@ -121,9 +21,7 @@ impl Case {
 
     /// `check`, returning the AVX2, SSE2 and AArch64 programs.
     fn check_all(&self, rtol: f64, atol: f64) -> Vec<runtime::Program> {
-        let host = Target::host().expect("tests need an x86-64 machine");
-        assert_eq!(host, Target::X64Avx2, "these tests run on x86-64 with AVX2");
-        [host, Target::X64Sse2, Target::Aarch64Neon]
+        targets()
             .into_iter()
             .map(|t| self.check_on(t, rtol, atol))
             .collect()
@@ -136,35 +34,10 @@ impl Case {
         if target == Target::X64Sse2 {
             baseline_x86_64_only(&p);
         }
-        let inputs = &self.vals[..self.g.inputs.len()];
         let outs = p
-            .run(inputs)
+            .run(self.inputs())
             .unwrap_or_else(|e| panic!("run on {target:?}: {e}"));
-        for (o, &v) in outs.iter().zip(&self.g.outputs) {
-            let want = &self.vals[v];
-            assert_eq!(o.shape(), want.shape());
-            assert_eq!(o.strides(), want.strides(), "output strides");
-            assert_eq!(o.dtype(), want.dtype());
-            let (got, exp): (Vec<f64>, Vec<f64>) = match want.dtype() {
-                DType::Float64 => (o.to_vec::<f64>(), want.to_vec::<f64>()),
-                DType::Bool => (
-                    o.to_vec::<bool>().iter().map(|&b| b as u8 as f64).collect(),
-                    want.to_vec::<bool>()
-                        .iter()
-                        .map(|&b| b as u8 as f64)
-                        .collect(),
-                ),
-                _ => (
-                    o.to_vec::<f32>().iter().map(|&x| x as f64).collect(),
-                    want.to_vec::<f32>().iter().map(|&x| x as f64).collect(),
-                ),
-            };
-            for (i, (g, e)) in got.iter().zip(&exp).enumerate() {
-                let ok =
-                    (g.is_nan() && e.is_nan()) || g == e || (g - e).abs() <= atol + rtol * e.abs();
-                assert!(ok, "{target:?} element {i}: got {g}, eager {e}");
-            }
-        }
+        self.check_outputs(&outs, rtol, atol, &format!("{target:?}"));
         p
     }
 }
@@ -201,8 +74,6 @@ fn baseline_x86_64_only(p: &runtime::Program) {
         }
     }
 }
-
-const F32_TOL: (f64, f64) = (1.3e-6, 1e-5);
 
 #[test]
 fn pointwise_chain_with_broadcast() {

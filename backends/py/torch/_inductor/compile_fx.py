@@ -10,7 +10,7 @@ import os
 
 import torch
 from torch import _C
-from torch._inductor.partition import partition
+from torch._inductor.partition import _tensor_vals, partition
 from torch._inductor.wrapper import CompiledGraph
 
 __all__ = ["compile_fx", "compile_fx_inner"]
@@ -29,14 +29,6 @@ def _jit_usable(example_inputs):
 class SymbolicGraphUnsupported(RuntimeError):
     """A symbolic graph the JIT cannot compile once for all its sizes: AOT autograd then traces
     it once per concrete layout (static graphs)."""
-
-
-def _tensor_vals(val):
-    if isinstance(val, torch.Tensor):
-        return [val]
-    if isinstance(val, (tuple, list)):
-        return [v for v in val if isinstance(v, torch.Tensor)]
-    return []
 
 
 def _leading_symbol(gm):

@@ -40,16 +40,18 @@ class Source:
         """The value this source names in a scope (`locals` maps "L" to a frame's locals), as
         PyTorch's sources resolve one: each value read once per `cache`; when this source's own
         step raises, `on_error(self, base_value, error)` is told before the error propagates."""
-        if self in cache:
-            return cache[self]
+        if self not in cache:
+            cache[self] = self._reported(on_error, None, lambda: eval(self.name, globals, locals))
+        return cache[self]
+
+    def _reported(self, on_error, operand, step, errors=Exception):
+        """`step()`, telling `on_error` of an error of the `errors` kinds it raises."""
         try:
-            value = eval(self.name, globals, locals)
-        except Exception as error:
+            return step()
+        except errors as error:
             if on_error is not None:
-                on_error(self, None, error)
+                on_error(self, operand, error)
             raise
-        cache[self] = value
-        return value
 
     def __repr__(self):
         return self.name
@@ -96,17 +98,14 @@ class ChainedSource(Source):
         return root, steps + (self.step(),)
 
     def get_value(self, globals, locals, cache, *, on_error=None):
-        if self in cache:
-            return cache[self]
-        base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
-        try:
-            value = self.apply(base_value, globals, locals, cache, on_error)
-        except Exception as error:
-            if on_error is not None:
-                on_error(self, base_value, error)
-            raise
-        cache[self] = value
-        return value
+        if self not in cache:
+            base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
+            cache[self] = self.resolve(base_value, globals, locals, cache, on_error)
+        return cache[self]
+
+    def resolve(self, base_value, globals, locals, cache, on_error):
+        """This source's value from its base's (the base already read)."""
+        return self._reported(on_error, base_value, lambda: self.apply(base_value, globals, locals, cache, on_error))
 
     def apply(self, base_value, globals, locals, cache, on_error):
         """This source's own step applied to its base's value."""
@@ -165,28 +164,15 @@ class DictGetItemSource(GetItemSource):
     def name(self):
         return f"{self.base.name}[{self.name_of_index()}]"
 
-    def apply(self, base_value, globals, locals, cache, on_error):
-        return base_value[self._key(globals, locals, cache, on_error)]
-
     def _key(self, globals, locals, cache, on_error):
         if isinstance(self.index, Source):
             return self.index.get_value(globals, locals, cache, on_error=on_error)
         return self.index
 
-    def get_value(self, globals, locals, cache, *, on_error=None):
-        if self in cache:
-            return cache[self]
-        # The base is read before the key, each from the cache when seen before.
-        base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
+    def resolve(self, base_value, globals, locals, cache, on_error):
+        # The key after the base, each from the cache when seen before.
         key = self._key(globals, locals, cache, on_error)
-        try:
-            value = self._lookup(base_value, key)
-        except Exception as error:
-            if on_error is not None:
-                on_error(self, base_value, error)
-            raise
-        cache[self] = value
-        return value
+        return self._reported(on_error, base_value, lambda: self._lookup(base_value, key))
 
     def _lookup(self, base_value, key):
         return base_value[key]
@@ -252,25 +238,10 @@ class DefaultsSource(ChainedSource):
     def step(self):
         return ("moddict", self.field, self.idx_key)
 
-    def get_value(self, globals, locals, cache, *, on_error=None):
-        if self in cache:
-            return cache[self]
-        base_value = self.base.get_value(globals, locals, cache, on_error=on_error)
+    def resolve(self, base_value, globals, locals, cache, on_error):
         # Two steps, each reporting its own error: the defaults attribute, then the entry.
-        try:
-            defaults = getattr(base_value, self.field)
-        except AttributeError as error:
-            if on_error is not None:
-                on_error(self, base_value, error)
-            raise
-        try:
-            value = defaults[self.idx_key]
-        except Exception as error:
-            if on_error is not None:
-                on_error(self, defaults, error)
-            raise
-        cache[self] = value
-        return value
+        defaults = self._reported(on_error, base_value, lambda: getattr(base_value, self.field), AttributeError)
+        return self._reported(on_error, defaults, lambda: defaults[self.idx_key])
 
 
 class CallFunctionNoArgsSource(ChainedSource):

@@ -309,17 +309,17 @@ def getitem_on(tx, obj, index_vt):
 
 
 
-class SetVariable(VariableTracker):
+class SetVariable(BaseListVariable):
     """A set built in the traced code. Members are kept once each, in first-seen order: a
     constant by value; an object hashed by identity (a user instance without __hash__/__eq__ of
     its own, a tensor) by the object it is. Whether two objects read from the frame are one
     object decides the set's size, so it is guarded: `L['a'] is L['b']` for the ones found
     equal, and that the distinct ones stay distinct."""
 
+    python_cls = set
+
     def __init__(self, items, mutable_local=True):
-        super().__init__(None)
-        self.items = list(items)
-        self.mutable_local = mutable_local
+        super().__init__(items, None, mutable_local)
 
     @staticmethod
     def member_key(vt):
@@ -364,28 +364,6 @@ class SetVariable(VariableTracker):
             if distinct:
                 guards.add_distinct(distinct + [item.source])
         self.items.append(item)
-
-    def python_type(self):
-        return set
-
-    def var_getattr(self, tx, name):
-        from torch._dynamo.variables.misc import BoundBuiltinMethod
-
-        if not hasattr(set, name):
-            raise ObservedException(AttributeError, f"'set' object has no attribute '{name}'")
-        return BoundBuiltinMethod(self, name)
-
-    def as_python_constant(self):
-        return {i.as_python_constant() for i in self.items}
-
-    def unpack_var_sequence(self, tx):
-        return list(self.items)
-
-    def truth(self, tx):
-        return bool(self.items)
-
-    def tensor_vars(self):
-        return [t for i in self.items for t in i.tensor_vars()]
 
     def reconstruct(self, codegen):
         for item in self.items:
