@@ -133,11 +133,7 @@ fn softmax_over_the_last_dim() {
         |s| {
             let mut c = Case::new();
             let x = c.input_sym(random(&[s, 7], 4, DType::Float32));
-            let m = c.reduce(ReduceOp::Amax, x, &[1], true);
-            let d = c.binary(BinaryOp::Sub, x, m);
-            let e = c.unary(UnaryOp::Exp, d);
-            let sum = c.reduce(ReduceOp::Sum, e, &[1], true);
-            let y = c.binary(BinaryOp::Div, e, sum);
+            let (y, m) = c.softmax(x);
             c.output(y);
             // A keepdim statistic as a second output: `[s, 1]`.
             c.output(m);
@@ -204,15 +200,7 @@ fn layer_norm_and_a_mask_over_the_batch() {
             )
             .unwrap();
             let keep = c.input_sym(keep);
-            let mean = c.reduce(ReduceOp::Mean, x, &[1], true);
-            let xc = c.binary(BinaryOp::Sub, x, mean);
-            let sq = c.binary(BinaryOp::Mul, xc, xc);
-            let var = c.reduce(ReduceOp::Mean, sq, &[1], true);
-            let eps = c.scalar(1e-5, DType::Float32);
-            let ve = c.binary(BinaryOp::Add, var, eps);
-            let rstd = c.unary(UnaryOp::Rsqrt, ve);
-            let n = c.binary(BinaryOp::Mul, xc, rstd);
-            let y = c.binary(BinaryOp::Mul, n, w);
+            let (y, mean, rstd) = c.layer_norm(x, w);
             let zero = c.scalar(0.0, DType::Float32);
             let sel = eager::where_(&c.vals[keep], &c.vals[y], &c.vals[zero]).unwrap();
             let sel = c.node(NodeOp::Where, vec![keep, y, zero], sel);

@@ -220,11 +220,7 @@ fn row_and_column_reductions() {
 fn softmax_is_one_kernel() {
     let mut c = Case::new();
     let x = c.input(random(&[64, 300], 4, DType::Float32));
-    let m = c.reduce(ReduceOp::Amax, x, &[1], true);
-    let d = c.binary(BinaryOp::Sub, x, m);
-    let e = c.unary(UnaryOp::Exp, d);
-    let s = c.reduce(ReduceOp::Sum, e, &[1], true);
-    let y = c.binary(BinaryOp::Div, e, s);
+    let (y, _) = c.softmax(x);
     c.output(y);
     let programs = c.check_all(F32_TOL.0, F32_TOL.1);
     let [p, sse2, arm] = &programs[..] else {
@@ -243,15 +239,7 @@ fn layernorm_with_saved_statistics() {
     let mut c = Case::new();
     let x = c.input(random(&[32, 257], 5, DType::Float32));
     let w = c.input(random(&[257], 6, DType::Float32));
-    let mean = c.reduce(ReduceOp::Mean, x, &[1], true);
-    let xc = c.binary(BinaryOp::Sub, x, mean);
-    let sq = c.binary(BinaryOp::Mul, xc, xc);
-    let var = c.reduce(ReduceOp::Mean, sq, &[1], true);
-    let eps = c.scalar(1e-5, DType::Float32);
-    let ve = c.binary(BinaryOp::Add, var, eps);
-    let rstd = c.unary(UnaryOp::Rsqrt, ve);
-    let n = c.binary(BinaryOp::Mul, xc, rstd);
-    let y = c.binary(BinaryOp::Mul, n, w);
+    let (y, mean, rstd) = c.layer_norm(x, w);
     c.output(y);
     c.output(mean);
     c.output(rstd);

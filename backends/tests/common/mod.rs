@@ -113,6 +113,32 @@ impl Case {
         self.g.outputs.push(v);
     }
 
+    /// Softmax of `x` over dim 1, as max, subtract, exp, sum, divide. Returns the result
+    /// and the kept max.
+    pub fn softmax(&mut self, x: usize) -> (usize, usize) {
+        let m = self.reduce(ReduceOp::Amax, x, &[1], true);
+        let d = self.binary(BinaryOp::Sub, x, m);
+        let e = self.unary(UnaryOp::Exp, d);
+        let sum = self.reduce(ReduceOp::Sum, e, &[1], true);
+        let y = self.binary(BinaryOp::Div, e, sum);
+        (y, m)
+    }
+
+    /// Layer norm of `x` over dim 1 (eps 1e-5, f32) scaled by `w`. Returns the result and
+    /// the kept mean and reciprocal standard deviation.
+    pub fn layer_norm(&mut self, x: usize, w: usize) -> (usize, usize, usize) {
+        let mean = self.reduce(ReduceOp::Mean, x, &[1], true);
+        let xc = self.binary(BinaryOp::Sub, x, mean);
+        let sq = self.binary(BinaryOp::Mul, xc, xc);
+        let var = self.reduce(ReduceOp::Mean, sq, &[1], true);
+        let eps = self.scalar(1e-5, DType::Float32);
+        let ve = self.binary(BinaryOp::Add, var, eps);
+        let rstd = self.unary(UnaryOp::Rsqrt, ve);
+        let n = self.binary(BinaryOp::Mul, xc, rstd);
+        let y = self.binary(BinaryOp::Mul, n, w);
+        (y, mean, rstd)
+    }
+
     /// Eager's values of the graph's inputs.
     pub fn inputs(&self) -> &[Tensor] {
         &self.vals[..self.g.inputs.len()]
