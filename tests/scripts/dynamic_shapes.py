@@ -214,6 +214,37 @@ run("gradients of attention over a dynamic sequence", attention,
     graphs=False, grads=True)
 
 
+
+def checked(x):
+    torch._check(x.shape[0] > 3)
+    return x + 1
+
+
+run("torch._check on a size: a runtime assertion in the graph, and a guard", checked,
+    [(torch.randn(5),), (torch.randn(7),)], dynamic=True)
+
+
+def contradictory(x):
+    torch._check(x.shape[0] > 10)
+    torch._check(x.shape[0] < 5, lambda: "smaller than 5")
+    return x + 1
+
+
+for args in ((torch.ones(20),), (torch.ones(2),)):
+    torch._dynamo.reset()
+    try:
+        torch.compile(contradictory, backend="eager", dynamic=True)(*args)
+    except RuntimeError as e:
+        print("contradictory torch._check raises a RuntimeError:", str(e).splitlines()[0][:60] in (
+            "RuntimeError when making fake tensor call", "smaller than 5",
+            "Expected cond to be True, but got False. (Could this error "))
+for bad in (lambda: torch._check(False, lambda: "custom message"), lambda: torch._check_value(1 > 2),
+            lambda: torch._check_index(False), lambda: torch._check(1)):
+    try:
+        bad()
+    except Exception as e:
+        print("torch._check family:", type(e).__name__, str(e)[:60])
+
 # Inference graphs through AOT autograd: traced once for all sizes (Sym inputs), as PyTorch.
 
 

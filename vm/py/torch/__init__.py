@@ -52,6 +52,51 @@ def numel(t):
     return t.numel()
 
 
+def _check_with(error_type, cond, message=None):
+    """`torch._check_*`: raises `error_type` when `cond` (a bool, or a SymBool while tracing)
+    is False; `message` is a callable giving the text."""
+    import builtins
+
+    if not isinstance(cond, (builtins.bool, SymBool)):
+        raise TypeError(f"cond must be a bool, but got {type(cond)}")
+    if builtins.bool(cond):
+        return
+    if message is None:
+        text = ("Expected cond to be True, but got False. (Could this error message be improved? "
+                "If so, please report an enhancement request to PyTorch.)")
+    else:
+        if not callable(message):
+            raise TypeError("message must be a callable")
+        text = str(message())
+    raise error_type(text)
+
+
+def _check(cond, message=None):
+    _check_with(RuntimeError, cond, message)
+
+
+def _check_is_size(i, message=None, *, max=None):
+    _check(i >= 0, message)
+    if max is not None:
+        _check(i <= max, message)
+
+
+def _check_index(cond, message=None):
+    _check_with(IndexError, cond, message)
+
+
+def _check_value(cond, message=None):
+    _check_with(ValueError, cond, message)
+
+
+def _check_type(cond, message=None):
+    _check_with(TypeError, cond, message)
+
+
+def _check_not_implemented(cond, message=None):
+    _check_with(NotImplementedError, cond, message)
+
+
 def _check_device(device_arg):
     """Whether the tensor is to be made on the meta device (shape and dtype, no data)."""
     if device_arg is None:

@@ -570,3 +570,12 @@ def lower(key, args):
 define("aten", "sym_size", "int", lambda x, dim: x.size(dim))
 define("aten", "sym_numel", "default", lambda x: x.numel())
 define("aten", "sym_stride", "int", lambda x, dim: x.stride(dim))
+
+
+def _assert_scalar(cond, msg):
+    """A deferred runtime assertion of a traced graph (`torch._check` on sizes)."""
+    if not cond:
+        raise RuntimeError(msg)
+
+
+define("aten", "_assert_scalar", "default", _assert_scalar)

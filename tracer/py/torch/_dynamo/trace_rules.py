@@ -66,6 +66,9 @@ def _build():
                 continue  # Python over a binding, as PyTorch's: traced through
             add(fn, TorchInGraphFunctionVariable)
     add(torch._C._set_grad_enabled, TorchInGraphFunctionVariable)
+    from torch._dynamo.variables.torch_fns import CheckVariable
+
+    add(torch._check, CheckVariable)
     from torch._dynamo import decorators
 
     add(decorators.is_compiling, _always_true)

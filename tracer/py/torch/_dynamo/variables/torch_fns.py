@@ -101,3 +101,58 @@ CONTEXT_MANAGER_TYPES = (torch.no_grad, torch.enable_grad, torch.set_grad_enable
 
 def wrap_context_manager(value, source):
     return GradModeVariable(bool(value._mode), source)
+
+
+class CheckVariable(ValueVariable):
+    """`torch._check(cond, message)`. A condition on sizes that the ranges do not decide is a
+    runtime assertion in the graph (`aten._assert_scalar`), as in PyTorch, and a guard (or,
+    with `prefer_deferred_runtime_asserts_over_guards`, an assumption for the rest of the
+    trace). One the ranges decide False, or these inputs fail, contradicts the trace:
+    PyTorch's TorchRuntimeError. A constant condition runs as the function does."""
+
+    def call_function(self, tx, args, kwargs):
+        from torch._dynamo.exc import ObservedException, TorchRuntimeError
+        from torch._dynamo.variables.constant import ConstantVariable
+        from torch._dynamo.variables.tensor import SymNodeVariable
+
+        pred = args[0] if args else kwargs.get("cond")
+        if isinstance(pred, SymNodeVariable) and isinstance(pred.sym_num, torch.SymBool):
+            env = tx.output.shape_env
+            op, lhs, rhs = pred.sym_num.node.expr
+            decided = env._decide(op, lhs, rhs)
+            if decided is None and not pred.sym_num.node.hint:
+                decided = False  # the inputs of this very call fail it
+            if decided is False:
+                raise TorchRuntimeError(
+                    "RuntimeError when making fake tensor call\n  Explanation: Dynamo failed to run FX node "
+                    f"with fake tensors: call_function {self.value}(*({pred.sym_num},), **{{}}): got "
+                    "RuntimeError('Expected cond to be True, but got False. (Could this error message be "
+                    "improved? If so, please report an enhancement request to PyTorch.)')")
+            if decided is None:
+                message = f"Runtime assertion failed for expression {pred.sym_num} on node '{pred.proxy.name}'"
+                # Not run on fakes: that would ask the condition's truth (a guard).
+                node = tx.output.create_node("call_function", torch.ops.aten._assert_scalar.default,
+                                             (pred.as_proxy(), message), {})
+                node.meta["example_value"] = None
+                # Sizes with values (backed) are also guarded, as PyTorch does unless
+                # `prefer_deferred_runtime_asserts_over_guards`: a call failing the check
+                # recompiles, and that trace reports it.
+                if torch._dynamo.config.prefer_deferred_runtime_asserts_over_guards:
+                    env.defer_runtime_assert(op, lhs, rhs)
+                else:
+                    env.add_guard(op, lhs, rhs, note="eval")
+            return ConstantVariable(None)
+        if pred.is_python_constant():
+            cond = pred.as_python_constant()
+            if cond is True:
+                return ConstantVariable(None)
+            if cond is False:
+                message = args[1] if len(args) > 1 else kwargs.get("message")
+                text = ("Expected cond to be True, but got False. (Could this error message be improved? "
+                        "If so, please report an enhancement request to PyTorch.)")
+                if message is not None:
+                    text = str(message.call_function(tx, [], {}).as_python_constant())
+                raise ObservedException(RuntimeError, text)
+        from torch._dynamo.exc import unimplemented
+
+        unimplemented(f"torch._check of {type(pred).__name__}")

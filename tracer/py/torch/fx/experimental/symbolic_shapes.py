@@ -90,6 +90,9 @@ class ShapeEnv:
         self.var_to_sources = {}  # symbol name -> [Source], the first one binds it
         self.var_is_size = {}
         self.size_oblivious = set()  # symbols of size-like unbacked dims
+        # symbol name -> (lo, hi) the trace may assume without a guard: bounds `torch._check`
+        # asserted, checked when the graph runs (`aten._assert_scalar`) instead.
+        self.axiom_range = {}
         # symbol -> index in its sources where those of symbols replaced by it begin (an
         # equality learned while tracing, printed kept == replaced, not duck-sized == first)
         self.merged_at = {}
@@ -156,8 +159,13 @@ class ShapeEnv:
         # Size-oblivious symbols are decided as if at least 2: a question whose answer differs
         # only for sizes 0 and 1 (broadcasting: is this dim 1?) gets the general answer and no
         # guard, so those sizes reuse the graph.
-        return {s: ((2 if s in self.size_oblivious and (r[0] or 0) < 2 else r[0]), r[1])
-                for s, r in self.var_to_range.items()}
+        out = {s: ((2 if s in self.size_oblivious and (r[0] or 0) < 2 else r[0]), r[1])
+               for s, r in self.var_to_range.items()}
+        for s, (lo, hi) in self.axiom_range.items():
+            glo, ghi = out[s]
+            out[s] = (lo if glo is None else max(lo, glo) if lo is not None else glo,
+                      hi if ghi is None else min(hi, ghi) if hi is not None else ghi)
+        return out
 
     def bound(self, expr):
         """(lo, hi) of an expression under the symbols' ranges (None: unbounded)."""
@@ -204,6 +212,25 @@ class ShapeEnv:
         if expr.as_int() is None:
             self.add_guard("==", expr, _C._sym_int(node.hint))
         return node.hint
+
+    def defer_runtime_assert(self, op, lhs, rhs):
+        """`torch._check(lhs op rhs)` on sizes the ranges do not decide: assumed from here on
+        (a one-symbol bound narrows the symbol's range for decisions), guarded by nothing; the
+        graph checks it when it runs."""
+        lhs, rhs = self.simplify(lhs), self.simplify(rhs)
+        linear = lhs.sub(rhs).as_linear()
+        if linear is None:
+            return
+        c, name, k = linear
+        bound = _solve_bound(c, k, op)
+        if bound is None or bound[0] == "eq":
+            return
+        lo, hi = self.axiom_range.get(name, (None, None))
+        if bound[0] == "lo":
+            lo = bound[1] if lo is None else max(lo, bound[1])
+        else:
+            hi = bound[1] if hi is None else min(hi, bound[1])
+        self.axiom_range[name] = (lo, hi)
 
     def add_guard(self, op, lhs, rhs, note=None):
         lhs, rhs = self.simplify(lhs), self.simplify(rhs)
