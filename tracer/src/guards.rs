@@ -34,6 +34,9 @@ pub trait GuardModel<V: GuardValues> {
     fn local(&self, frame: &Self::Frame, name: &V::Name) -> Option<V::Value>;
     fn global(&self, frame: &Self::Frame, name: &V::Name) -> Option<V::Value>;
     fn attr(&self, base: &V::Value, name: &V::Name) -> Option<V::Value>;
+    /// An attribute set on the object itself (its instance dict), without the class lookup
+    /// or the exception a missing attribute costs: what the dimension-marking guards read.
+    fn instance_attr(&self, base: &V::Value, name: &V::Name) -> Option<V::Value>;
     fn item(&self, base: &V::Value, key: &V::Value) -> Option<V::Value>;
 
     /// Whether `value`'s class is exactly `class` (no subclasses).
@@ -148,8 +151,9 @@ pub enum Check<V: GuardValues> {
     Call(V::Value),
     /// Relations between symbolic sizes read from several inputs.
     Shape(ShapeGuards),
-    /// Attribute `.0` is absent, or (with `.1`) holds only items among `.1`: the dims a user
-    /// marked dynamic or static on a tensor (`_dynamo_dynamic_indices`).
+    /// Instance attribute `.0` is absent, or (with `.1`) holds only items among `.1`: the dims
+    /// a user marked dynamic or static on a tensor (`_dynamo_dynamic_indices`, set on the
+    /// tensor object itself).
     AttrSubset(V::Name, Option<Vec<V::Value>>),
     /// The values at these nodes are pairwise distinct objects (tensors a graph took as
     /// separate inputs); a node that can't be read fails it.
@@ -211,7 +215,7 @@ impl<V: GuardValues> Check<V> {
             Check::FloatBits(class, bits) => {
                 model.has_class(value, class) && model.float_bits(value).as_ref() == Some(bits)
             }
-            Check::AttrSubset(name, allowed) => match (model.attr(value, name), allowed) {
+            Check::AttrSubset(name, allowed) => match (model.instance_attr(value, name), allowed) {
                 (None, _) => true,
                 (Some(_), None) => false,
                 (Some(items), Some(allowed)) => model.keys(&items).is_some_and(|got| {

@@ -65,6 +65,9 @@ impl GuardModel<Toy> for Model {
             _ => None,
         }
     }
+    fn instance_attr(&self, base: &Val, name: &String) -> Option<Val> {
+        self.attr(base, name)
+    }
     fn item(&self, base: &Val, key: &Val) -> Option<Val> {
         self.reads.set(self.reads.get() + 1);
         match &**base {

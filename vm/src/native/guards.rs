@@ -48,6 +48,13 @@ impl GuardModel<PyValues> for PyModel<'_> {
         base.get_attr(name, self.0).ok()
     }
 
+    fn instance_attr(&self, base: &PyObjectRef, name: &PyStrRef) -> Option<PyObjectRef> {
+        base.dict()?
+            .get_item_opt(name.as_object(), self.0)
+            .ok()
+            .flatten()
+    }
+
     fn item(&self, base: &PyObjectRef, key: &PyObjectRef) -> Option<PyObjectRef> {
         base.get_item(key.as_object(), self.0).ok()
     }
