@@ -96,4 +96,5 @@ scripts!(
     float_repr,
     gc_cycles,
     dynamic_shapes,
+    make_fx_symbolic,
 );

@@ -317,35 +317,64 @@ def _placeholder_names(f, count):
     return names[:count]
 
 
+def _fakeify(fake_mode, shape_env, value, i):
+    """Input `i` as the trace sees it: a fake (every size symbolic, duck-sized, under a symbolic
+    trace, read from the source `input{i}` as PyTorch names it) or an int symbol."""
+    if fake_mode is None:
+        return value
+    if shape_env is None:
+        return fake_mode.from_tensor(value) if isinstance(value, _C.TensorBase) else value
+    from torch._dynamo.source import ConstantSource
+    from torch.fx.experimental.symbolic_shapes import DimDynamic, StatelessSymbolicContext
+
+    source = ConstantSource(f"input{i}")
+    if isinstance(value, _C.TensorBase):
+        context = StatelessSymbolicContext([DimDynamic.DUCK] * value.dim())
+        return fake_mode.from_tensor(value, source=source, symbolic_context=context)
+    if type(value) is int:
+        return shape_env.create_symint(value, source, dynamic_dim=DimDynamic.DUCK, is_size=False)
+    return value
+
+
 def make_fx(f, decomposition_table=None, tracing_mode="real", _allow_non_fake_inputs=False,
             *, pre_dispatch=False, record_module_stack=False, _allow_fake_constant=False,
             _error_on_data_dependent_ops=True, record_stack_traces=False, **_):
     if tracing_mode not in ("real", "fake", "symbolic"):
         raise AssertionError(f"Unexpected tracing type: {tracing_mode}")
-    if tracing_mode == "symbolic":
-        raise NotImplementedError("smelt: make_fx(tracing_mode='symbolic') needs symbolic shapes, not built yet")
-
     def wrapped(*args):
         from torch.fx import Graph, GraphModule
+        from torch._subclasses import fake_tensor
         from torch._subclasses.fake_tensor import FakeTensorMode
 
         graph = Graph()
         root = torch.nn.Module()
         mode = _ProxyMode(graph, root, decomposition_table)
-        fake_mode = FakeTensorMode(allow_non_fake_inputs=_allow_non_fake_inputs) if tracing_mode == "fake" else None
-        inputs = [fake_mode.from_tensor(a) if fake_mode is not None and isinstance(a, _C.TensorBase) else a
-                  for a in args]
+        shape_env = None
+        if tracing_mode == "symbolic":
+            from torch.fx.experimental.symbolic_shapes import ShapeEnv
+
+            shape_env = ShapeEnv()
+        fake_mode = None
+        if tracing_mode != "real":
+            fake_mode = FakeTensorMode(allow_non_fake_inputs=_allow_non_fake_inputs, shape_env=shape_env)
+        inputs = [_fakeify(fake_mode, shape_env, a, i) for i, a in enumerate(args)]
         for name, value in zip(_placeholder_names(f, len(inputs)), inputs):
             node = graph.placeholder(f"{name}_1")
             if isinstance(value, _C.TensorBase):
                 _set_val(node, value)
                 mode.track(value, node)
+            elif isinstance(value, torch.SymInt):
+                node.meta["val"] = value
+                mode.sym_nodes[str(value.node.expr)] = node
         if fake_mode is not None:
             fake_mode.__enter__()
         _prims._modes.append(mode)
+        pin_was = fake_tensor._pin_on_shape_read[0]
+        fake_tensor._pin_on_shape_read[0] = shape_env is not None
         try:
             out = f(*inputs)
         finally:
+            fake_tensor._pin_on_shape_read[0] = pin_was
             _prims._modes.remove(mode)
             if fake_mode is not None:
                 fake_mode.__exit__(None, None, None)
