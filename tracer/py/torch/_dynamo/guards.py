@@ -421,10 +421,8 @@ class ShapeGuardCheck:
         out = {}
         for name, source in self.bindings.items():
             text = source.name
-            if local_names:
-                # Recompile reasons name a frame's local by its variable (`x.size()[0]`).
-                text = re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", text)
-            out[name] = text
+            # Recompile reasons name a frame's local by its variable (`x.size()[0]`).
+            out[name] = strip_local_scope(text) if local_names else text
         return out
 
     def describe(self):
@@ -442,6 +440,12 @@ class ShapeGuardCheck:
             if a is None or b is None or not _REL[op](a, b):
                 return self.record.text(self.names(local_names=True)) + _where_suffix(self.record.where)
         return None
+
+
+def strip_local_scope(text):
+    """A frame's locals named by their variable, as PyTorch's recompile reasons name them
+    (`n == 2`, not `L['n'] == 2`)."""
+    return re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", text)
 
 
 _REL = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
@@ -497,8 +501,7 @@ class GuardManager:
             return None
         reason = self.guards[i].check(f_locals, f_globals)
         reason = reason if reason is not None else self.guards[i].describe()
-        # PyTorch names a frame's locals by their variable in reasons (`n == 2`, not `L['n']`).
-        return re.sub(r"L\['([A-Za-z_][A-Za-z0-9_]*)'\]", r"\1", reason)
+        return strip_local_scope(reason)
 
 
 class GuardManagerWrapper:

@@ -21,7 +21,7 @@ class DataDependentOutputException(RuntimeError):
         self.func = func
 
 
-_RAW_SHAPE = _C.TensorBase.__dict__["_shape"]
+_raw_shape = _prims._raw_shape  # a tensor's concrete sizes, read without pinning
 # While set (AOT autograd tracing a symbolic graph), reading a symbolic fake's concrete sizes
 # (`_shape`, which Python composites and derivative formulas use) pins its symbols to their
 # values under guards: what is computed from the concrete sizes is then valid for every input
@@ -38,7 +38,7 @@ class FakeTensor(Tensor):
 
     @property
     def _shape(self):
-        shape = _RAW_SHAPE.__get__(self)
+        shape = _raw_shape(self)
         if _pin_on_shape_read[0] and self._sym_shape is not None:
             for d in self._sym_shape:
                 if not isinstance(d, int):
@@ -46,11 +46,11 @@ class FakeTensor(Tensor):
         return shape
 
     def dim(self):
-        return len(_RAW_SHAPE.__get__(self))
+        return len(_raw_shape(self))
 
     @property
     def ndim(self):
-        return len(_RAW_SHAPE.__get__(self))
+        return len(_raw_shape(self))
 
     @property
     def device(self):
@@ -234,7 +234,7 @@ def _symbolic_strides(t):
     sizes to their values (under guards) and reports the concrete strides."""
     concrete = t._strides()
     shape = t._sym_shape
-    hint_shape = _RAW_SHAPE.__get__(t)
+    hint_shape = _raw_shape(t)
     order = sorted(range(len(shape)), key=lambda i: (concrete[i], -i))
     expected = 1
     for i in order:

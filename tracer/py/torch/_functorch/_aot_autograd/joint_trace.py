@@ -12,9 +12,7 @@ from torch import _C, _prims
 from torch.fx import Graph, GraphModule, Interpreter
 from torch.fx import traceback as fx_traceback
 from torch.fx.experimental.proxy_tensor import _INPLACE, _ProxyMode, _set_val
-from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake, _with_history
-
-_raw_shape = _C.TensorBase.__dict__["_shape"].__get__
+from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fake, _raw_shape, _with_history
 
 
 class TracedGraph:
