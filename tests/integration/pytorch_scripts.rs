@@ -96,5 +96,6 @@ scripts!(
     float_repr,
     gc_cycles,
     dynamic_shapes,
+    matmul_graphs,
     make_fx_symbolic,
 );

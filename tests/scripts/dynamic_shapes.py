@@ -1,7 +1,9 @@
 # Symbolic shapes: automatic dynamic on recompile, dynamic=True/False, mark_dynamic/mark_static,
-# symbolic ints, shape guards. Frame counts, the Dynamo graphs, AOT autograd's inference graphs,
-# recompile reasons and results (under eager, aot_eager and inductor) compared with PyTorch
-# 2.15's output.
+# symbolic ints, shape guards. Frame counts, the Dynamo graphs, AOT autograd's inference and
+# training (forward and backward) graphs, recompile reasons and results and gradients (under
+# eager, aot_eager and inductor) compared with PyTorch 2.15's output.
+import re
+
 import torch
 from torch._dynamo.testing import AotEagerAndRecordGraphs, CompileCounterWithBackend, EagerAndRecordGraphs, normalize_gm
 from torch._dynamo.utils import guard_failures
@@ -235,9 +237,9 @@ for args in ((torch.ones(20),), (torch.ones(2),)):
     try:
         torch.compile(contradictory, backend="eager", dynamic=True)(*args)
     except RuntimeError as e:
-        print("contradictory torch._check raises a RuntimeError:", str(e).splitlines()[0][:60] in (
-            "RuntimeError when making fake tensor call", "smaller than 5",
-            "Expected cond to be True, but got False. (Could this error "))
+        lines = str(e).splitlines()
+        print("contradictory torch._check:", type(e).__name__, "|", lines[0])
+        print(re.sub(" at 0x[0-9a-f]+", "", lines[1]))
 for bad in (lambda: torch._check(False, lambda: "custom message"), lambda: torch._check_value(1 > 2),
             lambda: torch._check_index(False), lambda: torch._check(1)):
     try:
@@ -269,3 +271,51 @@ aot("aot: softmax over a dynamic batch", lambda x: x.softmax(-1) * x.shape[0], [
 aot("aot: a linear layer", torch.nn.Linear(4, 3), [(torch.randn(n, 4),) for n in (2, 5, 7)])
 aot("aot: cat along the dynamic dim", lambda x, y: torch.cat([x, y]).cos(),
     [(torch.randn(n, 3), torch.randn(n + 2, 3)) for n in (2, 4, 5)])
+
+
+# Training graphs through AOT autograd: the joint graph traced once for all sizes, split into a
+# forward that saves sizes for backward and a backward taking them (Sym inputs), as PyTorch.
+
+
+def aot_train(title, fn, calls):
+    ok = True
+    for backend in (AotEagerAndRecordGraphs(), "inductor"):
+        torch._dynamo.reset()
+        compiled = torch.compile(fn, backend=backend)
+        for args in calls:
+            args = [a.detach().requires_grad_() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                    for a in args]
+            ref_args = [a.detach().requires_grad_() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                        for a in args]
+            out, ref = compiled(*args), fn(*ref_args)
+            out.sum().backward()
+            ref.sum().backward()
+            ok = ok and _same(out, ref) and all(_same(a.grad, r.grad) for a, r in zip(args, ref_args)
+                                                 if isinstance(a, torch.Tensor) and a.requires_grad)
+        if not isinstance(backend, str):
+            print(f"== {title}: forward graphs={len(backend.fw_graphs)}, backward graphs={len(backend.bw_graphs)}")
+            for gm in backend.fw_graphs + backend.bw_graphs:
+                print(normalize_gm(gm.print_readable(print_output=False)))
+    print("results and gradients match eager:", ok)
+
+
+aot_train("aot training: a row reduction", lambda x: x.sum(1) * 2, [(torch.randn(n, 3),) for n in (4, 6, 8)])
+aot_train("aot training: saved activations", lambda x: (x.relu() * x).cos(), [(torch.randn(n, 3),) for n in (4, 6, 8)])
+aot_train("aot training: a linear layer", torch.nn.Linear(4, 3), [(torch.randn(n, 4),) for n in (2, 5, 7)])
+aot_train("aot training: broadcasting a bias", lambda x, b: (x + b).relu() * b,
+          [(torch.randn(n, 5), torch.randn(5)) for n in (2, 3, 9)])
+aot_train("aot training: slicing by a size", lambda x: x[: x.shape[0] // 2].exp(),
+          [(torch.randn(n, 3),) for n in (4, 6, 8)])
+aot_train("aot training: matmul", lambda x, w: (x @ w).tanh(), [(torch.randn(n, 4), torch.randn(4, 3)) for n in (2, 5, 7)])
+aot_train("aot training: bmm over a sequence dim", lambda q, k: torch.bmm(q, k.transpose(1, 2)).sigmoid(),
+          [(torch.randn(2, n, 4), torch.randn(2, n, 4)) for n in (3, 5, 7)])
+aot_train("aot training: an MLP", torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)),
+          [(torch.randn(n, 4),) for n in (2, 5, 7)])
+aot_train("aot training: a keepdim reduction", lambda x: x - x.sum(0, keepdim=True),
+          [(torch.randn(n, 3),) for n in (2, 5, 7)])
+aot_train("aot training: unsqueeze and expand", lambda x: x.unsqueeze(1).expand(-1, 4, -1) * 3,
+          [(torch.randn(n, 3),) for n in (2, 5, 7)])
+aot_train("aot training: a size as a value", lambda x: x * x.shape[0], [(torch.randn(n, 3),) for n in (2, 5, 7)])
+aot_train("aot training: reshape by sizes", lambda x: x.reshape(x.shape[0], 2, 3).sum(1),
+          [(torch.randn(n, 6),) for n in (2, 5, 7)])
+aot_train("aot training: a dynamic dim 1", lambda x: (x.sin() * 2).sum(1), [(torch.randn(2, n),) for n in (3, 5, 7)])

@@ -93,6 +93,8 @@ case(aten.mm.default, x, r(4, 5))
 case(aten.bmm.default, r(2, 3, 4), r(2, 4, 5))
 case(aten.matmul.default, r(4), r(2, 4, 5))
 case(aten.matmul.default, r(2, 1, 3, 4), r(5, 4, 2))
+case(aten.dot.default, r(4), r(4))
+case(aten.mv.default, r(3, 4), r(4))
 case(aten.addmm.default, r(5), x, r(4, 5))
 
 case(aten.view.default, x, [2, 6])

@@ -195,10 +195,14 @@ def _lower_reduce(name, x, dims, keepdim):
 define("aten", "mm", "default", lambda a, b: _prims.matmul("mm", a, b))
 define("aten", "bmm", "default", lambda a, b: _prims.matmul("bmm", a, b))
 define("aten", "matmul", "default", lambda a, b: _prims.matmul("matmul", a, b))
+define("aten", "dot", "default", lambda a, b: _prims.matmul("matmul", a, b))
+define("aten", "mv", "default", lambda a, b: _prims.matmul("matmul", a, b))
 define("aten", "addmm", "default", lambda bias, a, b, *, beta=1, alpha=1: _prims.addmm(bias, a, b))
 
 
 def _lower_matmul(kind, a, b):
+    if kind == "matmul" and b.dim() == 1 and a.dim() <= 2:
+        kind = "dot" if a.dim() == 1 else "mv"  # what torch.matmul of vectors calls
     return Lowered(getattr(aten, kind).default, (a, b))
 
 

@@ -94,6 +94,8 @@ def compile_fx_inner(gm, example_inputs, **kwargs):
         return gm.forward
     symbol = _leading_symbol(gm)
     if symbol is None:
+        if kwargs.get("_fallback_per_layout"):
+            return _PerLayout(gm)
         raise SymbolicGraphUnsupported("a symbolic size other than one leading size")
     if symbol == "":
         compiled = CompiledGraph(gm, partition(gm), _target())
@@ -103,6 +105,37 @@ def compile_fx_inner(gm, example_inputs, **kwargs):
             compiled = CompiledGraph(gm, steps, _target(), sym_leading=hints.sym_leading)
     log_artifact("output_code", compiled.output_code)
     return compiled
+
+
+class _PerLayout:
+    """A symbolic graph the JIT cannot compile once for all its sizes, compiled anew for each
+    layout of the inputs it is called with: the graph is traced again on fake tensors of those
+    sizes (a static graph) and that is compiled. Used where the graph cannot be traced again
+    upstream: a training graph's backward, compiled when the forward has already run."""
+
+    def __init__(self, gm):
+        self.gm = gm
+        self.compiled = {}
+
+    def __call__(self, *args):
+        key = tuple((tuple(a.shape), a.stride(), a.dtype) if isinstance(a, torch.Tensor) else a for a in args)
+        fn = self.compiled.get(key)
+        if fn is None:
+            fn = self.compiled[key] = compile_fx_inner(_specialized(self.gm, args), list(args))
+        return fn(*args)
+
+
+def _specialized(gm, args):
+    """`gm` (an aten graph with symbolic sizes) traced again for `args`: a static graph."""
+    from torch._functorch._aot_autograd.joint_trace import run_with_node_meta
+    from torch.fx import traceback as fx_traceback
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    def run(*inner):
+        with fx_traceback.preserve_node_meta():
+            return run_with_node_meta(gm, *inner)
+
+    return make_fx(run, tracing_mode="fake")(*args)
 
 
 def compile_fx(model, example_inputs, inner_compile=compile_fx_inner, config_patches=None, decompositions=None):

@@ -71,6 +71,12 @@ class _AotCompiled:
         fw_module, bw_module = partition_fn(traced.module, example_args, num_fwd_outputs=traced.num_fwd_outputs,
                                             static_lifetime_input_indices=static_input_indices)
         self.fw_module, self.bw_module = fw_module, bw_module
+        # The saved sizes come last among the forward's outputs (kept on the ctx, not saved as
+        # tensors) and first among the backward's inputs.
+        from torch._functorch.partitioners import is_sym_node
+
+        saved = list(fw_module.graph.output_node().args[0])[traced.num_fwd_outputs:]
+        self.num_saved_sizes = sum(1 for n in saved if isinstance(n, torch.fx.Node) and is_sym_node(n))
         self.forward = fw_compiler(fw_module, _example_inputs(fw_module))
         self.bw_compiler = bw_compiler
         self.backward = None
@@ -81,7 +87,14 @@ class _AotCompiled:
 
         if self.backward is None:
             with callback_handler.install_callbacks(CallbackTrigger.LAZY_BACKWARD, str(self.compile_id)):
-                self.backward = self.bw_compiler(self.bw_module, _example_inputs(self.bw_module))
+                try:
+                    self.backward = self.bw_compiler(self.bw_module, _example_inputs(self.bw_module))
+                except Exception as e:
+                    if type(e).__name__ != "SymbolicGraphUnsupported":
+                        raise
+                    # The forward has run: the backward, symbolic, is compiled per layout.
+                    self.backward = self.bw_compiler(self.bw_module, _example_inputs(self.bw_module),
+                                                     _fallback_per_layout=True)
         return self.backward
 
     def _make_function(self):
@@ -93,7 +106,9 @@ class _AotCompiled:
             @staticmethod
             def forward(ctx, *args):
                 outs = list(_call(compiled.forward, args))
-                ctx.save_for_backward(*outs[n_fwd:])
+                n_saved = len(outs) - compiled.num_saved_sizes
+                ctx.save_for_backward(*outs[n_fwd:n_saved])
+                ctx.saved_sizes = outs[n_saved:]
                 differentiable = set(traced.differentiable_outputs)
                 fixed = []
                 for k, o in enumerate(outs[:n_fwd]):
@@ -115,7 +130,7 @@ class _AotCompiled:
                         g = _C._full(list(shape), 0, dtype)
                     tangents.append(g.contiguous())
                 backward = compiled.compile_backward()
-                return tuple(_call(backward, list(saved) + tangents))
+                return tuple(_call(backward, list(ctx.saved_sizes) + list(saved) + tangents))
 
         return CompiledFunction
 
@@ -177,8 +192,7 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     symbolic = None
     if not _per_layout_done and any(type(a) is int for a in args) and isinstance(mod, torch.fx.GraphModule):
         symbolic = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
-        needs_grad = _C.is_grad_enabled() and any(isinstance(a, _C.TensorBase) and a.requires_grad for a in args)
-        if needs_grad or len(symbolic) != len(args) or not _takes_symbolic(inference_compiler):
+        if len(symbolic) != len(args) or not _takes_symbolic(inference_compiler):
             symbolic = None
     if symbolic is None and not _per_layout_done and any(type(a) is int for a in args) \
             and isinstance(mod, torch.fx.GraphModule):

@@ -100,21 +100,99 @@ def _flat_nodes(value):
             yield from _flat_nodes(v)
 
 
-def _extract_fwd_bwd_modules(joint_module, saved_values, *, num_fwd_outputs):
+def is_sym_node(node):
+    """Whether `node` gives a size (a SymInt, SymBool or SymFloat), not a tensor."""
+    from torch._symint import SymBool, SymFloat, SymInt
+
+    return isinstance(node.meta.get("val"), (SymInt, SymBool, SymFloat))
+
+
+def _is_assert_only_symbool(node):
+    """A SymBool read only by `_assert_scalar`: a run-time check, nothing backward needs."""
+    from torch._symint import SymBool
+
+    return isinstance(node.meta.get("val"), SymBool) and bool(node.users) and all(
+        user.target is torch.ops.aten._assert_scalar.default for user in node.users)
+
+
+def _binding_symbol(node):
+    """The symbol a placeholder binds (`primals_1: "Sym(s77)"` binds s77), else None."""
+    from torch._symint import SymInt
+
+    val = node.meta.get("val")
+    if node.op != "placeholder" or not isinstance(val, SymInt):
+        return None
+    expr = val.node._expr  # as the placeholder was made, before replacements
+    return str(expr) if expr.parts()[0] == "symbol" else None
+
+
+def _free_symbols(val):
+    """Names of the symbols `val` (a SymInt or a fake tensor) mentions, before and after the
+    ShapeEnv's replacements."""
+    from torch._symint import SymInt
+
+    sizes = [val] if isinstance(val, SymInt) else list(getattr(val, "_sym_shape", None) or ())
+    names = set()
+    for d in sizes:
+        if isinstance(d, SymInt):
+            names.update(d.node._expr.free_symbols())
+            names.update(d.node.expr.free_symbols())
+    return names
+
+
+def _remove_by_name(nodes, name):
+    for node in nodes:
+        if node.name == name:
+            nodes.remove(node)
+            return
+
+
+def _extract_fwd_bwd_modules(joint_module, saved_values, saved_sym_nodes=None, *, num_fwd_outputs):
+    """The forward returns its outputs, then the saved tensors, then the saved sizes; the
+    backward takes the saved sizes, the saved tensors, then the tangents (PyTorch's order:
+    autograd saves tensors with save_for_backward and keeps sizes on its ctx)."""
+    saved_sym_nodes = [] if saved_sym_nodes is None else saved_sym_nodes
     fwd_outputs, bwd_outputs = _outputs(joint_module, num_fwd_outputs)
     placeholders = joint_module.graph.find_nodes(op="placeholder")
     primal_inputs = [p for p in placeholders if _is_primal(p)]
     tangent_inputs = [p for p in placeholders if _is_tangent(p)]
-    bwd_graph = _extract_graph_with_inputs_outputs(joint_module.graph, saved_values + tangent_inputs, bwd_outputs)
+    bwd_graph = _extract_graph_with_inputs_outputs(joint_module.graph,
+                                                   saved_sym_nodes + saved_values + tangent_inputs, bwd_outputs)
     # Saved values the backward turned out not to read are not saved.
     for node in bwd_graph.find_nodes(op="placeholder"):
         if not node.users:
-            for saved in saved_values:
-                if saved.name == node.name:
-                    saved_values.remove(saved)
-                    break
-    fwd_graph = _extract_graph_with_inputs_outputs(joint_module.graph, primal_inputs, fwd_outputs + saved_values)
-    bwd_graph = _extract_graph_with_inputs_outputs(joint_module.graph, saved_values + tangent_inputs, bwd_outputs)
+            _remove_by_name(saved_values, node.name)
+            _remove_by_name(saved_sym_nodes, node.name)
+    # Every symbol in the sizes of what the backward takes is bound by one of its inputs (its
+    # compiler sizes buffers from them): the placeholders binding the missing ones are saved
+    # too, ahead of the derived sizes.
+    saved_symbols = set()
+    binding, derived = [], []
+    for node in saved_sym_nodes:
+        symbol = _binding_symbol(node)
+        if symbol is not None:
+            saved_symbols.add(symbol)
+            binding.append(node)
+        else:
+            derived.append(node)
+    bindings = {}
+    for node in placeholders:
+        symbol = _binding_symbol(node)
+        if symbol is not None and symbol not in bindings:
+            bindings[symbol] = node
+    for node in derived + saved_values + tangent_inputs:
+        if "val" not in node.meta:
+            continue
+        new_symbols = _free_symbols(node.meta["val"]) - saved_symbols
+        for symbol in sorted(new_symbols):
+            if symbol in bindings:
+                binding.append(bindings[symbol])
+        saved_symbols |= new_symbols
+    saved_sym_nodes[:] = binding + derived
+    fwd_graph = _extract_graph_with_inputs_outputs(joint_module.graph, primal_inputs,
+                                                   fwd_outputs + saved_values + saved_sym_nodes)
+    bwd_graph = _extract_graph_with_inputs_outputs(joint_module.graph,
+                                                   saved_sym_nodes + saved_values + tangent_inputs, bwd_outputs)
     for node in bwd_graph.nodes:
         if node.op in ("call_function", "get_attr"):
             node.meta["autograd_backward"] = True
@@ -139,15 +217,30 @@ def default_partition(joint_module, _joint_inputs, *, num_fwd_outputs, static_li
             break
     if has_recomputable_ops(joint_module):
         joint_module = _cleanup_recompute_tags(joint_module)
-    saved_values = []
+    saved_values, saved_sym_nodes = [], []
     for node in joint_module.graph.nodes:
         if node.name not in forward_names:
             continue
+        if node.target is torch.ops.aten._assert_scalar.default:
+            continue
+        if is_sym_node(node):
+            saved_sym_nodes.append(node)  # kept on autograd's ctx, apart from the tensors
+            continue
         if node.users and all(user.target is operator.getitem for user in node.users):
             continue  # a multi-output op: its items are saved instead
-        if node.meta.get("recompute") == CheckpointPolicy.MUST_SAVE or not must_recompute(node):
+        if node.meta.get("recompute") == CheckpointPolicy.MUST_SAVE:
             saved_values.append(node)
-    fw_module, bw_module = _extract_fwd_bwd_modules(joint_module, saved_values, num_fwd_outputs=num_fwd_outputs)
+            continue
+        backward_uses = [user for user in node.users if user.name not in forward_names]
+        if node.op != "placeholder" and backward_uses and all(is_sym_node(u) for u in backward_uses):
+            # Backward reads only this tensor's sizes: they are saved, not the tensor.
+            saved_sym_nodes.extend(backward_uses)
+            continue
+        if not must_recompute(node):
+            saved_values.append(node)
+    saved_sym_nodes = [n for n in dict.fromkeys(saved_sym_nodes) if not _is_assert_only_symbool(n)]
+    fw_module, bw_module = _extract_fwd_bwd_modules(joint_module, saved_values, saved_sym_nodes,
+                                                    num_fwd_outputs=num_fwd_outputs)
     if has_recomputable_ops(joint_module):
         bw_module = reordering_to_mimic_autograd_engine(bw_module)
     return raise_getitems(fw_module), raise_getitems(bw_module)
@@ -219,7 +312,8 @@ def _size_of(node):
     def nbytes(x):
         if not isinstance(x, torch.Tensor):
             return 0
-        return x.numel() * x.dtype.itemsize
+        # For symbolic sizes, their values for the inputs traced (PyTorch's hints).
+        return torch._C.TensorBase.numel(x) * x.dtype.itemsize
 
     if "val" in node.meta:
         val = node.meta["val"]
@@ -229,7 +323,7 @@ def _size_of(node):
             return sum(nbytes(v) for v in val.values())
         if isinstance(val, torch.Tensor):
             return nbytes(val)
-        if isinstance(val, (int, float, bool)):
+        if isinstance(val, (int, float, bool)) or is_sym_node(node):
             return 1
         raise RuntimeError(f"Unknown metadata type {type(val)} on node {node}")
     if node.op == "get_attr":
@@ -388,7 +482,12 @@ def _solve_min_cut(joint_graph, node_info):
         val = node.meta.get("val")
         non_tensor = ("val" not in node.meta and "tensor_meta" not in node.meta) or (
             "val" in node.meta and not isinstance(val, torch.Tensor))
-        weight = math.inf if non_tensor else node_weight(node)
+        if is_sym_node(node):
+            from torch._symint import SymFloat
+
+            weight = 4.0 if isinstance(val, SymFloat) else 1.0  # a size is cheap to save
+        else:
+            weight = math.inf if non_tensor else node_weight(node)
         flow.add_edge(node.name + "_in", node.name + "_out", weight)
         for user in node.users:
             flow.add_edge(node.name + "_out", user.name + "_in", math.inf)
@@ -480,7 +579,10 @@ def min_cut_rematerialization_partition(joint_module, _joint_inputs, compiler="i
     if not node_info.required_bw:
         return default_partition(joint_module, _joint_inputs, num_fwd_outputs=num_fwd_outputs)
     saved_values = _solve_min_cut(joint_module.graph, node_info)
-    fw_module, bw_module = _extract_fwd_bwd_modules(joint_module, saved_values, num_fwd_outputs=num_fwd_outputs)
+    saved_sym_nodes = [n for n in saved_values if is_sym_node(n) and not _is_assert_only_symbool(n)]
+    saved_values = [n for n in saved_values if not is_sym_node(n)]
+    fw_module, bw_module = _extract_fwd_bwd_modules(joint_module, saved_values, saved_sym_nodes,
+                                                    num_fwd_outputs=num_fwd_outputs)
     bw_module = reordering_to_mimic_autograd_engine(bw_module)
     return raise_getitems(fw_module), raise_getitems(bw_module)
 

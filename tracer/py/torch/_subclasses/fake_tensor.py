@@ -230,12 +230,15 @@ def _make_symbolic(fake, t, source, context, shape_env):
 
 def _symbolic_strides(t):
     """Strides in terms of symbolic sizes: a dense layout (contiguous, or a permutation of it
-    such as a transpose) has strides that are products of sizes; any other layout pins the
-    sizes to their values (under guards) and reports the concrete strides."""
+    such as a transpose), possibly broadcast (an expanded dim has stride 0), has strides that
+    are products of sizes; any other layout pins the sizes to their values (under guards) and
+    reports the concrete strides."""
     concrete = t._strides()
     shape = t._sym_shape
     hint_shape = _raw_shape(t)
-    order = sorted(range(len(shape)), key=lambda i: (concrete[i], -i))
+    # Broadcast dims (stride 0, size not 1) take no room in memory.
+    stored = [i for i in range(len(shape)) if concrete[i] != 0 or hint_shape[i] == 1]
+    order = sorted(stored, key=lambda i: (concrete[i], -i))
     expected = 1
     for i in order:
         if concrete[i] != (expected if isinstance(expected, int) else expected.node.hint) and hint_shape[i] != 1:
@@ -243,7 +246,7 @@ def _symbolic_strides(t):
                 int(d)
             return concrete
         expected = expected * shape[i]
-    out = [None] * len(shape)
+    out = [0] * len(shape)
     expected = 1
     for i in order:
         out[i] = expected if hint_shape[i] != 1 or concrete[i] != 1 else concrete[i]

@@ -347,7 +347,58 @@ def _pad(args, out):
     return [tuple(shape)]
 
 
+def _given_sizes(args, out):
+    """Backward primitives taking their output's sizes (`slice_backward(g, [s77, 3], ...)`)."""
+    return [tuple(args[1])]
+
+
+def _loss(at, reduction_at):
+    """A loss: the elementwise sizes (of argument `at`, or input and target broadcast) with
+    reduction "none", else a scalar."""
+
+    def rule(args, out):
+        if args[reduction_at] != "none":
+            return [()]
+        if at is None:
+            return [broadcast(sizes(args[0]), sizes(args[1]))]
+        return [sizes(args[at])]
+
+    return rule
+
+
+def _sdpa(args, out):
+    q, v = sizes(args[0]), sizes(args[2])
+    return [tuple(q[:-1]) + (v[-1],)]
+
+
+def _convolution(args, out):
+    x, w, out_sizes = args[0], args[1], args[6]
+    return [(sizes(x)[0], sizes(w)[0]) + tuple(out_sizes)]
+
+
+def _pool(out_at):
+    def rule(args, out):
+        s = sizes(args[0])
+        window = tuple(args[out_at]) if isinstance(out_at, int) else (args[1], args[2])
+        shape = tuple(s[:-2]) + window
+        return [shape] * (len(out) if isinstance(out, tuple) else 1)
+
+    return rule
+
+
 RULES = {
+    "select_backward": _given_sizes,
+    "slice_backward": _given_sizes,
+    "mse_loss": _loss(None, 2),
+    "smooth_l1_loss": _loss(None, 2),
+    "binary_cross_entropy": _loss(0, 3),
+    "binary_cross_entropy_with_logits": _loss(0, 4),
+    "nll_loss": _loss(1, 4),
+    "sdpa": _sdpa,
+    "convolution": _convolution,
+    "max_pool2d": _pool(4),
+    "avg_pool2d": _pool(4),
+    "adaptive_avg_pool2d": _pool(None),
     "unary": _unary,
     "binary": _binary,
     "binary_": lambda args, out: [sizes(args[1])],

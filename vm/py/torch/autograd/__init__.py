@@ -37,7 +37,7 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             g = _C._full(list(out._shape), 1, out.dtype)
         elif not isinstance(g, torch.Tensor):
             g = _C._full(list(out._shape), g, out.dtype)
-        elif tuple(g._shape) != tuple(out._shape):
+        elif tuple(graph.sizes(g)) != tuple(graph.sizes(out)):
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] has a shape of {out.shape}."
             )

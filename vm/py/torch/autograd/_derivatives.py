@@ -9,7 +9,7 @@ import math
 import torch
 from torch import _C
 from torch import _prims
-from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class
+from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class, sizes
 
 
 class Prim:
@@ -57,12 +57,13 @@ def _is_tensor(x):
 def _sum_to(g, shape):
     """Sums `g` down to `shape` over the dims broadcasting added or stretched."""
     shape = tuple(shape)
-    if tuple(g._shape) == shape:
+    have = tuple(sizes(g))
+    if have == shape:
         return g
     if not shape:
         return g.sum()
     lead = g.dim() - len(shape)
-    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1]
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1]
     out = g.sum(dims, keepdim=True) if dims else g
     # As PyTorch's sum_to: a view only when leading dims went away.
     return out.reshape(list(shape)) if lead else out
@@ -275,7 +276,7 @@ def _reduce_saves(args):
 def _reduce_backward(ctx, grads):
     op, x, dims, keepdim = ctx.args
     g = grads[0]
-    shape = x._shape
+    shape = sizes(x)
     ndim = len(shape)
     if dims is not None:
         g = _unsqueeze_dims(g, dims, ndim, keepdim)
@@ -308,14 +309,14 @@ def _max_min_backward(ctx, grads):
         return [g.reshape([])]
     if not keepdim:
         g, indices = g.unsqueeze(dim), indices.unsqueeze(dim)
-    return [_zeros(x._shape, g.dtype).scatter(dim, indices, g)]
+    return [_zeros(sizes(x), g.dtype).scatter(dim, indices, g)]
 
 
 @prim("sort", inputs=(0,), name="SortBackward0", saves=("out",))
 def _sort_backward(ctx, grads):
     x, dim, _ = ctx.args
     indices = ctx.out[1]
-    return [_zeros(x._shape, grads[0].dtype).scatter(dim, indices, grads[0])]
+    return [_zeros(sizes(x), grads[0].dtype).scatter(dim, indices, grads[0])]
 
 
 @prim("cumsum", inputs=(0,), name="CumsumBackward0")
@@ -351,19 +352,30 @@ def _matmul_backward(ctx, grads):
     if a.dim() == 2 and b.dim() == 2:
         gb = _mm_mat2_backward(g, a, b) if _wanted(ctx, 1, b) else None
         return [_mm_mat1_backward(g, b, a) if _wanted(ctx, 0, a) else None, gb]
+    if a.dim() == 2 and b.dim() == 1:
+        # PyTorch's MvBackward0: the outer product grad x vec, then self^T . grad.
+        ga = _prims.view(g, [sizes(g)[0], 1]) * b if _wanted(ctx, 0, a) else None
+        return [ga, _prims.matmul("matmul", a.t(), g) if _wanted(ctx, 1, b) else None]
+    if ctx.args[0] == "bmm":
+        # PyTorch's BmmBackward0: `mat2`'s gradient first (its arguments in name order).
+        gb = a.transpose(1, 2).bmm(g) if _wanted(ctx, 1, b) else None
+        return [g.bmm(b.transpose(1, 2)) if _wanted(ctx, 0, a) else None, gb]
     a2 = a if a.dim() > 1 else a.unsqueeze(0)
     b2 = b if b.dim() > 1 else b.unsqueeze(-1)
     if a.dim() == 1:
         g = g.unsqueeze(-2)
     if b.dim() == 1:
         g = g.unsqueeze(-1)
-    ga = _sum_to(g.matmul(b2.transpose(-2, -1)), a2._shape).reshape(list(a._shape))
-    gb = _sum_to(a2.transpose(-2, -1).matmul(g), b2._shape).reshape(list(b._shape))
+    ga = _sum_to(g.matmul(b2.transpose(-2, -1)), sizes(a2)).reshape(list(sizes(a)))
+    gb = _sum_to(a2.transpose(-2, -1).matmul(g), sizes(b2)).reshape(list(sizes(b)))
     return [ga, gb]
 
 
 def _column_major(t):
-    size, stride = t._shape, t._strides()
+    if t._sym_shape is not None:
+        size, stride = t._sym_shape, t.stride()  # symbolic strides: the check stays symbolic
+    else:
+        size, stride = t._shape, t._strides()
     return stride[0] == 1 and stride[1] == size[0]
 
 
@@ -387,7 +399,7 @@ def _cat_backward(ctx, grads):
     g = grads[0]
     out, at = [], 0
     for t in tensors:
-        shape = t._shape
+        shape = sizes(t)
         if len(shape) == 1 and shape[0] == 0:
             out.append(None)
             continue
@@ -408,8 +420,8 @@ def _where_backward(ctx, grads):
 def _index_select_backward(ctx, grads):
     x, dim, index = ctx.args
     g = grads[0]
-    d = dim % len(x._shape)
-    z = _zeros(x._shape, g.dtype)
+    d = dim % len(sizes(x))
+    z = _zeros(sizes(x), g.dtype)
     return [z.index_put([None] * d + [index], g, accumulate=True)]
 
 
@@ -421,8 +433,8 @@ def _full_index(index, dim):
             coords.append(index)
         else:
             shape = [1] * index.dim()
-            shape[d] = index._shape[d]
-            coords.append(_C._arange(0, index._shape[d], 1, index.dtype).reshape(shape).expand(list(index._shape)))
+            shape[d] = sizes(index)[d]
+            coords.append(_C._arange(0, sizes(index)[d], 1, index.dtype).reshape(shape).expand(list(sizes(index))))
     return coords
 
 
@@ -430,26 +442,42 @@ def _full_index(index, dim):
 def _gather_backward(ctx, grads):
     x, dim, index = ctx.args
     g = grads[0]
-    d = dim % len(x._shape)
-    return [_zeros(x._shape, g.dtype).index_put(_full_index(index, d), g, accumulate=True)]
+    d = dim % len(sizes(x))
+    return [_zeros(sizes(x), g.dtype).index_put(_full_index(index, d), g, accumulate=True)]
 
 
 @prim("index", inputs=(0,), name="IndexBackward0", saves=(1,))
 def _index_backward(ctx, grads):
     x, indices = ctx.args
     g = grads[0]
-    return [_zeros(x._shape, g.dtype).index_put(indices, g, accumulate=True)]
+    return [_zeros(sizes(x), g.dtype).index_put(indices, g, accumulate=True)]
 
 
 # --- views and copies -------------------------------------------------------------------------
 @prim("view", inputs=(0,), name="ViewBackward0")
 def _view_backward(ctx, grads):
-    return [grads[0].reshape(list(ctx.args[0]._shape))]
+    return [grads[0].reshape(list(sizes(ctx.args[0])))]
 
 
 PRIMS["reshape"] = Prim((0,), lambda a: "ViewBackward0" if a[0].is_contiguous() else "UnsafeViewBackward0", _view_backward)
 PRIMS["unsafe_view"] = Prim((0,), "UnsafeViewBackward0", _view_backward)
-PRIMS["squeeze"] = Prim((0,), lambda a: "SqueezeBackward0" if a[1] is None else "SqueezeBackward1", _view_backward)
+def _squeeze_backward(ctx, grads):
+    # PyTorch's unsqueeze_to: the squeezed dims put back one by one, lowest first.
+    x, dim = ctx.args
+    shape = sizes(x)
+    if dim is None:
+        dims = [d for d, n in enumerate(shape) if n == 1]
+    else:
+        d = dim % len(shape) if shape else 0
+        dims = [d] if shape and shape[d] == 1 else []
+    g = grads[0]
+    for d in dims:
+        g = g.unsqueeze(d)
+    return [g]
+
+
+PRIMS["squeeze"] = Prim((0,), lambda a: "SqueezeBackward0" if a[1] is None else "SqueezeBackward1",
+                        _squeeze_backward)
 
 
 @prim("transpose", inputs=(0,), name="TransposeBackward0")
@@ -475,7 +503,7 @@ def _permute_backward(ctx, grads):
 
 @prim("expand", inputs=(0,), name="ExpandBackward0")
 def _expand_backward(ctx, grads):
-    return [_sum_to(grads[0], ctx.args[0]._shape)]
+    return [_sum_to(grads[0], sizes(ctx.args[0]))]
 
 
 @prim("unsqueeze", inputs=(0,), name="UnsqueezeBackward0")
@@ -487,21 +515,22 @@ def _unsqueeze_backward(ctx, grads):
 @prim("select", inputs=(0,), name="SelectBackward0")
 def _select_backward(ctx, grads):
     x, dim, index = ctx.args
-    return [_select_scatter(grads[0], x._shape, dim, index)]
+    return [_select_scatter(grads[0], sizes(x), dim, index)]
 
 
 @prim("slice", inputs=(0,), name="SliceBackward0")
 def _slice_backward(ctx, grads):
     x, dim, start, stop, step = ctx.args
-    return [_slice_scatter(grads[0], x._shape, dim, start, stop, step)]
+    return [_slice_scatter(grads[0], sizes(x), dim, start, stop, step)]
 
 
 @prim("narrow", inputs=(0,), name="SliceBackward0")
 def _narrow_backward(ctx, grads):
     x, dim, start, length = ctx.args
-    size = x._shape[dim % len(x._shape)]
+    shape = sizes(x)
+    size = shape[dim % len(shape)]
     start = start + size if start < 0 else start
-    return [_slice_scatter(grads[0], x._shape, dim, start, start + length, 1)]
+    return [_slice_scatter(grads[0], sizes(x), dim, start, start + length, 1)]
 
 
 @prim("as_strided", inputs=(0,), name="AsStridedBackward0")
@@ -510,11 +539,11 @@ def _as_strided_backward(ctx, grads):
     x, size, stride, offset = ctx.args
     g = grads[0]
     n = 1
-    for s in x._shape:
+    for s in sizes(x):
         n *= s
     where = _C._arange(0, n, 1, torch.int64)._as_strided(size, stride, offset).reshape(-1)
     flat = _zeros([n], g.dtype).index_put((where,), g.reshape(-1), accumulate=True)
-    return [flat.reshape(list(x._shape))]
+    return [flat.reshape(list(sizes(x)))]
 
 
 # select/slice backward are primitives of their own (aten.select_backward, aten.slice_backward)
@@ -577,7 +606,7 @@ def _index_put_backward(ctx, grads):
 def _scatter_backward(ctx, grads):
     x, dim, index, src = ctx.args
     g = grads[0]
-    d = dim % len(x._shape)
+    d = dim % len(sizes(x))
     return [g.scatter(d, index, 0.0), g.gather(d, index)]
 
 
@@ -804,8 +833,8 @@ def record(key, args, out, old_self=None):
         saved_out = _detached(out) if _prims._modes else out
     ctx = SavedContext(kept_args, saved_out, versions, name)
     edges = [edge_of(t) for t in inputs]
-    meta = [(t._shape, t.dtype) if _is_tensor(t) else None for t in inputs]
-    node = node_class(name)(name, edges, meta, [(o._shape, o.dtype) for o in outs], spec.backward, ctx)
+    meta = [(sizes(t), t.dtype) if _is_tensor(t) else None for t in inputs]
+    node = node_class(name)(name, edges, meta, [(sizes(o), o.dtype) for o in outs], spec.backward, ctx)
     for nr in differentiable:
         o = outs[nr]
         o.requires_grad = True

@@ -6,7 +6,7 @@ import heapq
 
 import torch
 from torch import _C
-from torch.autograd.graph import AccumulateGrad
+from torch.autograd.graph import AccumulateGrad, sizes
 
 
 def _sum_to(g, shape):
@@ -24,7 +24,7 @@ def _zeros(shape, dtype):
 def _fit(g, meta):
     """A gradient for an input of (shape, dtype): summed over broadcast dims, cast."""
     shape, dtype = meta
-    if tuple(g._shape) != tuple(shape):
+    if tuple(sizes(g)) != tuple(shape):
         g = _sum_to(g, shape)
     if g.dtype != dtype:
         g = g.to(dtype)

@@ -2,7 +2,7 @@
 
 import torch
 from torch import _C
-from torch.autograd.graph import Node, edge_of, RELEASED_MESSAGE, check_version
+from torch.autograd.graph import Node, edge_of, RELEASED_MESSAGE, check_version, sizes
 
 
 class FunctionCtx:
@@ -124,8 +124,8 @@ class Function(metaclass=FunctionMeta):
             return output
         outs = output if isinstance(output, tuple) else (output,)
         edges = [edge_of(a) if isinstance(a, torch.Tensor) else (None, 0) for a in args]
-        meta = [(a._shape, a.dtype) if isinstance(a, torch.Tensor) else None for a in args]
-        ctx._init_node(edges, meta, [(o._shape, o.dtype) if isinstance(o, torch.Tensor) else ((), torch.float32) for o in outs])
+        meta = [(sizes(a), a.dtype) if isinstance(a, torch.Tensor) else None for a in args]
+        ctx._init_node(edges, meta, [(sizes(o), o.dtype) if isinstance(o, torch.Tensor) else ((), torch.float32) for o in outs])
         result = []
         for nr, o in enumerate(outs):
             if isinstance(o, torch.Tensor) and id(o) not in ctx._non_differentiable and o.dtype.is_floating_point:

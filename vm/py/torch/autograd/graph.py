@@ -120,7 +120,7 @@ class AccumulateGrad(Node):
     """The end of the graph for a leaf tensor: its gradient goes into `.grad`."""
 
     def __init__(self, variable):
-        super().__init__("torch::autograd::AccumulateGrad", (), [], [(variable._shape, variable.dtype)])
+        super().__init__("torch::autograd::AccumulateGrad", (), [], [(sizes(variable), variable.dtype)])
         self._sequence_nr = _ACCUMULATE_FIRST
         self.variable = variable
 
@@ -204,13 +204,22 @@ def check_version(t, version, which=""):
     )
 
 
+def sizes(t):
+    """The sizes derivative formulas compute with: a fake tensor's symbolic sizes while AOT
+    autograd traces a graph for varying sizes (so the backward it records is valid for all of
+    them), else the concrete ones."""
+    s = t._sym_shape
+    return t._shape if s is None else s
+
+
 class TensorMeta:
     """Shape and dtype of an argument whose values the backward does not need."""
 
     __slots__ = ("_shape", "dtype")
+    _sym_shape = None  # `_shape` holds the symbolic sizes themselves
 
     def __init__(self, t):
-        self._shape = t._shape
+        self._shape = sizes(t)
         self.dtype = t.dtype
 
     def dim(self):

@@ -96,13 +96,17 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 # --- layers -----------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
-    # As PyTorch: addmm for 2-D input with a bias, and for contiguous 3-D input flattened to 2-D.
+    # As PyTorch: addmm for 2-D input with a bias, and for contiguous input of more dims
+    # flattened to 2-D (by the product of its leading sizes, not -1: a 0 size stays exact).
     if bias is not None and input.dim() == 2:
         return _prims.addmm(bias, input, weight.t())
-    if bias is not None and input.dim() == 3 and input.is_contiguous():
-        lead = list(input.shape[:2])
-        flat = _prims.addmm(bias, input.view(-1, input.shape[2]), weight.t())
-        return _prims.unsafe_view(flat, lead + [weight.shape[0]])
+    if bias is not None and input.dim() >= 3 and input.is_contiguous():
+        shape = input.shape
+        rows = shape[0]
+        for n in shape[1:-1]:
+            rows = rows * n
+        flat = _prims.addmm(bias, input.view(rows, shape[-1]), weight.t())
+        return _prims.unsafe_view(flat, list(shape[:-1]) + [weight.shape[0]])
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 

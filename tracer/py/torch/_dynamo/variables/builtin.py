@@ -92,8 +92,21 @@ def sym_op(tx, fn, args):
     except Exception as e:
         raise ObservedException(type(e), str(e))
     if not isinstance(value, (torch.SymInt, torch.SymBool, torch.SymFloat)):
-        return wrap_constant_like(tx, value)
+        out = wrap_constant_like(tx, value)
+        if isinstance(value, bool) and fn in _COMPARISONS:
+            # A comparison of sizes the ranges decide: PyTorch keeps it symbolic (`s77 < 5`)
+            # until asked, and torch._check reports it so.
+            out.decided_comparison = f"{_operand_str(args[0])} {_COMPARISONS[fn]} {_operand_str(args[1])}"
+        return out
     return wrap_fx_proxy(tx, tx.output.create_proxy("call_function", fn, args, {}, example_value=value))
+
+
+_COMPARISONS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.eq: "==",
+                operator.ne: "!="}
+
+
+def _operand_str(v):
+    return str(v.example()) if _is_sym(v) else repr(v.as_python_constant())
 
 
 def _same_object(a, b):

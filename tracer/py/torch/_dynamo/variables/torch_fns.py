@@ -103,6 +103,16 @@ def wrap_context_manager(value, source):
     return GradModeVariable(bool(value._mode), source)
 
 
+def _describe(vt):
+    """How PyTorch shows an argument of a failed call: the value's repr."""
+    try:
+        return repr(vt.as_python_constant())
+    except Exception:
+        code = getattr(vt, "code", None)
+        name = getattr(getattr(code, "value", code), "co_qualname", None)
+        return f"<function {name} at {hex(id(vt))}>" if name else f"<{type(vt).__name__}>"
+
+
 class CheckVariable(ValueVariable):
     """`torch._check(cond, message)`. A condition on sizes that the ranges do not decide is a
     runtime assertion in the graph (`aten._assert_scalar`), as in PyTorch, and a guard (or,
@@ -152,6 +162,15 @@ class CheckVariable(ValueVariable):
                         "If so, please report an enhancement request to PyTorch.)")
                 if message is not None:
                     text = str(message.call_function(tx, [], {}).as_python_constant())
+                decided = getattr(pred, "decided_comparison", None)
+                if decided is not None:
+                    # Sizes the trace's facts contradict: PyTorch runs the check on fake values
+                    # and reports it as a failed fake tensor call.
+                    shown = f"{decided}," if message is None else f"{decided}, {_describe(message)}"
+                    raise TorchRuntimeError(
+                        "RuntimeError when making fake tensor call\n  Explanation: Dynamo failed to run FX "
+                        f"node with fake tensors: call_function {self.value}(*({shown}), **{{}}): got "
+                        f"RuntimeError({text!r})")
                 raise ObservedException(RuntimeError, text)
         from torch._dynamo.exc import unimplemented
 

@@ -49,7 +49,9 @@ def _fake_leaf(value, fake_mode, requires_grad):
 
 def _fake_zeros_like(t, fake_mode):
     meta = _C._full(list(_raw_shape(t)), 0, t.dtype, True)
-    return _become_fake(meta, t.fake_device if isinstance(t, FakeTensor) else t.device, fake_mode)
+    fake = _become_fake(meta, t.fake_device if isinstance(t, FakeTensor) else t.device, fake_mode)
+    fake._sym_shape = t._sym_shape  # a tangent has its output's sizes, symbolic ones too
+    return fake
 
 
 class _MutationProbe:
