@@ -319,3 +319,42 @@ aot_train("aot training: a size as a value", lambda x: x * x.shape[0], [(torch.r
 aot_train("aot training: reshape by sizes", lambda x: x.reshape(x.shape[0], 2, 3).sum(1),
           [(torch.randn(n, 6),) for n in (2, 5, 7)])
 aot_train("aot training: a dynamic dim 1", lambda x: (x.sin() * 2).sum(1), [(torch.randn(2, n),) for n in (3, 5, 7)])
+
+
+# Data-dependent sizes: with capture_scalar_outputs an integer `.item()` is an unbacked SymInt
+# (`u0`), and with capture_dynamic_output_shape_ops `nonzero` and boolean masks give tensors of
+# an unbacked size, with runtime assertions of its range; without them the graph breaks.
+
+
+def data_dependent(title, fn, args, aot=False):
+    ok = True
+    for backend in ("eager", "aot_eager", "inductor"):
+        torch._dynamo.reset()
+        rec = AotEagerAndRecordGraphs() if aot else EagerAndRecordGraphs()
+        cnt = CompileCounterWithBackend(backend)
+
+        def both(gm, example_inputs):
+            rec(gm, example_inputs)
+            return cnt(gm, example_inputs)
+
+        with torch._dynamo.config.patch(capture_scalar_outputs=True, capture_dynamic_output_shape_ops=True):
+            out = torch.compile(fn, backend=rec if aot and backend == "aot_eager" else both)(*args)
+        ok = ok and _same(out, fn(*args))
+        if backend == "eager" or (aot and backend == "aot_eager"):
+            print(f"== {title} ({backend}): graphs={len(rec.graphs)}")
+            for gm in rec.graphs if not aot else rec.fw_graphs:
+                print(normalize_gm(gm.print_readable(print_output=False)))
+    print("matches eager:", ok)
+
+
+data_dependent("an integer item() as a scalar", lambda x, y: y * x.sum().item(),
+               (torch.tensor([1, 2, 3]), torch.ones(2)))
+data_dependent("nonzero", lambda x: x.nonzero().float().sum(0), (torch.tensor([0.0, 1.0, 2.0, 0.0]),))
+data_dependent("a boolean mask", lambda x: x[x > 0] * 2, (torch.tensor([-1.0, 1.0, 2.0, -3.0]),))
+data_dependent("nonzero through AOT autograd", lambda x: x.nonzero().float() * 2,
+               (torch.tensor([0.0, 1.0, 2.0, 0.0]),), aot=True)
+torch._dynamo.reset()
+cnt = CompileCounterWithBackend("eager")
+print("without capture_dynamic_output_shape_ops, nonzero breaks the graph:",
+      _same(torch.compile(lambda x: x.nonzero() * 2, backend=cnt)(torch.tensor([0.0, 3.0])),
+            torch.tensor([[2]])), cnt.frame_count)

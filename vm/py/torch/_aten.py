@@ -268,6 +268,8 @@ define("aten", "index_select", "default", lambda x, dim, index: _prims.index_sel
 define("aten", "gather", "default", lambda x, dim, index, *, sparse_grad=False: _prims.gather(x, dim, index))
 define("aten", "where", "self", lambda c, a, b: _prims.where(c, a, b))
 define("aten", "index", "Tensor", lambda x, indices: _prims.index(x, list(indices)))
+define("aten", "nonzero", "default", lambda x: _prims.nonzero(x))
+define("aten", "_local_scalar_dense", "default", lambda x: x.item())
 define("aten", "index_put_", "default",
        lambda x, indices, values, accumulate=False: _prims.index_put_(x, list(indices), values, accumulate))
 define("aten", "scatter_", "src", lambda x, dim, index, src: _prims.scatter_(x, dim, index, src))
@@ -293,6 +295,7 @@ _ALONG_LOWERING = {
     "gather": lambda x, dim, index: Lowered(aten.gather.default, (x, dim, index)),
     "where": lambda c, a, b: Lowered(aten.where.self, (c, a, b)),
     "index": lambda x, indices: Lowered(aten.index.Tensor, (x, list(indices))),
+    "nonzero": lambda x: Lowered(aten.nonzero.default, (x,)),
     "index_put_": lambda x, indices, values, acc: Lowered(
         aten.index_put_.default, _trim((x, list(indices), values, acc), (False,))),
     "scatter_": lambda x, dim, index, src: Lowered(aten.scatter_.src, (x, dim, index, src)),

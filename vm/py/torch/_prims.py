@@ -244,6 +244,9 @@ index_select = _functional("index_select", _C._index_select)
 gather = _functional("gather", _C._gather)
 where = _functional("where", _C._where)
 index = _functional("index", _C._index)
+# The coordinates of the non-zero elements: a primitive of its own so that tracers see it (its
+# length depends on the data: a fake tensor's is an unbacked symbol, or the trace stops).
+nonzero = _functional("nonzero", _C._nonzero)
 index_put_ = _inplace("index_put_", _C._index_put_, 0)
 scatter_ = _inplace("scatter_", _C._scatter_, 0)
 copy_ = _inplace("copy_", _C._copy_, 0)

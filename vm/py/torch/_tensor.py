@@ -642,8 +642,8 @@ class Tensor(_C.TensorBase):
 
     def nonzero(self, *, as_tuple=False):
         if not as_tuple:
-            return _C._nonzero(self)
-        coords = _C._nonzero(self.reshape(1) if self.dim() == 0 else self)
+            return _prims.nonzero(self)
+        coords = _prims.nonzero(self.reshape(1) if self.dim() == 0 else self)
         return tuple(coords.select(1, k) for k in range(coords._shape[1]))
 
     def matmul(self, other):
@@ -1066,7 +1066,7 @@ def _split_index(t, index):
                 expanded.append(None)
                 expanded.append(("mask0", bool(item)))
                 continue
-            coords = _C._nonzero(item)
+            coords = _prims.nonzero(item)
             expanded.append(("mask", item._shape, [coords.select(1, k) for k in range(item.dim())]))
             continue
         expanded.append(item)

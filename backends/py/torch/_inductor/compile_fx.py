@@ -57,6 +57,19 @@ def _leading_symbol(gm):
     return symbol
 
 
+def _has_unbacked(gm):
+    from torch._symint import SymInt
+
+    for n in gm.graph.nodes:
+        val = n.meta.get("val")
+        for v in [val] if isinstance(val, SymInt) else [d for t in _tensor_vals(val)
+                                                        for d in (getattr(t, "_sym_shape", None) or ())]:
+            if isinstance(v, SymInt) and v.node.shape_env.unbacked and \
+                    any(s in v.node.shape_env.unbacked for s in v.node.expr.free_symbols()):
+                return True
+    return False
+
+
 class _HintShapes:
     """While entered, the graph's fake values report their concrete (example) sizes: the JIT
     graph is built from the example layouts, the symbolic leading size marked separately."""
@@ -90,7 +103,9 @@ def compile_fx_inner(gm, example_inputs, **kwargs):
     otherwise SymbolicGraphUnsupported."""
     from torch._logging import log_artifact
 
-    if not _jit_usable(example_inputs):
+    if not _jit_usable(example_inputs) or _has_unbacked(gm):
+        # Sizes the data decides (`nonzero`) have no value to lay buffers out for: the aten
+        # graph runs as it is.
         return gm.forward
     symbol = _leading_symbol(gm)
     if symbol is None:

@@ -11,8 +11,10 @@ from torch._dynamo import automatic_dynamic
 from torch._dynamo.exc import ObservedException, TorchRuntimeError, Unsupported
 from torch._dynamo.guards import GuardBuilder
 from torch._dynamo.source import graph_input_name
+from torch.fx.experimental.symbolic_shapes import (GuardOnDataDependentSymNode, assertion_value, range_assertions,
+                                                   unbacked_bindings)
 from torch._logging import log_artifact
-from torch._subclasses.fake_tensor import DataDependentOutputException, FakeTensorMode
+from torch._subclasses.fake_tensor import DataDependentOutputException, DynamicOutputShapeException, FakeTensorMode
 
 
 class GraphArg:
@@ -74,7 +76,10 @@ class OutputGraph:
         self.backend = backend
         self.fullgraph = fullgraph
         self.graph = torch.fx.Graph()
-        self.shape_env = ShapeEnv()
+        from torch._dynamo import config
+
+        self.shape_env = ShapeEnv(allow_scalar_outputs=config.capture_scalar_outputs,
+                                  allow_dynamic_output_shape_ops=config.capture_dynamic_output_shape_ops)
         self.shape_env.where = self._user_location
         self.fake_mode = FakeTensorMode(shape_env=self.shape_env)
         self.guards = GuardBuilder(self.shape_env)
@@ -292,13 +297,35 @@ class OutputGraph:
         fake tensors unless `example_value` is given."""
         node_args = tuple(_as_proxy(a) for a in args)
         node_kwargs = {k: _as_proxy(v) for k, v in kwargs.items()}
+        unbacked = len(self.shape_env.unbacked)
         if example_value is None:
             fake_args = tuple(_example(a) for a in args)
             fake_kwargs = {k: _example(v) for k, v in kwargs.items()}
             example_value = self.run_fake(kind, target, fake_args, fake_kwargs)
         node = self.create_node(kind, target, node_args, node_kwargs)
         node.meta["example_value"] = example_value
+        if len(self.shape_env.unbacked) != unbacked:
+            self._bind_unbacked(node, example_value, unbacked)
         return node
+
+    def _bind_unbacked(self, node, value, first):
+        """After a node whose value has new unbacked symbols (`item: "Sym(u0)"`, `nonzero:
+        "i64[u0, 1]"`): the node giving each symbol (the value itself, or `sym_size_int` of the
+        tensor that has it) and PyTorch's runtime assertions of its range (`u0 >= 0`, `u0 <= 4`),
+        checked when the graph runs since no guard can check them."""
+        for name, where in unbacked_bindings(self.shape_env, value, first):
+            if where is None:
+                bound = node
+            else:
+                bound = self.create_node("call_function", torch.ops.aten.sym_size.int, (node, where), {})
+                bound.meta["example_value"] = self.shape_env.make_symint(self.shape_env._symbols[name],
+                                                                         self.shape_env.var_to_val[name])
+            self.symbol_nodes.setdefault(name, bound)
+            for op, target, limit in range_assertions(self.shape_env, name):
+                check = self.create_node("call_function", target, (bound, limit), {})
+                check.meta["example_value"] = assertion_value(self.shape_env, name, op, limit)
+                message = f"Runtime assertion failed for expression {name} {op} {limit} on node '{check.name}'"
+                self.create_node("call_function", torch.ops.aten._assert_scalar.default, (check, message), {})
 
     def run_fake(self, kind, target, args, kwargs):
         try:
@@ -307,7 +334,8 @@ class OutputGraph:
                     return target(*args, **kwargs)
                 if kind == "call_method":
                     return getattr(args[0], target)(*args[1:], **kwargs)
-        except (DataDependentOutputException, NotImplementedError) as e:
+        except (DataDependentOutputException, DynamicOutputShapeException, NotImplementedError,
+                GuardOnDataDependentSymNode) as e:
             raise Unsupported(f"data-dependent operation {_describe(kind, target)}: {e}")
         except (TypeError, AttributeError, IndexError, KeyError, ValueError) as e:
             raise ObservedException(type(e), str(e))

@@ -57,12 +57,12 @@ class _AotCompiled:
     """What one compilation produced; `__call__` runs it on real inputs."""
 
     def __init__(self, flat_fn, example_args, fw_compiler, bw_compiler, inference_compiler, partition_fn,
-                 static_input_indices, compile_id, symbolic=None):
+                 static_input_indices, compile_id, symbolic=None, shape_env=None):
         self.aot_id = next(AOT_COUNTER)
         needs_grad = _C.is_grad_enabled() and any(
             isinstance(a, _C.TensorBase) and a.requires_grad for a in example_args)
         self.training = needs_grad
-        traced = trace(flat_fn, example_args, joint=needs_grad, symbolic=symbolic)
+        traced = trace(flat_fn, example_args, joint=needs_grad, symbolic=symbolic, shape_env=shape_env)
         self.traced = traced
         self.compile_id = compile_id
         if not needs_grad:
@@ -189,8 +189,14 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     returns a function of the same inputs giving the same tuple of outputs."""
     bw_compiler = bw_compiler or fw_compiler
     inference_compiler = inference_compiler or fw_compiler
-    symbolic = None
-    if not _per_layout_done and any(type(a) is int for a in args) and isinstance(mod, torch.fx.GraphModule):
+    symbolic = shape_env = None
+    unbacked = isinstance(mod, torch.fx.GraphModule) and _unbacked_env(mod)
+    if unbacked:
+        # Data-dependent sizes (`nonzero`, `item()` under capture_*): traced once, with
+        # Dynamo's ShapeEnv, whatever the inputs (no layout decides those sizes).
+        symbolic = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
+        shape_env = unbacked
+    elif not _per_layout_done and any(type(a) is int for a in args) and isinstance(mod, torch.fx.GraphModule):
         symbolic = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
         if len(symbolic) != len(args) or not _takes_symbolic(inference_compiler):
             symbolic = None
@@ -216,7 +222,7 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
             return out if isinstance(out, (tuple, list)) else (out,)
     try:
         compiled = _AotCompiled(flat_fn, list(args), fw_compiler, bw_compiler, inference_compiler, partition_fn,
-                                static, compile_id, symbolic)
+                                static, compile_id, symbolic, shape_env)
     except Exception as e:
         if symbolic is None or type(e).__name__ != "SymbolicGraphUnsupported":
             raise
@@ -233,6 +239,19 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     forward.named_buffers = getattr(mod, "named_buffers", None)
     forward._aot_compiled = compiled
     return forward
+
+
+def _unbacked_env(gm):
+    """The ShapeEnv of a Dynamo graph that makes data-dependent (unbacked) sizes, else None."""
+    from torch._symint import SymInt
+
+    for n in gm.graph.nodes:
+        val = n.meta.get("example_value")
+        for v in [val] if isinstance(val, SymInt) else list(getattr(val, "_sym_shape", None) or ()):
+            if isinstance(v, SymInt) and v.node.shape_env.unbacked and \
+                    any(s in v.node.shape_env.unbacked for s in v.node._expr.free_symbols()):
+                return v.node.shape_env
+    return None
 
 
 def _takes_symbolic(compiler):

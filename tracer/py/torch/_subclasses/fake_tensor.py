@@ -21,6 +21,12 @@ class DataDependentOutputException(RuntimeError):
         self.func = func
 
 
+class DynamicOutputShapeException(RuntimeError):
+    def __init__(self, func):
+        super().__init__(func)
+        self.func = func
+
+
 _raw_shape = _prims._raw_shape  # a tensor's concrete sizes, read without pinning
 # While set (AOT autograd tracing a symbolic graph), reading a symbolic fake's concrete sizes
 # (`_shape`, which Python composites and derivative formulas use) pins its symbols to their
@@ -98,7 +104,19 @@ class FakeTensor(Tensor):
     __str__ = __repr__
 
     def item(self):
-        raise DataDependentOutputException("aten._local_scalar_dense.default")
+        """With the ShapeEnv's allow_scalar_outputs (Dynamo's capture_scalar_outputs), an integer
+        element is an unbacked SymInt `u0` (tracers see `aten._local_scalar_dense`); otherwise,
+        or for a float or bool element, the value is not known: DataDependentOutputException."""
+        env = getattr(self.fake_mode, "shape_env", None)
+        if (env is None or not env.allow_scalar_outputs or self.dtype.is_floating_point
+                or self.dtype.is_complex or str(self.dtype) == "torch.bool" or _C.TensorBase.numel(self) != 1):
+            raise DataDependentOutputException("aten._local_scalar_dense.default")
+        value = env.create_unbacked_symint()
+        for mode in _prims._modes:
+            read = getattr(mode, "scalar_read", None)
+            if read is not None:
+                read(self, value)
+        return value
 
     def tolist(self):
         raise DataDependentOutputException("aten._local_scalar_dense.default")
@@ -192,10 +210,33 @@ class FakeTensorMode:
 
     def _prim_call(self, key, call, args):
         args = tuple(self._fakeify(a) for a in args)
+        if key == "nonzero":
+            return self._nonzero(args[0])
         if not sym_shapes.is_symbolic(args):
             return self._wrap(call(*args), _device_of(args))
         out = self._wrap(call(*sym_shapes.hints(args)), _device_of(args))
         return sym_shapes.attach(key, args, out)
+
+
+    def _nonzero(self, x):
+        """`nonzero` of a fake: as many rows as the data has non-zero elements, an unbacked
+        size `u0` between 0 and the element count (when the ShapeEnv allows dynamic output
+        shapes, Dynamo's capture_dynamic_output_shape_ops), else DynamicOutputShapeException."""
+        env = self.shape_env
+        if env is None or not env.allow_dynamic_output_shape_ops:
+            raise DynamicOutputShapeException("aten.nonzero.default")
+        numel = x.numel()
+        rows = env.create_unbacked_symint(0, numel if isinstance(numel, int) else None, size_like=True)
+        out = _C._full([rows.node.hint, x.dim()], 0, _i64(), True)
+        out = _become_fake(out, x.fake_device, self)
+        out._sym_shape = (rows, x.dim())
+        return out
+
+
+def _i64():
+    from torch import int64
+
+    return int64
 
 
 def _device_of(args):

@@ -446,6 +446,9 @@ def _gather_backward(ctx, grads):
     return [_zeros(sizes(x), g.dtype).index_put(_full_index(index, d), g, accumulate=True)]
 
 
+PRIMS["nonzero"] = Prim((), "NonzeroBackward0", None)  # integer coordinates: not differentiable
+
+
 @prim("index", inputs=(0,), name="IndexBackward0", saves=(1,))
 def _index_backward(ctx, grads):
     x, indices = ctx.args

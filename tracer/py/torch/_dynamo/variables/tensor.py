@@ -126,6 +126,10 @@ class TensorVariable(VariableTracker):
         from torch._dynamo.variables.builder import wrap_constant_like, wrap_fx_proxy
 
         fake = self.example_value
+        if name == "item" and not args and not kwargs and torch._dynamo.config.capture_scalar_outputs:
+            # An integer element becomes an unbacked SymInt (`item: "Sym(u0)" = sum_1.item()`);
+            # a float one still needs the data (run_fake stops the graph there).
+            return wrap_fx_proxy(tx, tx.output.create_proxy("call_method", "item", (self,), {}))
         if name in _DATA_DEPENDENT:
             unimplemented(f"Tensor.{name}() needs the tensor's data", gb_type="Unsupported Tensor.item() call")
         if name in ("size", "stride") or name in _CONSTANT_METHODS:

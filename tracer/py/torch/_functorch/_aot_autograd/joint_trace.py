@@ -28,11 +28,79 @@ class TracedGraph:
 
 
 class _NodeMetaInterpreter(Interpreter):
-    """Runs a graph with each node's metadata current while its ops are recorded."""
+    """Runs a graph with each node's metadata current while its ops are recorded. A node whose
+    value has a data-dependent (unbacked) size made anew here gets the symbol Dynamo's graph
+    has for it (`u0`), as PyTorch rebinds unbacked symbols."""
 
     def run_node(self, n):
         with fx_traceback.set_current_meta(n):
-            return super().run_node(n)
+            out = super().run_node(n)
+        expected = n.meta.get("example_value")
+        if expected is not None:
+            _rebind_unbacked(expected, out)
+        return out
+
+
+def _rebind_unbacked(expected, got):
+    from torch._symint import SymInt
+
+    pairs = []
+    if isinstance(expected, SymInt) and isinstance(got, SymInt):
+        pairs.append((expected, got))
+    elif getattr(expected, "_sym_shape", None) is not None and getattr(got, "_sym_shape", None) is not None:
+        pairs.extend(zip(expected._sym_shape, got._sym_shape))
+    for want, have in pairs:
+        if not isinstance(want, SymInt) or not isinstance(have, SymInt):
+            continue
+        env = have.node.shape_env
+        new, old = str(have.node._expr), str(want.node._expr)
+        if new != old and new in env.unbacked and old in env.unbacked and new not in env.replacements:
+            env.replacements[new] = env._symbols[old]
+
+
+def _insert_runtime_asserts(graph, shape_env):
+    """PyTorch's runtime assertions of the data-dependent sizes the graph makes: after the node
+    that first has each unbacked symbol, the node giving it (`sym_size_int`) and checks of its
+    range (`_assert_scalar(ge, "Runtime assertion failed for expression u0 >= 0 ...")`)."""
+    from torch._symint import SymInt
+    from torch.fx.experimental.symbolic_shapes import assertion_value, range_assertions
+
+    bound = set()
+    for node in list(graph.nodes):
+        val = node.meta.get("val")
+        sizes = [val] if isinstance(val, SymInt) else list(getattr(val, "_sym_shape", None) or ())
+        for d, size in enumerate(sizes):
+            if not isinstance(size, SymInt):
+                continue
+            name = str(shape_env.simplify(size.node._expr))
+            if name not in shape_env.unbacked or name in bound:
+                continue
+            bound.add(name)
+            checks = range_assertions(shape_env, name)
+            if not checks:
+                continue
+            anchor = node
+            if not isinstance(val, SymInt):
+                existing = [u for u in node.users if u.target is torch.ops.aten.sym_size.int and u.args[1] == d]
+                if existing:
+                    anchor = existing[0]
+                else:
+                    with graph.inserting_after(node):
+                        anchor = graph.call_function(torch.ops.aten.sym_size.int, (node, d), name="sym_size_int")
+                    anchor.meta.update({k: node.meta[k] for k in ("stack_trace",) if k in node.meta})
+                    anchor.meta["val"] = size
+            after = anchor
+            for op, target, limit in checks:
+                with graph.inserting_after(after):
+                    check = graph.call_function(target, (anchor, limit), name=target.__name__)
+                check.meta["val"] = assertion_value(shape_env, name, op, limit)
+                message = f"Runtime assertion failed for expression {name} {op} {limit} on node '{check.name}'"
+                with graph.inserting_after(check):
+                    after = graph.call_function(torch.ops.aten._assert_scalar.default, (check, message),
+                                                name="_assert_scalar")
+                for made in (check, after):
+                    if "stack_trace" in node.meta:
+                        made.meta["stack_trace"] = node.meta["stack_trace"]
 
 
 def run_with_node_meta(gm, *args):
@@ -111,7 +179,7 @@ def _shape_env_of(values):
     return None
 
 
-def trace(fn, flat_args, *, joint, symbolic=None):
+def trace(fn, flat_args, *, joint, symbolic=None, shape_env=None):
     """Traces `fn(*flat_args)` (flat_args: tensors and constants). With `joint`, the backward
     too, for the outputs that require grad with respect to the inputs that do. `symbolic`: the
     Dynamo graph's example values for the same inputs (SymInts, fakes with symbolic sizes):
@@ -122,7 +190,8 @@ def trace(fn, flat_args, *, joint, symbolic=None):
     graph = Graph()
     root = torch.nn.Module()
     mode = _ProxyMode(graph, root, None, functionalize=True)
-    shape_env = _shape_env_of(symbolic) if symbolic is not None else None
+    if shape_env is None and symbolic is not None:
+        shape_env = _shape_env_of(symbolic)
     fake_mode = FakeTensorMode(allow_non_fake_inputs=True, shape_env=shape_env)
     inputs = []
     placeholders = []
@@ -203,6 +272,8 @@ def trace(fn, flat_args, *, joint, symbolic=None):
         _prims._modes.remove(mode)
         fake_mode.__exit__(None, None, None)
     graph.eliminate_dead_code()
+    if shape_env is not None and shape_env.unbacked:
+        _insert_runtime_asserts(graph, shape_env)
     # PyTorch traces an inference graph from a lambda, and names it so.
     module = GraphModule(root, graph, "GraphModule" if joint else "<lambda>")
     return TracedGraph(module, len(fw_outs), [i for i, _ in mutated], differentiable, len(user_outs))

@@ -130,6 +130,15 @@ class _ProxyMode:
             return {k: self.node_of(v) for k, v in value.items()}
         return value
 
+    def scalar_read(self, tensor, value):
+        """`tensor.item()` of a traced tensor giving an unbacked SymInt: the node that reads
+        it (`_local_scalar_dense: "Sym(u0)" = aten._local_scalar_dense.default(sum_1)`)."""
+        node = self.graph.call_function(torch.ops.aten._local_scalar_dense.default, (self.node_of(tensor),),
+                                        name="_local_scalar_dense")
+        self.stamp(node)
+        node.meta["val"] = value
+        self.sym_nodes[str(value.node.expr)] = node
+
     def sym_node_of(self, value):
         """The node giving SymInt `value`: a symbolic input's placeholder, else the size of a
         traced tensor that has it (`sym_size_int = aten.sym_size.int(view, 0)`), else arithmetic
@@ -141,6 +150,9 @@ class _ProxyMode:
             return n
         key = str(expr)
         hit = self.sym_nodes.get(key)
+        if hit is None:
+            # An unbacked symbol made in this trace, since renamed to Dynamo's (`u1` -> `u0`).
+            hit = self.sym_nodes.get(str(value.node._expr))
         if hit is not None:
             return hit
         for tensor, tnode in self.nodes.values():

@@ -82,6 +82,11 @@ class ShapeEnv:
                  allow_scalar_outputs=True, allow_dynamic_output_shape_ops=True, **kwargs):
         from torch.fx.experimental import _config as config
 
+        # Whether `x.item()` and ops whose output size depends on the data (`nonzero`) give
+        # unbacked symbols (Dynamo's capture_scalar_outputs / capture_dynamic_output_shape_ops).
+        self.allow_scalar_outputs = allow_scalar_outputs
+        self.allow_dynamic_output_shape_ops = allow_dynamic_output_shape_ops
+        self.unbacked = set()  # names of unbacked symbols (`u0`): no value at trace time
         self.specialize_zero_one = specialize_zero_one
         self.duck_shape = config.use_duck_shape if duck_shape is None else duck_shape
         self._alloc = _C._symbol_allocator()
@@ -130,6 +135,30 @@ class ShapeEnv:
             self._symbols[name] = expr
         self.var_to_sources[name].append(source)
         return expr
+
+    def create_unbacked_symint(self, lo=None, hi=None, size_like=False):
+        """A value the data decides (`x.item()`, the length of `x.nonzero()`): a fresh symbol
+        `u0` with no value at trace time. A question its range does not answer cannot become a
+        guard (GuardOnDataDependentSymNode); a size-like one is taken as at least 2 where only
+        sizes 0 and 1 would answer differently (broadcasting)."""
+        name = f"u{len(self.unbacked)}"
+        expr = _C._sym_symbol(name)
+        # The value meta kernels compute metadata with (nothing depends on it: every question
+        # about the symbol is answered from its range or refused).
+        hint = 2 if hi is None else max(min(hi, 2), lo or 0)
+        self.unbacked.add(name)
+        self.var_to_val[name] = hint
+        self.var_to_range[name] = [lo, hi]
+        self.range_where[name] = [None, None]
+        self.var_to_sources[name] = []
+        self.var_is_size[name] = size_like
+        if size_like:
+            self.size_oblivious.add(name)
+        self._symbols[name] = expr
+        return SymInt(SymNode(expr, self, int, hint))
+
+    def _data_dependent(self, *exprs):
+        return bool(self.unbacked) and any(s in self.unbacked for e in exprs for s in e.free_symbols())
 
     def create_symint(self, val, source, dynamic_dim=DimDynamic.DUCK, is_size=True):
         return self.make_symint(self.create_symbol(val, source, dynamic_dim, is_size), int(val))
@@ -201,6 +230,10 @@ class ShapeEnv:
         decided = self._decide(op, lhs, rhs)
         if decided is not None:
             return decided
+        if self._data_dependent(lhs, rhs):
+            text = _rel_text(op, lhs, rhs)
+            raise GuardOnDataDependentSymNode(
+                f"Could not guard on data-dependent expression {text} (unhinted: {text}).")
         if not node.hint:
             op = _REL_NEGATION[op]
         self.add_guard(op, lhs, rhs, note="eval")
@@ -209,6 +242,10 @@ class ShapeEnv:
     def specialize(self, node):
         """`int(s)`: the hint, with the guard that the expression has that value."""
         expr = node.expr
+        if self._data_dependent(expr):
+            raise GuardOnDataDependentSymNode(
+                f"Could not extract specialized integer from data-dependent expression {expr} "
+                f"(unhinted: {expr}).")
         if expr.as_int() is None:
             self.add_guard("==", expr, _C._sym_int(node.hint))
         return node.hint
@@ -309,6 +346,8 @@ class ShapeEnv:
             records.append(GuardRecord([(op, lhs, rhs)], [g.where] if g.where else [],
                                        lambda names, op=op, lhs=lhs, rhs=rhs: _python_rel(op, lhs, rhs, names)))
         for name in self.var_to_val:
+            if name in self.unbacked:
+                continue  # no input gives it: checked by the graph's runtime assertions
             sym = self._symbols[name]
             lo, hi = self.var_to_range[name]
             if name in self.replacements:
@@ -413,6 +452,43 @@ def guard_size_oblivious(b):
 
 def hint_int(a, fallback=None):
     return a.node.hint if isinstance(a, SymInt) else int(a)
+
+
+def unbacked_bindings(env, value, first):
+    """The unbacked symbols made since the ShapeEnv had `first` of them that `value` (a node's
+    value) binds, oldest first, each with where: None for the value itself (a SymInt), else the
+    dim of the tensor whose size it is."""
+    names = sorted((n for n in env.unbacked if int(n[1:]) >= first), key=lambda n: int(n[1:]))
+    out = []
+    for name in names:
+        if isinstance(value, SymInt) and str(value.node._expr) == name:
+            out.append((name, None))
+            continue
+        for d, size in enumerate(getattr(value, "_sym_shape", None) or ()):
+            if isinstance(size, SymInt) and str(size.node._expr) == name:
+                out.append((name, d))
+                break
+    return out
+
+
+def range_assertions(env, name):
+    """The checks of an unbacked symbol's range a graph makes when it runs, as PyTorch inserts
+    them: (op, comparison, bound) for `u0 >= 0` and `u0 <= 4`."""
+    import operator
+
+    lo, hi = env.var_to_range[name]
+    out = []
+    if lo is not None:
+        out.append((">=", operator.ge, lo))
+    if hi is not None:
+        out.append(("<=", operator.le, hi))
+    return out
+
+
+def assertion_value(env, name, op, limit):
+    """The SymBool `u0 >= 0` as the graph shows it (the range decides it; it is kept, not
+    folded to True, since it is what the graph checks)."""
+    return SymBool(SymNode((op, env._symbols[name], _C._sym_int(limit)), env, bool, True))
 
 
 def _rel_text(op, lhs, rhs):
