@@ -353,6 +353,13 @@ data_dependent("nonzero", lambda x: x.nonzero().float().sum(0), (torch.tensor([0
 data_dependent("a boolean mask", lambda x: x[x > 0] * 2, (torch.tensor([-1.0, 1.0, 2.0, -3.0]),))
 data_dependent("nonzero through AOT autograd", lambda x: x.nonzero().float() * 2,
                (torch.tensor([0.0, 1.0, 2.0, 0.0]),), aot=True)
+data_dependent("a boolean mask through AOT autograd", lambda x: x[x > 0] * 2, (torch.tensor([-1.0, 1.0, 2.0, -3.0]),),
+               aot=True)
+data_dependent("lengths of two nonzeros added", lambda x, y: torch.cat([x.nonzero(), y.nonzero()]).float().mean(),
+               (torch.tensor([0.0, 1.0]), torch.tensor([3.0, 0.0, 2.0])), aot=True)
+mask = torch.tensor([True, False, True, False])
+print("index_put with a mask:", torch.zeros(4).index_put((mask,), torch.tensor([1.0, 2.0])),
+      torch.ops.aten.index.Tensor(torch.arange(4.0), [mask]))
 torch._dynamo.reset()
 cnt = CompileCounterWithBackend("eager")
 print("without capture_dynamic_output_shape_ops, nonzero breaks the graph:",

@@ -243,11 +243,31 @@ sort = _functional("sort", _C._sort)
 index_select = _functional("index_select", _C._index_select)
 gather = _functional("gather", _C._gather)
 where = _functional("where", _C._where)
-index = _functional("index", _C._index)
+def _mask_coordinates(x, indices):
+    """An index list as aten.index takes it (a bool mask stands for the coordinates of its True
+    elements and covers as many dims as it has) made one integer index per dim, as the kernels
+    take it."""
+    out = []
+    for i in indices:
+        if isinstance(i, _C.TensorBase) and str(i.dtype) in ("torch.bool", "torch.uint8"):
+            dim, shape = len(out), list(_raw_shape(x))
+            for k, n in enumerate(_raw_shape(i)):
+                if dim + k >= len(shape) or shape[dim + k] != n:
+                    raise IndexError(f"The shape of the mask {list(_raw_shape(i))} at index {k} does not match "
+                                     f"the shape of the indexed tensor {shape} at index {dim + k}")
+            coords = _C._nonzero(i)
+            out.extend(coords.select(1, k) for k in range(i.dim()))
+        else:
+            out.append(i)
+    return out
+
+
+index = _functional("index", lambda x, indices: _C._index(x, _mask_coordinates(x, indices)))
 # The coordinates of the non-zero elements: a primitive of its own so that tracers see it (its
 # length depends on the data: a fake tensor's is an unbacked symbol, or the trace stops).
 nonzero = _functional("nonzero", _C._nonzero)
-index_put_ = _inplace("index_put_", _C._index_put_, 0)
+index_put_ = _inplace("index_put_", lambda x, indices, values, accumulate: _C._index_put_(
+    x, _mask_coordinates(x, indices), values, accumulate), 0)
 scatter_ = _inplace("scatter_", _C._scatter_, 0)
 copy_ = _inplace("copy_", _C._copy_, 0)
 fill_ = _inplace("fill_", _C._fill_, 0)

@@ -1066,8 +1066,7 @@ def _split_index(t, index):
                 expanded.append(None)
                 expanded.append(("mask0", bool(item)))
                 continue
-            coords = _prims.nonzero(item)
-            expanded.append(("mask", item._shape, [coords.select(1, k) for k in range(item.dim())]))
+            expanded.append(("mask", item._shape, item))
             continue
         expanded.append(item)
     consumed = 0
@@ -1083,6 +1082,7 @@ def _split_index(t, index):
     out = t
     dim = 0
     advanced = {}
+    spans = {}  # dim -> how many dims the mask there covers
     for item in expanded:
         if item is Ellipsis:
             dim += t.dim() - consumed
@@ -1092,14 +1092,16 @@ def _split_index(t, index):
         elif isinstance(item, tuple) and item[0] == "mask0":
             advanced[dim - 1] = _C._arange(0, 1 if item[1] else 0, 1, _DTYPES["int64"])
         elif isinstance(item, tuple):
-            _, mask_shape, coords = item
+            # A mask stays one index covering its dims (aten.index takes it so).
+            _, mask_shape, mask = item
             for k, size in enumerate(mask_shape):
                 if out._shape[dim + k] != size:
                     raise IndexError(
                         f"The shape of the mask {list(mask_shape)} at index {k} does not match the shape "
                         f"of the indexed tensor {list(out._shape)} at index {dim + k}"
                     )
-                advanced[dim + k] = coords[k]
+            advanced[dim] = mask
+            spans[dim] = len(mask_shape)
             dim += len(mask_shape)
         elif isinstance(item, Tensor):
             if item.dtype.is_floating_point or item.dtype == _DTYPES["bool"]:
@@ -1125,7 +1127,11 @@ def _split_index(t, index):
             )
     if not advanced:
         return out, None
-    return out, [advanced.get(d) for d in range(builtins.max(advanced) + 1)]
+    indices, d = [], 0
+    while d <= builtins.max(advanced):
+        indices.append(advanced.get(d))
+        d += spans.get(d, 1)
+    return out, indices
 
 
 def _broadcast_all(tensors):

@@ -212,6 +212,8 @@ class FakeTensorMode:
         args = tuple(self._fakeify(a) for a in args)
         if key == "nonzero":
             return self._nonzero(args[0])
+        if key in ("index", "index_put_") and any(_is_mask(i) for i in args[1]):
+            args = (args[0], self._mask_coordinates(key, args[1])) + args[2:]
         if not sym_shapes.is_symbolic(args):
             return self._wrap(call(*args), _device_of(args))
         out = self._wrap(call(*sym_shapes.hints(args)), _device_of(args))
@@ -231,6 +233,29 @@ class FakeTensorMode:
         out = _become_fake(out, x.fake_device, self)
         out._sym_shape = (rows, x.dim())
         return out
+
+
+    def _mask_coordinates(self, key, indices):
+        """Boolean masks in an index list as the fake coordinates of their True elements (one
+        per dim they cover), of an unbacked length."""
+        if (self.shape_env is None or not self.shape_env.allow_dynamic_output_shape_ops) and key == "index":
+            raise DynamicOutputShapeException("aten.index.Tensor")
+        out = []
+        for i in indices:
+            if not _is_mask(i):
+                out.append(i)
+                continue
+            rows = self._nonzero(i)
+            n = rows._sym_shape[0]
+            for _ in range(i.dim()):
+                coords = _become_fake(_C._full([n.node.hint], 0, _i64(), True), i.fake_device, self)
+                coords._sym_shape = (n,)
+                out.append(coords)
+        return out
+
+
+def _is_mask(i):
+    return isinstance(i, _C.TensorBase) and str(i.dtype) in ("torch.bool", "torch.uint8")
 
 
 def _i64():
