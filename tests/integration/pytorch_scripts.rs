@@ -97,5 +97,6 @@ scripts!(
     gc_cycles,
     dynamic_shapes,
     matmul_graphs,
+    aot_backward_graphs,
     make_fx_symbolic,
 );

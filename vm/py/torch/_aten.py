@@ -59,7 +59,7 @@ def _is_tensor(x):
 # --- pointwise ------------------------------------------------------------------------------
 _UNARY = [
     "neg", "abs", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
-    "sigmoid", "relu", "erf", "floor", "ceil", "round", "trunc", "sign", "reciprocal",
+    "sigmoid", "relu", "erf", "floor", "ceil", "round", "trunc", "sign", "sgn", "reciprocal",
     "logical_not", "bitwise_not", "silu",
 ]
 for _name in _UNARY:
@@ -92,7 +92,7 @@ def _binary_impl(name):
 for _name in _TENSOR_OVERLOAD:
     define("aten", _name, "Tensor", _binary_impl(_name))
     define("aten", _name + "_", "Tensor", (lambda n: lambda a, b: _prims.binary_(n, a, b))(_name))
-for _name in _SCALAR_OVERLOAD:
+for _name in _SCALAR_OVERLOAD | {"add", "sub", "mul", "div"}:
     define("aten", _name, "Scalar", _binary_impl(_name))
     define("aten", _name + "_", "Scalar", (lambda n: lambda a, b: _prims.binary_(n, a, b))(_name))
 for _name in _DEFAULT_OVERLOAD:
@@ -113,7 +113,23 @@ def _lower_unary(name, x):
     return Lowered(getattr(aten, name).default, (x,))
 
 
+# While a derivative formula runs, a number operand is a C++ Scalar in PyTorch's formulas
+# (`mul.Scalar(result, 2)`), not the wrapped number tensor user code makes (`mul.Tensor(x, 2)`).
+_formula_scalars = [0]
+
+
+class formula_scalars:
+    def __enter__(self):
+        _formula_scalars[0] += 1
+
+    def __exit__(self, *exc):
+        _formula_scalars[0] -= 1
+        return False
+
+
 def _lower_binary(name, a, b):
+    if _formula_scalars[0] and name in ("add", "sub", "mul", "div") and _is_tensor(a) and not _is_tensor(b):
+        return Lowered(getattr(aten, name).Scalar, (a, b))
     if not _is_tensor(a):
         # A number on the left: `2 + x` is add(x, 2), `2 - x` rsub(x, 2), `2 ** x` pow.Scalar.
         if name in ("add", "mul"):
@@ -353,6 +369,9 @@ def _lower_full(size, value, dtype, meta, name="full", dtype_given=True):
     kwargs["pin_memory"] = False
     if name == "full":
         return Lowered(aten.full.default, (list(size), value), kwargs)
+    if name == "scalar_tensor":
+        return Lowered(aten.scalar_tensor.default, (value,),
+                       {"dtype": dtype, "layout": torch.strided, "device": kwargs["device"]})
     op = aten.empty.memory_format if name == "empty" else getattr(aten, name).default
     return Lowered(op, (list(size),), kwargs)
 
@@ -530,6 +549,12 @@ _COMPOSITE_LOWERING = {
     "threshold_backward": lambda g, x, threshold: Lowered(aten.threshold_backward.default, (g, x, threshold)),
     "sigmoid_backward": lambda g, y: Lowered(aten.sigmoid_backward.default, (g, y)),
     "tanh_backward": lambda g, y: Lowered(aten.tanh_backward.default, (g, y)),
+    "softmax_backward_data": lambda g, y, dim, dtype: Lowered(aten._softmax_backward_data.default, (g, y, dim, dtype)),
+    "log_softmax_backward_data": lambda g, y, dim, dtype: Lowered(
+        aten._log_softmax_backward_data.default, (g, y, dim, dtype)),
+    "gelu_backward": lambda g, x, approximate: Lowered(
+        aten.gelu_backward.default, (g, x), {"approximate": approximate} if approximate != "none" else {}),
+    "silu_backward": lambda g, x: Lowered(aten.silu_backward.default, (g, x)),
     "detach": lambda x: Lowered(aten.detach.default, (x,)),
     "select_backward": lambda g, sizes, dim, index: Lowered(aten.select_backward.default, (g, list(sizes), dim, index)),
     "slice_backward": lambda g, sizes, dim, start, end, step: Lowered(
@@ -543,6 +568,14 @@ define("aten", "slice_backward", "default",
 define("aten", "threshold_backward", "default", lambda g, x, threshold: _prims.threshold_backward(g, x, threshold))
 define("aten", "sigmoid_backward", "default", lambda g, y: _prims.sigmoid_backward(g, y))
 define("aten", "tanh_backward", "default", lambda g, y: _prims.tanh_backward(g, y))
+define("aten", "_softmax_backward_data", "default",
+       lambda g, y, dim, input_dtype: _prims.softmax_backward_data(g, y, dim, input_dtype))
+define("aten", "_log_softmax_backward_data", "default",
+       lambda g, y, dim, input_dtype: _prims.log_softmax_backward_data(g, y, dim, input_dtype))
+define("aten", "gelu_backward", "default", lambda g, x, *, approximate="none": _prims.gelu_backward(g, x, approximate))
+define("aten", "silu_backward", "default", lambda g, x: _prims.silu_backward(g, x))
+define("aten", "scalar_tensor", "default", lambda s, *, dtype=None, layout=None, device=None, pin_memory=None:
+       _prims.full([], s, dtype or torch.get_default_dtype(), False, "scalar_tensor"))
 define("aten", "detach", "default", lambda x: _prims.detach(x))
 
 _LOWERING = {

@@ -39,6 +39,30 @@ def tanh_backward(grad, y):
     return grad * (1 - y * y)
 
 
+def softmax_backward_data(grad, output, dim, input_dtype):
+    return output * (grad - (grad * output).sum(dim, keepdim=True))
+
+
+def log_softmax_backward_data(grad, output, dim, input_dtype):
+    return grad - output.exp() * grad.sum(dim, keepdim=True)
+
+
+def gelu_backward(grad, x, approximate):
+    if approximate == "tanh":
+        k = math.sqrt(2 / math.pi)
+        t = (k * (x + 0.044715 * x * x * x)).tanh()
+        d_inner = k * (1 + 3 * 0.044715 * x * x)
+        return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+    cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+    return grad * (cdf + x * pdf)
+
+
+def silu_backward(grad, x):
+    s = x.sigmoid()
+    return grad * s * (1 + x * (1 - s))
+
+
 def softmax(x, dim):
     e = (x - x.amax(dim, keepdim=True)).exp()
     return e.div_(e.sum(dim, keepdim=True))

@@ -231,7 +231,9 @@ def _inplace_on_view(d, key, kernel, args, self_pos, base):
     return out
 
 
-unary = _functional("unary", _C._unary)
+# `sgn` (PyTorch's sign that also covers complex numbers, which its derivative formulas call)
+# is sign for real tensors.
+unary = _functional("unary", lambda op, x: _C._unary("sign" if op == "sgn" else op, x))
 binary = _functional("binary", _C._binary)
 binary_ = _inplace("binary_", _C._binary_, 1)
 reduce = _functional("reduce", _C._reduce)
@@ -347,4 +349,8 @@ slice_backward = _composite("slice_backward", _k.slice_backward)
 # Backward-only kernels, primitives so that traced backward graphs show them as PyTorch does.
 threshold_backward = _composite("threshold_backward", _k.threshold_backward)
 sigmoid_backward = _composite("sigmoid_backward", _k.sigmoid_backward)
+softmax_backward_data = _composite("softmax_backward_data", _k.softmax_backward_data)
+log_softmax_backward_data = _composite("log_softmax_backward_data", _k.log_softmax_backward_data)
+gelu_backward = _composite("gelu_backward", _k.gelu_backward)
+silu_backward = _composite("silu_backward", _k.silu_backward)
 tanh_backward = _composite("tanh_backward", _k.tanh_backward)

@@ -14,7 +14,7 @@ _DTYPES = _C._dtypes()
 
 _UNARY = [
     "neg", "abs", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
-    "sigmoid", "relu", "erf", "floor", "ceil", "trunc", "sign", "reciprocal", "logical_not",
+    "sigmoid", "relu", "erf", "floor", "ceil", "trunc", "sign", "sgn", "reciprocal", "logical_not",
     "bitwise_not",
 ]
 _BINARY = [

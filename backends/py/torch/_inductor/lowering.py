@@ -108,6 +108,7 @@ def _unary(name):
 
 for _name in _UNARY:
     register(f"aten.{_name}.default")(_unary(_name))
+register("aten.sgn.default")(_unary("sign"))  # sgn is sign for real tensors
 
 
 @register("aten.gelu.default")

@@ -255,7 +255,7 @@ _POINTWISE = {
     "hardswish", "hardtanh", "hypot", "isinf", "isnan", "le", "leaky_relu", "lerp", "lgamma", "log",
     "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or", "logical_xor", "lt",
     "masked_fill", "maximum", "minimum", "mish", "mul", "nan_to_num", "ne", "neg", "pow", "reciprocal",
-    "relu", "remainder", "round", "rsqrt", "rsub", "sigmoid", "sigmoid_backward", "sign", "silu", "sin",
+    "relu", "remainder", "round", "rsqrt", "rsub", "sigmoid", "sigmoid_backward", "sign", "sgn", "silu", "sin",
     "sinh", "softplus", "sqrt", "sub", "tan", "tanh", "tanh_backward", "threshold", "threshold_backward",
     "trunc", "where", "xlogy",
 }

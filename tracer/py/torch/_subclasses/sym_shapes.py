@@ -448,6 +448,10 @@ RULES = {
     "threshold_backward": _first,
     "sigmoid_backward": _first,
     "tanh_backward": _first,
+    "softmax_backward_data": _first,
+    "log_softmax_backward_data": _first,
+    "gelu_backward": _first,
+    "silu_backward": _first,
     "pad": _pad,
 }
 

@@ -8,7 +8,7 @@ import math
 
 import torch
 from torch import _C
-from torch import _prims
+from torch import _aten, _prims
 from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class, sizes
 
 
@@ -87,7 +87,7 @@ _UNARY_NAMES = {
     "tanh": "TanhBackward0", "sigmoid": "SigmoidBackward0", "relu": "ReluBackward0",
     "gelu": "GeluBackward0", "gelu_tanh": "GeluBackward0", "silu": "SiluBackward0",
     "erf": "ErfBackward0", "floor": "FloorBackward0", "ceil": "CeilBackward0",
-    "round": "RoundBackward0", "trunc": "TruncBackward0", "sign": "SignBackward0",
+    "round": "RoundBackward0", "trunc": "TruncBackward0", "sign": "SignBackward0", "sgn": "SgnBackward0",
     "reciprocal": "ReciprocalBackward0",
 }
 # Formulas that read the output rather than the input.
@@ -98,7 +98,7 @@ def _unary_grad(op, x, y, g):
     if op == "neg":
         return -g
     if op == "abs":
-        return g * x.sign()
+        return g * x.sgn()
     if op == "exp":
         return g * y
     if op == "log":
@@ -108,9 +108,11 @@ def _unary_grad(op, x, y, g):
     if op == "expm1":
         return g * (y + 1)
     if op == "sqrt":
-        return g / (2 * y)
+        with _aten.formula_scalars():
+            return g / (y * 2)
     if op == "rsqrt":
-        return -0.5 * g * y * y * y
+        with _aten.formula_scalars():
+            return (g * -0.5) * y.pow(3)
     if op == "sin":
         return g * x.cos()
     if op == "cos":
@@ -124,21 +126,14 @@ def _unary_grad(op, x, y, g):
     if op == "relu":
         return _prims.threshold_backward(g, y, 0)
     if op == "gelu":
-        cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
-        pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
-        return g * (cdf + x * pdf)
+        return _prims.gelu_backward(g, x, "none")
     if op == "gelu_tanh":
-        k = math.sqrt(2 / math.pi)
-        inner = k * (x + 0.044715 * x * x * x)
-        t = inner.tanh()
-        d_inner = k * (1 + 3 * 0.044715 * x * x)
-        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        return _prims.gelu_backward(g, x, "tanh")
     if op == "silu":
-        s = x.sigmoid()
-        return g * s * (1 + x * (1 - s))
+        return _prims.silu_backward(g, x)
     if op == "erf":
         return g * (2 / math.sqrt(math.pi)) * (-x * x).exp()
-    if op in ("floor", "ceil", "round", "trunc", "sign"):
+    if op in ("floor", "ceil", "round", "trunc", "sign", "sgn"):
         return torch.zeros_like(g)  # exactly 0, also for an infinite or NaN incoming gradient
     if op == "reciprocal":
         return -g * y * y
@@ -179,7 +174,8 @@ def _binary_saves(args):
     if op in ("add", "sub", "floor_divide"):
         return ()
     if op == "pow":
-        return (1, 2, "out")
+        # PowBackward0 (a number exponent) needs no result; PowBackward1 and 2 read it.
+        return (1, 2, "out") if _is_tensor(args[2]) or not _is_tensor(args[1]) else (1, 2)
     return (1, 2)
 
 
@@ -212,8 +208,15 @@ def _binary_grads(op, a, b, out, g, need_a, need_b):
         ga = None
         if need_a:
             # A zero exponent has derivative 0 everywhere (not 0 * a ** -1, NaN at a = 0).
-            if not _is_tensor(b):
-                ga = torch.zeros_like(g) if b == 0 else g * (b * a ** (b - 1))
+            if not _is_tensor(b) and b == 0:
+                ga = torch.zeros_like(g)
+            elif not _is_tensor(b) and isinstance(b, (int, float)) and not isinstance(b, bool):
+                # PyTorch's pow_backward: grad * (e * self.pow(e - 1)), the exponent a double.
+                e = float(b)
+                with _aten.formula_scalars():
+                    ga = g * (a.pow(e - 1) * e)
+            elif not _is_tensor(b):
+                ga = g * (b * a ** (b - 1))
             else:
                 ga = _prims.where(b == 0.0, 0.0, g * (b * a ** (b - 1)))
         return ga, gb
@@ -284,7 +287,8 @@ def _reduce_backward(ctx, grads):
         return [g.expand(list(shape))]
     if op == "mean":
         count = math.prod(shape) if not dims else math.prod(shape[d % ndim] for d in dims)
-        return [g.expand(list(shape)) / count]
+        with _aten.formula_scalars():
+            return [g.expand(list(shape)) / count]
     y = _unsqueeze_dims(ctx.out, dims, ndim, keepdim)
     if op == "prod":
         zero = x == 0
@@ -409,11 +413,18 @@ def _cat_backward(ctx, grads):
     return out
 
 
+def _scalar_zero(value, like):
+    """The 0 a formula's `where(cond, grad, 0)` makes (PyTorch's `aten.scalar_tensor`)."""
+    return _prims.full([], value, like.dtype, False, "scalar_tensor")
+
+
 @prim("where", inputs=(1, 2), name="WhereBackward0", saves=(0,))
 def _where_backward(ctx, grads):
     cond, a, b = ctx.args
     g = grads[0]
-    return [_prims.where(cond, g, 0.0) if _is_input(a) else None, _prims.where(cond, 0.0, g) if _is_input(b) else None]
+    # `other`'s gradient first, as PyTorch's generated code orders its arguments by name.
+    gb = _prims.where(cond, _scalar_zero(0, g), g) if _is_input(b) else None
+    return [_prims.where(cond, g, _scalar_zero(0, g)) if _is_input(a) else None, gb]
 
 
 @prim("index_select", inputs=(0,), name="IndexSelectBackward0", saves=(2,))

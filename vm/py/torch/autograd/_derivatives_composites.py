@@ -6,7 +6,7 @@ import torch
 from torch import _C
 from torch import _prims
 from torch.autograd._derivatives import (PRIMS, Prim, _is_input, _is_tensor, _max_min_grads, _mm_mat1_backward,
-                                         _mm_mat2_backward, _wanted, prim)
+                                         _mm_mat2_backward, _scalar_zero, _wanted, prim)
 
 
 @prim("addmm", inputs=(0, 1, 2), name="AddmmBackward0", saves=(1, 2))
@@ -21,15 +21,15 @@ def _addmm_backward(ctx, grads):
 @prim("softmax", inputs=(0,), name="SoftmaxBackward0", saves=("out",))
 def _softmax_backward(ctx, grads):
     _, dim = ctx.args
-    y, g = ctx.out, grads[0]
-    return [y * (g - (g * y).sum(dim, keepdim=True))]
+    y = ctx.out
+    return [_prims.softmax_backward_data(grads[0], y, dim, y.dtype)]
 
 
 @prim("log_softmax", inputs=(0,), name="LogSoftmaxBackward0", saves=("out",))
 def _log_softmax_backward(ctx, grads):
     _, dim = ctx.args
-    y, g = ctx.out, grads[0]
-    return [g - y.exp() * g.sum(dim, keepdim=True)]
+    y = ctx.out
+    return [_prims.log_softmax_backward_data(grads[0], y, dim, y.dtype)]
 
 
 @prim("layer_norm", inputs=(0, 2, 3), name="NativeLayerNormBackward0", saves=(0, 2))
@@ -69,8 +69,8 @@ def _clamp_backward(ctx, grads):
         if lo is not None:
             inside = x > lo
         if hi is not None:
-            inside = (x < hi) if inside is None else inside & (x < hi)
-        return [_prims.where(inside, g, 0.0), None, None]
+            inside = (x < hi) if inside is None else inside.logical_and(x < hi)
+        return [_prims.where(inside, g, _scalar_zero(0.0, g)), None, None]
     if hi is None:
         gx, glo = _max_min_grads(True, x, lo, g)
         return [gx, glo, None]
@@ -148,6 +148,10 @@ def _composite_by_recomputing(key, name, positions, saves):
 
 
 _composite_by_recomputing("mse_loss", "MseLossBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("softmax_backward_data", "SoftmaxBackwardDataBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("gelu_backward", "GeluBackwardBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("silu_backward", "SiluBackwardBackward0", (0, 1), (0, 1))
 _composite_by_recomputing("nll_loss", lambda a: "NllLoss2DBackward0" if a[0].dim() == 4 else "NllLossBackward0", (0,), (0, 1, 2))
 _composite_by_recomputing("binary_cross_entropy", "BinaryCrossEntropyBackward0", (0, 1), (0, 1, 2))
 _composite_by_recomputing("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", (0, 1), (0, 1, 2, 3))

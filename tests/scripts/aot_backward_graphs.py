@@ -1,0 +1,48 @@
+# The backward graphs AOT autograd records for common ops, as PyTorch's derivative formulas
+# write them (softmax's `_softmax_backward_data`, gelu's `gelu_backward`, `where` with a
+# `scalar_tensor` zero, `.Scalar` overloads for a formula's own numbers, `sgn` ...), and the
+# gradients they give under aot_eager and inductor compared with eager; PyTorch 2.15's output.
+import torch
+import torch.nn.functional as F
+from torch._dynamo.testing import AotEagerAndRecordGraphs, normalize_gm
+
+torch.manual_seed(0)
+
+
+def grads_of(fn, args, backend):
+    args = [a.detach().requires_grad_() for a in args]
+    out = (torch.compile(fn, backend=backend) if backend else fn)(*args)
+    out.sum().backward()
+    return [out.detach()] + [a.grad for a in args]
+
+
+def show(title, fn, *args):
+    torch._dynamo.reset()
+    backend = AotEagerAndRecordGraphs()
+    got = grads_of(fn, args, backend)
+    print("==", title)
+    for gm in backend.fw_graphs + backend.bw_graphs:
+        print(normalize_gm(gm.print_readable(print_output=False)))
+    want = grads_of(fn, args, None)
+    torch._dynamo.reset()
+    jit = grads_of(fn, args, "inductor")
+    print("results and gradients match eager:", all(torch.allclose(g, w, atol=1e-5) for g, w in zip(got + jit, want + want)))
+
+
+r = torch.randn
+show("softmax", lambda x: x.softmax(-1), r(3, 4))
+show("log_softmax", lambda x: x.log_softmax(-1), r(3, 4))
+show("gelu", lambda x: F.gelu(x), r(3, 4))
+show("gelu, tanh approximation", lambda x: F.gelu(x, approximate="tanh"), r(3, 4))
+show("silu", lambda x: F.silu(x), r(3, 4))
+show("where", lambda x: torch.where(x > 0, x, x * 0.1), r(3, 4))
+show("mean", lambda x: x.mean(), r(3, 4))
+show("mean over a dim", lambda x: x.mean(0), r(3, 4))
+show("exp and log of abs", lambda x: x.exp() + x.abs().log(), r(3, 4))
+show("pow and sqrt", lambda x: x.pow(2) + x.abs().sqrt(), r(3, 4))
+show("div", lambda x, y: x / y, r(3, 4), r(3, 4))
+show("tanh and sigmoid", lambda x: x.tanh() * x.sigmoid(), r(3, 4))
+show("clamp", lambda x: x.clamp(-0.5, 0.5), r(3, 4))
+show("rsqrt", lambda x: (x.abs() + 1).rsqrt(), r(3, 4))
+show("attention: matmul, softmax, matmul", lambda q, k, v: (q @ k.transpose(-2, -1)).softmax(-1) @ v,
+     r(2, 3, 4), r(2, 3, 4), r(2, 3, 4))
