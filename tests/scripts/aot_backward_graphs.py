@@ -44,5 +44,6 @@ show("div", lambda x, y: x / y, r(3, 4), r(3, 4))
 show("tanh and sigmoid", lambda x: x.tanh() * x.sigmoid(), r(3, 4))
 show("clamp", lambda x: x.clamp(-0.5, 0.5), r(3, 4))
 show("rsqrt", lambda x: (x.abs() + 1).rsqrt(), r(3, 4))
+show("an identity (dropout in eval mode): an inference graph", lambda x: F.dropout(x, 0.5, training=False), r(3, 4))
 show("attention: matmul, softmax, matmul", lambda q, k, v: (q @ k.transpose(-2, -1)).softmax(-1) @ v,
      r(2, 3, 4), r(2, 3, 4), r(2, 3, 4))

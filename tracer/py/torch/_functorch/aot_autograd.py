@@ -63,6 +63,12 @@ class _AotCompiled:
             isinstance(a, _C.TensorBase) and a.requires_grad for a in example_args)
         self.training = needs_grad
         traced = trace(flat_fn, example_args, joint=needs_grad, symbolic=symbolic, shape_env=shape_env)
+        if needs_grad and not traced.mutated_inputs and traced.input_outputs.issuperset(
+                traced.differentiable_outputs):
+            # No output the graph computes needs a gradient (those that do are inputs returned
+            # as they are, which carry their own history): an inference graph, as PyTorch.
+            needs_grad = self.training = False
+            traced = trace(flat_fn, example_args, joint=False, symbolic=symbolic, shape_env=shape_env)
         self.traced = traced
         self.compile_id = compile_id
         if not needs_grad:

@@ -18,8 +18,11 @@ from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, _become_fa
 class TracedGraph:
     """A traced graph module and what the runtime needs to know about it."""
 
-    def __init__(self, module, num_fwd_outputs, mutated_inputs, differentiable_outputs, user_outputs):
+    def __init__(self, module, num_fwd_outputs, mutated_inputs, differentiable_outputs, user_outputs,
+                 input_outputs=()):
         self.module = module
+        # Forward output positions that are inputs themselves (returned as they came in).
+        self.input_outputs = set(input_outputs)
         # Outputs of the forward part: final values of mutated inputs, then the user's outputs.
         self.num_fwd_outputs = num_fwd_outputs
         self.mutated_inputs = mutated_inputs  # input positions, in output order
@@ -276,4 +279,6 @@ def trace(fn, flat_args, *, joint, symbolic=None, shape_env=None):
         _insert_runtime_asserts(graph, shape_env)
     # PyTorch traces an inference graph from a lambda, and names it so.
     module = GraphModule(root, graph, "GraphModule" if joint else "<lambda>")
-    return TracedGraph(module, len(fw_outs), [i for i, _ in mutated], differentiable, len(user_outs))
+    input_outputs = [k for k, o in enumerate(fw_outs) if any(o is x for x in primals)]
+    return TracedGraph(module, len(fw_outs), [i for i, _ in mutated], differentiable, len(user_outs),
+                       input_outputs)
