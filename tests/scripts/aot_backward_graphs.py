@@ -10,10 +10,10 @@ torch.manual_seed(0)
 
 
 def grads_of(fn, args, backend):
-    args = [a.detach().requires_grad_() for a in args]
+    args = [a.detach().requires_grad_() if a.is_floating_point() else a for a in args]
     out = (torch.compile(fn, backend=backend) if backend else fn)(*args)
     out.sum().backward()
-    return [out.detach()] + [a.grad for a in args]
+    return [out.detach()] + [a.grad for a in args if a.requires_grad]
 
 
 def show(title, fn, *args):
@@ -44,6 +44,8 @@ show("div", lambda x, y: x / y, r(3, 4), r(3, 4))
 show("tanh and sigmoid", lambda x: x.tanh() * x.sigmoid(), r(3, 4))
 show("clamp", lambda x: x.clamp(-0.5, 0.5), r(3, 4))
 show("rsqrt", lambda x: (x.abs() + 1).rsqrt(), r(3, 4))
+show("mse_loss", lambda x, t: F.mse_loss(x, t), r(3, 4), r(3, 4))
+show("embedding", lambda w, i: F.embedding(i, w), r(5, 3), torch.tensor([1, 4, 1]))
 show("an identity (dropout in eval mode): an inference graph", lambda x: F.dropout(x, 0.5, training=False), r(3, 4))
 show("attention: matmul, softmax, matmul", lambda q, k, v: (q @ k.transpose(-2, -1)).softmax(-1) @ v,
      r(2, 3, 4), r(2, 3, 4), r(2, 3, 4))

@@ -555,6 +555,10 @@ _COMPOSITE_LOWERING = {
     "gelu_backward": lambda g, x, approximate: Lowered(
         aten.gelu_backward.default, (g, x), {"approximate": approximate} if approximate != "none" else {}),
     "silu_backward": lambda g, x: Lowered(aten.silu_backward.default, (g, x)),
+    "embedding_dense_backward": lambda g, i, n, pad, scale: Lowered(aten.embedding_dense_backward.default,
+                                                                    (g, i, n, pad, scale)),
+    "mse_loss_backward": lambda g, x, t, reduction: Lowered(aten.mse_loss_backward.default,
+                                                            (g, x, t, _REDUCTIONS[reduction])),
     "detach": lambda x: Lowered(aten.detach.default, (x,)),
     "select_backward": lambda g, sizes, dim, index: Lowered(aten.select_backward.default, (g, list(sizes), dim, index)),
     "slice_backward": lambda g, sizes, dim, start, end, step: Lowered(
@@ -574,6 +578,10 @@ define("aten", "_log_softmax_backward_data", "default",
        lambda g, y, dim, input_dtype: _prims.log_softmax_backward_data(g, y, dim, input_dtype))
 define("aten", "gelu_backward", "default", lambda g, x, *, approximate="none": _prims.gelu_backward(g, x, approximate))
 define("aten", "silu_backward", "default", lambda g, x: _prims.silu_backward(g, x))
+define("aten", "embedding_dense_backward", "default", lambda g, i, n, pad, scale: _prims.embedding_dense_backward(
+    g, i, n, pad, scale))
+define("aten", "mse_loss_backward", "default", lambda g, x, t, reduction: _prims.mse_loss_backward(
+    g, x, t, {v: k for k, v in _REDUCTIONS.items()}[reduction]))
 define("aten", "scalar_tensor", "default", lambda s, *, dtype=None, layout=None, device=None, pin_memory=None:
        _prims.full([], s, dtype or torch.get_default_dtype(), False, "scalar_tensor"))
 define("aten", "detach", "default", lambda x: _prims.detach(x))

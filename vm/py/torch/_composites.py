@@ -184,6 +184,25 @@ def embedding(weight, indices, padding_idx):
     return flat.reshape(list(indices.shape) + [weight.shape[1]])
 
 
+def embedding_dense_backward(grad, indices, num_weights, padding_idx, scale_grad_by_freq):
+    """The weight's gradient of an embedding: each looked-up row's gradient added into its row
+    (the padding row's left 0)."""
+    dim = grad.shape[-1]
+    flat = indices.reshape(-1)
+    rows = grad.reshape(-1, dim)
+    if padding_idx >= 0:
+        rows = torch.where((flat != padding_idx).unsqueeze(1), rows, 0.0)
+    out = _C._full([num_weights, dim], 0, grad.dtype, grad.is_meta)
+    return out.index_put_((flat,), rows, True)
+
+
+def mse_loss_backward(grad, x, target, reduction):
+    d = (x - target) * 2
+    if reduction == "mean":
+        d = d / x.numel()
+    return d * grad
+
+
 def leaky_relu(x, negative_slope):
     return torch.where(x > 0, x, x * negative_slope)
 

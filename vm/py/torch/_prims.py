@@ -353,4 +353,6 @@ softmax_backward_data = _composite("softmax_backward_data", _k.softmax_backward_
 log_softmax_backward_data = _composite("log_softmax_backward_data", _k.log_softmax_backward_data)
 gelu_backward = _composite("gelu_backward", _k.gelu_backward)
 silu_backward = _composite("silu_backward", _k.silu_backward)
+embedding_dense_backward = _composite("embedding_dense_backward", _k.embedding_dense_backward)
+mse_loss_backward = _composite("mse_loss_backward", _k.mse_loss_backward)
 tanh_backward = _composite("tanh_backward", _k.tanh_backward)

@@ -452,6 +452,8 @@ RULES = {
     "log_softmax_backward_data": _first,
     "gelu_backward": _first,
     "silu_backward": _first,
+    "embedding_dense_backward": lambda args, out: [(args[2], sizes(args[0])[-1])],
+    "mse_loss_backward": lambda args, out: [sizes(args[1])],
     "pad": _pad,
 }
 

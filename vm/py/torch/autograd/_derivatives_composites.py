@@ -6,7 +6,7 @@ import torch
 from torch import _C
 from torch import _prims
 from torch.autograd._derivatives import (PRIMS, Prim, _is_input, _is_tensor, _max_min_grads, _mm_mat1_backward,
-                                         _mm_mat2_backward, _scalar_zero, _wanted, prim)
+                                         _mm_mat2_backward, _scalar_zero, _wanted, prim, sizes)
 
 
 @prim("addmm", inputs=(0, 1, 2), name="AddmmBackward0", saves=(1, 2))
@@ -147,7 +147,23 @@ def _composite_by_recomputing(key, name, positions, saves):
     PRIMS[key] = Prim(positions, name, _by_recomputing(getattr(_composites, key), positions), saves)
 
 
-_composite_by_recomputing("mse_loss", "MseLossBackward0", (0, 1), (0, 1))
+@prim("mse_loss", inputs=(0, 1), name="MseLossBackward0", saves=(0, 1))
+def _mse_loss_backward(ctx, grads):
+    x, t, reduction = ctx.args
+    g = grads[0]
+    gx = _prims.mse_loss_backward(g, x, t, reduction) if _wanted(ctx, 0, x) else None
+    return [gx, _prims.mse_loss_backward(g, t, x, reduction) if _wanted(ctx, 1, t) else None]
+
+
+@prim("embedding", inputs=(0,), name="EmbeddingBackward0", saves=(1,))
+def _embedding_backward(ctx, grads):
+    weight, indices, padding_idx = ctx.args
+    return [_prims.embedding_dense_backward(grads[0], indices, sizes(weight)[0],
+                                            -1 if padding_idx is None else padding_idx, False)]
+
+
+_composite_by_recomputing("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", (0,), (0, 1))
+_composite_by_recomputing("mse_loss_backward", "MseLossBackwardBackward0", (0, 1, 2), (0, 1, 2))
 _composite_by_recomputing("softmax_backward_data", "SoftmaxBackwardDataBackward0", (0, 1), (0, 1))
 _composite_by_recomputing("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0", (0, 1), (0, 1))
 _composite_by_recomputing("gelu_backward", "GeluBackwardBackward0", (0, 1), (0, 1))
@@ -155,7 +171,6 @@ _composite_by_recomputing("silu_backward", "SiluBackwardBackward0", (0, 1), (0, 
 _composite_by_recomputing("nll_loss", lambda a: "NllLoss2DBackward0" if a[0].dim() == 4 else "NllLossBackward0", (0,), (0, 1, 2))
 _composite_by_recomputing("binary_cross_entropy", "BinaryCrossEntropyBackward0", (0, 1), (0, 1, 2))
 _composite_by_recomputing("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", (0, 1), (0, 1, 2, 3))
-_composite_by_recomputing("embedding", "EmbeddingBackward0", (0,), (0, 1))
 _composite_by_recomputing("leaky_relu", "LeakyReluBackward0", (0,), (0,))
 _composite_by_recomputing("elu", "EluBackward0", (0,), (0,))
 _composite_by_recomputing("softplus", "SoftplusBackward0", (0,), (0,))
