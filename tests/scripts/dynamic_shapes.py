@@ -318,6 +318,12 @@ aot_train("aot training: unsqueeze and expand", lambda x: x.unsqueeze(1).expand(
 aot_train("aot training: a size as a value", lambda x: x * x.shape[0], [(torch.randn(n, 3),) for n in (2, 5, 7)])
 aot_train("aot training: reshape by sizes", lambda x: x.reshape(x.shape[0], 2, 3).sum(1),
           [(torch.randn(n, 6),) for n in (2, 5, 7)])
+aot_train("aot training: linear, layer norm, gelu, linear",
+          torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.LayerNorm(6), torch.nn.GELU(), torch.nn.Linear(6, 3)),
+          [(torch.randn(n, 4),) for n in (2, 5, 7)])
+aot_train("aot training: attention over a dynamic sequence",
+          lambda q, k, v: ((q @ k.transpose(-2, -1)) / 2).softmax(-1) @ v,
+          [tuple(torch.randn(2, n, 4) for _ in range(3)) for n in (3, 5, 7)])
 aot_train("aot training: a dynamic dim 1", lambda x: (x.sin() * 2).sum(1), [(torch.randn(2, n),) for n in (3, 5, 7)])
 
 

@@ -170,6 +170,10 @@ case(aten._softmax.default, x, 1, False)
 case(aten._log_softmax.default, r(2, 3, 4), 0, False)
 case(aten.native_layer_norm.default, r(2, 3, 4), [4], r(4), r(4), 1e-5)
 case(aten.native_layer_norm.default, r(2, 3, 4), [3, 4], None, None, 1e-5)
+case(aten.native_layer_norm_backward.default, r(2, 3, 4), r(2, 3, 4), [4], r(2, 3, 1), r(2, 3, 1), r(4), r(4),
+     [True, True, True])
+case(aten.native_layer_norm_backward.default, r(2, 3, 4), r(2, 3, 4), [3, 4], r(2, 1, 1), r(2, 1, 1), None, None,
+     [True, False, False])
 case(aten.clamp.default, x, -0.5, 0.5)
 case(aten.clamp.default, i(5), 1)
 case(aten.clamp_min.default, x, 0.0)

@@ -382,15 +382,7 @@ define("aten", "_log_softmax", "default", lambda x, dim, half_to_float=False: _p
 
 
 def _native_layer_norm(x, normalized_shape, weight, bias, eps):
-    out = _prims.layer_norm(x, list(normalized_shape), weight, bias, eps)
-    return (out,) + _layer_norm_stats(x, normalized_shape, eps)
-
-
-def _layer_norm_stats(x, normalized_shape, eps):
-    dims = _composites.layer_norm_dims(x, normalized_shape)
-    mean = x.mean(dims, keepdim=True)
-    centered = x - mean
-    return mean, ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+    return _prims.layer_norm(x, list(normalized_shape), weight, bias, eps)
 
 
 define("aten", "native_layer_norm", "default", _native_layer_norm)
@@ -474,13 +466,7 @@ def _fake(x, shape, dtype=None):
 
 
 def _lower_layer_norm(x, normalized_shape, weight, bias, eps):
-    def fakes(out):
-        n = len(normalized_shape)
-        stat = list(x.shape[: x.dim() - n]) + [1] * n
-        return (out, _fake(x, stat), _fake(x, stat))
-
-    return Lowered(aten.native_layer_norm.default, (x, list(normalized_shape), weight, bias, eps),
-                   index=0, fake_outputs=fakes)
+    return Lowered(aten.native_layer_norm.default, (x, list(normalized_shape), weight, bias, eps))
 
 
 def _lower_nll_loss(x, t, weight, ignore_index, reduction):
@@ -555,6 +541,8 @@ _COMPOSITE_LOWERING = {
     "gelu_backward": lambda g, x, approximate: Lowered(
         aten.gelu_backward.default, (g, x), {"approximate": approximate} if approximate != "none" else {}),
     "silu_backward": lambda g, x: Lowered(aten.silu_backward.default, (g, x)),
+    "native_layer_norm_backward": lambda g, x, shape, mean, rstd, w, b, mask: Lowered(
+        aten.native_layer_norm_backward.default, (g, x, list(shape), mean, rstd, w, b, list(mask))),
     "embedding_dense_backward": lambda g, i, n, pad, scale: Lowered(aten.embedding_dense_backward.default,
                                                                     (g, i, n, pad, scale)),
     "mse_loss_backward": lambda g, x, t, reduction: Lowered(aten.mse_loss_backward.default,
@@ -578,6 +566,8 @@ define("aten", "_log_softmax_backward_data", "default",
        lambda g, y, dim, input_dtype: _prims.log_softmax_backward_data(g, y, dim, input_dtype))
 define("aten", "gelu_backward", "default", lambda g, x, *, approximate="none": _prims.gelu_backward(g, x, approximate))
 define("aten", "silu_backward", "default", lambda g, x: _prims.silu_backward(g, x))
+define("aten", "native_layer_norm_backward", "default", lambda g, x, shape, mean, rstd, w, b, mask:
+       _prims.native_layer_norm_backward(g, x, list(shape), mean, rstd, w, b, list(mask)))
 define("aten", "embedding_dense_backward", "default", lambda g, i, n, pad, scale: _prims.embedding_dense_backward(
     g, i, n, pad, scale))
 define("aten", "mse_loss_backward", "default", lambda g, x, t, reduction: _prims.mse_loss_backward(

@@ -78,21 +78,36 @@ def layer_norm_dims(x, normalized_shape):
     return list(range(x.dim() - n, x.dim()))
 
 
-def layer_norm_stats(x, dims, eps):
+def layer_norm(x, normalized_shape, weight, bias, eps):
+    """PyTorch's native_layer_norm: the output, and the mean and 1/std it normalized with
+    (kept dims), which its backward reads."""
+    dims = layer_norm_dims(x, normalized_shape)
     mean = x.mean(dims, keepdim=True)
     centered = x - mean
-    var = (centered * centered).mean(dims, keepdim=True)
-    return centered, (var + eps).rsqrt()
-
-
-def layer_norm(x, normalized_shape, weight, bias, eps):
-    centered, rstd = layer_norm_stats(x, layer_norm_dims(x, normalized_shape), eps)
+    rstd = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
     out = centered.mul_(rstd)
     if weight is not None:
         out = out.mul_(weight)
     if bias is not None:
         out = out.add_(bias)
-    return out
+    return out, mean, rstd
+
+
+def native_layer_norm_backward(grad, x, normalized_shape, mean, rstd, weight, bias, output_mask):
+    """The gradients of native_layer_norm's input, weight and bias (None where `output_mask`
+    says not wanted), from the saved mean and 1/std."""
+    dims = layer_norm_dims(x, normalized_shape)
+    batch = list(range(x.dim() - len(normalized_shape)))
+    xhat = (x - mean) * rstd
+    gx_hat = grad * weight if weight is not None else grad
+    gx = gw = gb = None
+    if output_mask[0]:
+        gx = rstd * (gx_hat - gx_hat.mean(dims, keepdim=True) - xhat * (gx_hat * xhat).mean(dims, keepdim=True))
+    if output_mask[1] and weight is not None:
+        gw = (grad * xhat).sum(batch) if batch else grad * xhat
+    if output_mask[2] and bias is not None:
+        gb = grad.sum(batch) if batch else grad
+    return gx, gw, gb
 
 
 def clamp(x, min, max, kind="clamp"):

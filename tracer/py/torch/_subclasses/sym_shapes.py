@@ -332,10 +332,17 @@ def _embedding(args, out):
 
 
 def _layer_norm(args, out):
-    s = sizes(args[0])
-    if isinstance(out, tuple):
-        return [s] + [None] * (len(out) - 1)
-    return [s]
+    """The output, and the mean and 1/std with the normalized dims kept as 1."""
+    s = tuple(sizes(args[0]))
+    n = len(args[1])
+    stat = s[: len(s) - n] + (1,) * n
+    return [s, stat, stat] if isinstance(out, tuple) else [s]
+
+
+def _layer_norm_backward(args, out):
+    x, w, b = args[1], args[5], args[6]
+    return [sizes(x) if out[0] is not None else None, sizes(w) if w is not None and out[1] is not None else None,
+            sizes(b) if b is not None and out[2] is not None else None]
 
 
 def _pad(args, out):
@@ -452,6 +459,7 @@ RULES = {
     "log_softmax_backward_data": _first,
     "gelu_backward": _first,
     "silu_backward": _first,
+    "native_layer_norm_backward": _layer_norm_backward,
     "embedding_dense_backward": lambda args, out: [(args[2], sizes(args[0])[-1])],
     "mse_loss_backward": lambda args, out: [sizes(args[1])],
     "pad": _pad,

@@ -678,19 +678,25 @@ def record(key, args, out, old_self=None):
         for t in (a if isinstance(a, list) else [a]):
             if _is_tensor(t):
                 versions.append((t, t._version, _describe(t)))
-    differentiable = [nr for nr in spec.outputs if outs[nr].dtype.is_floating_point]
+    differentiable = [nr for nr in spec.outputs if outs[nr] is not None and outs[nr].dtype.is_floating_point]
     if "out" in saves:
         for nr in differentiable:
             versions.append((outs[nr], outs[nr]._version, f"output {nr} of {_forward_name(name)}"))
     saved_out = None
     if "out" in saves:
-        # Traced, a saved output is read through a detach (as PyTorch's saved variables are),
-        # which AOT autograd's graphs show.
-        saved_out = _detached(out) if _prims._modes else out
+        # Traced, a saved differentiable output is read through a detach (as PyTorch's saved
+        # variables are), which AOT autograd's graphs show; the others are saved as they are.
+        saved_out = out
+        if _prims._modes:
+            saved_out = tuple(_detached(o) if nr in differentiable else o for nr, o in enumerate(out)) \
+                if isinstance(out, tuple) else _detached(out)
     ctx = SavedContext(kept_args, saved_out, versions, name)
+    ctx._differentiable = differentiable
     edges = [edge_of(t) for t in inputs]
     meta = [(sizes(t), t.dtype) if _is_tensor(t) else None for t in inputs]
-    node = node_class(name)(name, edges, meta, [(sizes(o), o.dtype) for o in outs], spec.backward, ctx)
+    # Outputs that are not differentiable get no gradient (not even zeros) in backward.
+    out_meta = [(sizes(o), o.dtype) if nr in differentiable else None for nr, o in enumerate(outs)]
+    node = node_class(name)(name, edges, meta, out_meta, spec.backward, ctx)
     for nr in differentiable:
         o = outs[nr]
         o.requires_grad = True

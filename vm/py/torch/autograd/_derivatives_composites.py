@@ -32,21 +32,33 @@ def _log_softmax_backward(ctx, grads):
     return [_prims.log_softmax_backward_data(grads[0], y, dim, y.dtype)]
 
 
-@prim("layer_norm", inputs=(0, 2, 3), name="NativeLayerNormBackward0", saves=(0, 2))
+@prim("layer_norm", inputs=(0, 2, 3), name="NativeLayerNormBackward0", saves=(0, 2, 3, "out"))
 def _layer_norm_backward(ctx, grads):
+    x, shape, w, b, eps = ctx.args
+    _, mean, rstd = ctx.out
+    if _C.is_grad_enabled():
+        # create_graph: the saved mean and 1/std carry no history, so the gradient is written
+        # from x itself to stay differentiable in x (PyTorch has a double-backward formula).
+        return _layer_norm_backward_from_input(x, shape, w, b, eps, grads[0], ctx)
+    mask = [_wanted(ctx, 0, x), _wanted(ctx, 1, w), _wanted(ctx, 2, b)]
+    return list(_prims.native_layer_norm_backward(grads[0], x, shape, mean, rstd, w if _is_tensor(w) else None,
+                                                  b if _is_tensor(b) else None, mask))
+
+
+def _layer_norm_backward_from_input(x, shape, w, b, eps, g, ctx):
     from torch import _composites
 
-    x, shape, w, b, eps = ctx.args
-    g = grads[0]
     dims = _composites.layer_norm_dims(x, shape)
-    centered, rstd = _composites.layer_norm_stats(x, dims, eps)
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    rstd = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
     xhat = centered * rstd
     gx_hat = g * w if _is_tensor(w) else g
     gx = rstd * (gx_hat - gx_hat.mean(dims, keepdim=True) - xhat * (gx_hat * xhat).mean(dims, keepdim=True))
     batch = list(range(x.dim() - len(shape)))
     gw = (g * xhat).sum(batch) if _is_tensor(w) and batch else (g * xhat if _is_tensor(w) else None)
     gb = (g.sum(batch) if batch else g) if _is_input(b) else None
-    return [gx, gw, gb]
+    return [gx if _wanted(ctx, 0, x) else None, gw, gb]
 
 
 def _clamp_name(args):
@@ -133,18 +145,24 @@ def _by_recomputing(forward, positions):
             wrt.append((p, a))
         with torch.enable_grad():
             out = forward(*args)
-        out = out[0] if isinstance(out, tuple) else out
-        found = torch.autograd.grad(out, [a for _, a in wrt], grads[0], allow_unused=True, create_graph=create)
+        # Every output that has a gradient and depends on the inputs (a multi-output
+        # composite, such as layer norm's backward, gives one per output).
+        outs = out if isinstance(out, tuple) else (out,)
+        pairs = [(o, g) for o, g in zip(outs, grads) if _is_tensor(o) and o.requires_grad and g is not None]
+        if not pairs or not wrt:
+            return [None] * len(positions)
+        found = torch.autograd.grad([o for o, _ in pairs], [a for _, a in wrt], [g for _, g in pairs],
+                                    allow_unused=True, create_graph=create)
         by_pos = {p: g for (p, _), g in zip(wrt, found)}
         return [by_pos.get(p) for p in positions]
 
     return backward
 
 
-def _composite_by_recomputing(key, name, positions, saves):
+def _composite_by_recomputing(key, name, positions, saves, outputs=(0,)):
     from torch import _composites
 
-    PRIMS[key] = Prim(positions, name, _by_recomputing(getattr(_composites, key), positions), saves)
+    PRIMS[key] = Prim(positions, name, _by_recomputing(getattr(_composites, key), positions), saves, outputs)
 
 
 @prim("mse_loss", inputs=(0, 1), name="MseLossBackward0", saves=(0, 1))
@@ -164,6 +182,8 @@ def _embedding_backward(ctx, grads):
 
 _composite_by_recomputing("embedding_dense_backward", "EmbeddingDenseBackwardBackward0", (0,), (0, 1))
 _composite_by_recomputing("mse_loss_backward", "MseLossBackwardBackward0", (0, 1, 2), (0, 1, 2))
+_composite_by_recomputing("native_layer_norm_backward", "NativeLayerNormBackwardBackward0", (0, 1, 3, 4, 5, 6),
+                          (0, 1, 3, 4, 5, 6), (0, 1, 2))
 _composite_by_recomputing("softmax_backward_data", "SoftmaxBackwardDataBackward0", (0, 1), (0, 1))
 _composite_by_recomputing("log_softmax_backward_data", "LogSoftmaxBackwardDataBackward0", (0, 1), (0, 1))
 _composite_by_recomputing("gelu_backward", "GeluBackwardBackward0", (0, 1), (0, 1))

@@ -164,7 +164,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, acc
                 continue
             # Gradients never produced for an output are zeros to the formula.
             for nr, g in enumerate(grads):
-                if g is None:
+                if g is None and nr < len(fn._outputs_meta) and fn._outputs_meta[nr] is not None:
                     shape, dtype = fn._outputs_meta[nr]
                     grads[nr] = _zeros(shape, dtype)
             in_grads = list(fn.apply(*grads))

@@ -148,7 +148,7 @@ class SavedContext:
     read replaced by `TensorMeta`), its output, and the version of every kept tensor, checked
     when the backward reads them."""
 
-    __slots__ = ("_args", "_out", "_versions", "released", "_node_name", "needs")
+    __slots__ = ("_args", "_out", "_versions", "released", "_node_name", "needs", "_differentiable")
 
     def __init__(self, args, out, versions, node_name):
         # needs[i]: whether the i-th differentiable input wants a gradient (set by the node
@@ -159,6 +159,7 @@ class SavedContext:
         self._versions = versions
         self.released = False
         self._node_name = node_name
+        self._differentiable = None  # the differentiable output positions (set by `record`)
 
     @property
     def args(self):
@@ -171,6 +172,11 @@ class SavedContext:
         if self._out is not None and _prims._modes:
             from torch.autograd._derivatives import _detached
 
+            # Read through a detach, as a traced backward shows it; outputs that are not
+            # differentiable (layer norm's mean and 1/std) are read as they are.
+            keep = self._differentiable
+            if isinstance(self._out, tuple) and keep is not None:
+                return tuple(_detached(o) if nr in keep else o for nr, o in enumerate(self._out))
             return _detached(self._out)
         return self._out
 

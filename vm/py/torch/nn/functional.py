@@ -135,7 +135,7 @@ def _norm_dims(input, normalized_shape):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = tuple(normalized_shape)
     _norm_dims(input, normalized_shape)
-    return _prims.layer_norm(input, normalized_shape, weight, bias, eps)
+    return _prims.layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
