@@ -331,3 +331,42 @@ fn dead_buffers_are_reused_and_pointwise_outputs_written_in_place() {
     assert!(text.contains("(temporary, in buf4's storage)"), "{text}");
     assert!(text.contains("(output, in buf4's storage)"), "{text}");
 }
+
+/// Odd functions keep a zero's sign and stay accurate for tiny inputs: `1 / f(x)` tells -0.0
+/// from 0.0, and a tiny x whose value came out 0 would give an infinity (the fuzzer found
+/// `1 / tan(x % x)` and `1 / erf(1e-30)` under inductor; eager is exact there).
+#[test]
+fn odd_functions_near_zero() {
+    let edge = [
+        -0.0, 0.0, 1e-30, -1e-30, 1e-20, -1e-10, 1e-3, -0.1, 0.2, -0.3,
+    ];
+    for dtype in [DType::Float32, DType::Float64] {
+        let t = match dtype {
+            DType::Float64 => Tensor::from_vec(edge.to_vec(), &[edge.len()]),
+            _ => Tensor::from_vec(
+                edge.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
+                &[edge.len()],
+            ),
+        };
+        let mut ops = vec![
+            UnaryOp::Sin,
+            UnaryOp::Tan,
+            UnaryOp::Tanh,
+            UnaryOp::Expm1,
+            UnaryOp::Log1p,
+        ];
+        if dtype == DType::Float32 {
+            ops.push(UnaryOp::Erf); // the JIT's erf is single precision
+        }
+        for op in ops {
+            let mut c = Case::new();
+            let x = c.input(t.clone());
+            let r = c.unary(op, x);
+            c.output(r);
+            let inv = c.unary(UnaryOp::Reciprocal, r);
+            c.output(inv);
+            let result = std::panic::catch_unwind(|| c.check(2e-6, 0.0));
+            assert!(result.is_ok(), "{op:?} on {dtype:?}");
+        }
+    }
+}

@@ -217,3 +217,25 @@ def seed8_394(x0):
 sizes("seed 8, program 394: int64 input, a size that grows", seed8_394, lambda n: (torch.arange(n) - 1,), (3, 4, 6))
 sizes("two inputs equal in size, then not", lambda x, y: x + y if x.shape[0] == y.shape[0] else x.sum() + y.sum(),
       lambda n: (torch.arange(float(n)), torch.arange(float(n + (n == 6)))), (3, 4, 6))
+
+
+def seed12_96(x0, x2):
+    # An in-place op broadcasting one symbolic size against another (`v7.mul_(x2)`) did not
+    # guard that they are equal: the symbolic graph (AOT autograd drops the dead write) was
+    # reused for sizes eager rejects.
+    v7 = x0.clone()
+    v7.mul_(x2)
+    return x2 * 2
+
+
+def seed12_96_inputs(n):
+    m = 2 if n == 6 else n  # the last call: x2 no longer broadcasts to x0
+    return torch.ones(n + 1, n, n), torch.arange(float(m * m)).reshape(m, m).requires_grad_()
+
+
+sizes("seed 12, program 96: an in-place broadcast between symbolic sizes", seed12_96, seed12_96_inputs,
+      (2, 3, 5, 6))
+# (The fuzzer's seed 12 also found the JIT's sin giving +0 for -0, so `1 / tan(x % x)` had the
+# wrong infinity, and its erf giving 0 for tiny inputs. PyTorch's own Inductor does the same, so
+# its output cannot be this script's expectation: backends/tests/jit_kernels.rs
+# `odd_functions_near_zero` checks the JIT against eager instead.)

@@ -244,7 +244,12 @@ fn sin_cos(b: &mut Builder, x: u32, cos: bool) -> u32 {
 }
 
 pub fn sin(b: &mut Builder, x: u32) -> u32 {
-    sin_cos(b, x, false)
+    let v = sin_cos(b, x, false);
+    // sin(-0) is -0 (the reduction's `n * -p + x` turns it into +0): 1 / sin(x) and tan's
+    // sign depend on it.
+    let zero = b.c(0.0);
+    let is_zero = b.cmp(Cmp::Eq, x, zero);
+    b.select(is_zero, x, v)
 }
 
 pub fn cos(b: &mut Builder, x: u32) -> u32 {
@@ -310,5 +315,13 @@ pub fn erf(b: &mut Builder, x: u32) -> u32 {
     let e = exp(b, na2);
     let pe = b.mul(poly, e);
     let r = b.sub(one, pe);
+    // Near 0 the formula's absolute error is the whole value (erf(1e-30) would be 0): there
+    // the Taylor series 2/sqrt(pi) (a - a^3/3 + a^5/10 - a^7/42 + a^9/216) is used.
+    let small = b.c(0.25);
+    let near_zero = b.cmp(Cmp::Lt, a, small);
+    let k = std::f64::consts::FRAC_2_SQRT_PI;
+    let series = b.poly(a2, &[k, -k / 3.0, k / 10.0, -k / 42.0, k / 216.0]);
+    let taylor = b.mul(a, series);
+    let r = b.select(near_zero, taylor, r);
     odd_from_magnitude(b, r, x)
 }

@@ -97,6 +97,16 @@ def _binary(args, out):
     return [broadcast(_shape_of(args[1]), _shape_of(args[2]))]
 
 
+def _binary_inplace(args, out):
+    """`a.mul_(b)`: `b` broadcasts to `a`'s sizes, asked symbolically as the kernel checks them
+    (so `s24 == s40` becomes a guard and the graph is not reused for sizes that would raise)."""
+    s = tuple(sizes(args[1]))
+    for have, want in zip(broadcast(s, _shape_of(args[2])), s):
+        if not (have is want or _same(have, want)):
+            raise RuntimeError("symbolic in-place broadcast changes the written tensor's sizes")
+    return [s]
+
+
 def _unary(args, out):
     return [sizes(args[1])]
 
@@ -408,7 +418,7 @@ RULES = {
     "adaptive_avg_pool2d": _pool(None),
     "unary": _unary,
     "binary": _binary,
-    "binary_": lambda args, out: [sizes(args[1])],
+    "binary_": _binary_inplace,
     "reduce": _reduce,
     "matmul": _matmul,
     "cat": _cat,
