@@ -239,3 +239,14 @@ sizes("seed 12, program 96: an in-place broadcast between symbolic sizes", seed1
 # wrong infinity, and its erf giving 0 for tiny inputs. PyTorch's own Inductor does the same, so
 # its output cannot be this script's expectation: backends/tests/jit_kernels.rs
 # `odd_functions_near_zero` checks the JIT against eager instead.)
+
+
+def seed13_130(x0, x1):
+    # A cat of symbolic sizes did not ask that the dims it does not join agree: its graph
+    # (where the cat is dead code) was reused for sizes eager rejects.
+    torch.cat([x0, x1], 1)
+    return x1.argmax()
+
+
+sizes("seed 13, program 130: a dead cat of symbolic sizes", seed13_130,
+      lambda n: (torch.ones(n + (n == 6), 2), torch.arange(float(n)).reshape(n, 1)), (2, 3, 5, 6))

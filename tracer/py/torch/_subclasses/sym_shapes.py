@@ -156,6 +156,13 @@ def _cat(args, out):
     for s in shapes:
         total = total + s[d]
     first = shapes[0]
+    # The other dims must agree, asked as the kernel checks them: a guard for symbolic sizes,
+    # so a graph whose cat is dead code (dropped by AOT autograd) is not reused for sizes
+    # eager rejects.
+    for s in shapes[1:]:
+        for k, (a, b) in enumerate(zip(first, s)):
+            if k != d and not (a is b or _same(a, b)):
+                raise RuntimeError("symbolic cat of tensors whose other sizes differ")
     return [first[:d] + (total,) + first[d + 1:]]
 
 
