@@ -133,6 +133,29 @@ fn transcendentals_f32_and_f64() {
     }
 }
 
+/// `op(t)` and `1 / op(t)` (which tells -0.0 from 0.0) compiled against eager.
+fn check_with_reciprocal(op: UnaryOp, t: &Tensor, dtype: DType, rtol: f64, atol: f64) {
+    let mut c = Case::new();
+    let x = c.input(t.clone());
+    let r = c.unary(op, x);
+    c.output(r);
+    let inv = c.unary(UnaryOp::Reciprocal, r);
+    c.output(inv);
+    let result = std::panic::catch_unwind(|| c.check(rtol, atol));
+    assert!(result.is_ok(), "{op:?} on {dtype:?}");
+}
+
+/// `values` as a 1-D tensor of `dtype` (float32 or float64).
+fn edge_values(values: &[f64], dtype: DType) -> Tensor {
+    match dtype {
+        DType::Float64 => Tensor::from_vec(values.to_vec(), &[values.len()]),
+        _ => Tensor::from_vec(
+            values.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
+            &[values.len()],
+        ),
+    }
+}
+
 /// Ties, signed zeros, values past the mantissa, infinities and NaN through every rounding
 /// mode (the SSE2 fallback builds rounding from additions); `1 / r` tells -0.0 from 0.0.
 #[test]
@@ -166,27 +189,14 @@ fn rounding_edge_cases() {
         1e300,
     ];
     for dtype in [DType::Float32, DType::Float64] {
-        let t = match dtype {
-            DType::Float64 => Tensor::from_vec(edge.to_vec(), &[edge.len()]),
-            _ => Tensor::from_vec(
-                edge.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
-                &[edge.len()],
-            ),
-        };
+        let t = edge_values(&edge, dtype);
         for op in [
             UnaryOp::Floor,
             UnaryOp::Ceil,
             UnaryOp::Round,
             UnaryOp::Trunc,
         ] {
-            let mut c = Case::new();
-            let x = c.input(t.clone());
-            let r = c.unary(op, x);
-            c.output(r);
-            let inv = c.unary(UnaryOp::Reciprocal, r);
-            c.output(inv);
-            let result = std::panic::catch_unwind(|| c.check(0.0, 0.0));
-            assert!(result.is_ok(), "{op:?} on {dtype:?}");
+            check_with_reciprocal(op, &t, dtype, 0.0, 0.0);
         }
     }
 }
@@ -341,13 +351,7 @@ fn odd_functions_near_zero() {
         -0.0, 0.0, 1e-30, -1e-30, 1e-20, -1e-10, 1e-3, -0.1, 0.2, -0.3,
     ];
     for dtype in [DType::Float32, DType::Float64] {
-        let t = match dtype {
-            DType::Float64 => Tensor::from_vec(edge.to_vec(), &[edge.len()]),
-            _ => Tensor::from_vec(
-                edge.iter().map(|&x| x as f32).collect::<Vec<f32>>(),
-                &[edge.len()],
-            ),
-        };
+        let t = edge_values(&edge, dtype);
         let mut ops = vec![
             UnaryOp::Sin,
             UnaryOp::Tan,
@@ -359,14 +363,7 @@ fn odd_functions_near_zero() {
             ops.push(UnaryOp::Erf); // the JIT's erf is single precision
         }
         for op in ops {
-            let mut c = Case::new();
-            let x = c.input(t.clone());
-            let r = c.unary(op, x);
-            c.output(r);
-            let inv = c.unary(UnaryOp::Reciprocal, r);
-            c.output(inv);
-            let result = std::panic::catch_unwind(|| c.check(2e-6, 0.0));
-            assert!(result.is_ok(), "{op:?} on {dtype:?}");
+            check_with_reciprocal(op, &t, dtype, 2e-6, 0.0);
         }
     }
 }
