@@ -58,16 +58,9 @@ def _leading_symbol(gm):
 
 
 def _has_unbacked(gm):
-    from torch._symint import SymInt
+    from torch._subclasses.sym_shapes import unbacked_env
 
-    for n in gm.graph.nodes:
-        val = n.meta.get("val")
-        for v in [val] if isinstance(val, SymInt) else [d for t in _tensor_vals(val)
-                                                        for d in (getattr(t, "_sym_shape", None) or ())]:
-            if isinstance(v, SymInt) and v.node.shape_env.unbacked and \
-                    any(s in v.node.shape_env.unbacked for s in v.node.expr.free_symbols()):
-                return True
-    return False
+    return unbacked_env(n.meta.get("val") for n in gm.graph.nodes) is not None
 
 
 class _HintShapes:

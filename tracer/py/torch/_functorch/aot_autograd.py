@@ -196,21 +196,20 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
     bw_compiler = bw_compiler or fw_compiler
     inference_compiler = inference_compiler or fw_compiler
     symbolic = shape_env = None
-    unbacked = isinstance(mod, torch.fx.GraphModule) and _unbacked_env(mod)
-    if unbacked:
-        # Data-dependent sizes (`nonzero`, `item()` under capture_*): traced once, with
-        # Dynamo's ShapeEnv, whatever the inputs (no layout decides those sizes).
-        symbolic = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
-        shape_env = unbacked
-    elif not _per_layout_done and any(type(a) is int for a in args) and isinstance(mod, torch.fx.GraphModule):
-        symbolic = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
-        if len(symbolic) != len(args) or not _takes_symbolic(inference_compiler):
-            symbolic = None
+    if isinstance(mod, torch.fx.GraphModule):
+        examples = [n.meta.get("example_value") for n in mod.graph.nodes if n.op == "placeholder"]
+        shape_env = _unbacked_env(mod)
+        if shape_env is not None:
+            # Data-dependent sizes (`nonzero`, `item()` under capture_*): traced once, with
+            # Dynamo's ShapeEnv, whatever the inputs (no layout decides those sizes).
+            symbolic = examples
+        elif not _per_layout_done and any(type(a) is int for a in args) and len(examples) == len(args) \
+                and _takes_symbolic(inference_compiler):
+            symbolic = examples
     if symbolic is None and not _per_layout_done and any(type(a) is int for a in args) \
             and isinstance(mod, torch.fx.GraphModule):
-        # A graph with symbolic sizes traced for training (smelt's derivative formulas read
-        # concrete sizes), or for a compiler that needs static graphs: traced and compiled once
-        # per distinct input layout, each a static graph.
+        # A graph with symbolic sizes for a compiler that needs static graphs: traced and
+        # compiled once per distinct input layout, each a static graph.
         return _per_layout(lambda example: aot_module_simplified(
             mod, example, fw_compiler, bw_compiler, partition_fn, decompositions, keep_inference_input_mutations,
             inference_compiler, cudagraphs, boxed_forward_device_index, ignore_shape_env, _per_layout_done=True))
@@ -249,15 +248,9 @@ def aot_module_simplified(mod, args, fw_compiler, bw_compiler=None, partition_fn
 
 def _unbacked_env(gm):
     """The ShapeEnv of a Dynamo graph that makes data-dependent (unbacked) sizes, else None."""
-    from torch._symint import SymInt
+    from torch._subclasses.sym_shapes import unbacked_env
 
-    for n in gm.graph.nodes:
-        val = n.meta.get("example_value")
-        for v in [val] if isinstance(val, SymInt) else list(getattr(val, "_sym_shape", None) or ()):
-            if isinstance(v, SymInt) and v.node.shape_env.unbacked and \
-                    any(s in v.node.shape_env.unbacked for s in v.node._expr.free_symbols()):
-                return v.node.shape_env
-    return None
+    return unbacked_env(n.meta.get("example_value") for n in gm.graph.nodes)
 
 
 def _takes_symbolic(compiler):

@@ -129,14 +129,12 @@ def _binding_symbol(node):
 def _free_symbols(val):
     """Names of the symbols `val` (a SymInt or a fake tensor) mentions, before and after the
     ShapeEnv's replacements."""
-    from torch._symint import SymInt
+    from torch._subclasses.sym_shapes import symints
 
-    sizes = [val] if isinstance(val, SymInt) else list(getattr(val, "_sym_shape", None) or ())
     names = set()
-    for d in sizes:
-        if isinstance(d, SymInt):
-            names.update(d.node._expr.free_symbols())
-            names.update(d.node.expr.free_symbols())
+    for d in symints(val):
+        names.update(d.node._expr.free_symbols())
+        names.update(d.node.expr.free_symbols())
     return names
 
 

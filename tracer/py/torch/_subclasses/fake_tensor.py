@@ -219,7 +219,6 @@ class FakeTensorMode:
         out = self._wrap(call(*sym_shapes.hints(args)), _device_of(args))
         return sym_shapes.attach(key, args, out)
 
-
     def _nonzero(self, x):
         """`nonzero` of a fake: as many rows as the data has non-zero elements, an unbacked
         size `u0` between 0 and the element count (when the ShapeEnv allows dynamic output
@@ -233,7 +232,6 @@ class FakeTensorMode:
         out = _become_fake(out, x.fake_device, self)
         out._sym_shape = (rows, x.dim())
         return out
-
 
     def _mask_coordinates(self, key, indices):
         """Boolean masks in an index list as the fake coordinates of their True elements (one

@@ -493,6 +493,25 @@ def _symbols_in(v, out):
             _symbols_in(x, out)
 
 
+def symints(v):
+    """The SymInts in `v`: itself, a fake tensor's symbolic sizes, or those of the items of a
+    list or tuple."""
+    out = []
+    _symbols_in(v, out)
+    return out
+
+
+def unbacked_env(values):
+    """The ShapeEnv of the first of `values` whose sizes mention a data-dependent (unbacked)
+    symbol, else None."""
+    for v in values:
+        for d in symints(v):
+            env = d.node.shape_env
+            if env.unbacked and any(s in env.unbacked for s in d.node._expr.free_symbols()):
+                return env
+    return None
+
+
 def attach(key, args, out):
     """Gives the fake outputs `out` of primitive `key` their symbolic sizes."""
     rule = RULES.get(key)
@@ -502,9 +521,7 @@ def attach(key, args, out):
     outs = list(out) if isinstance(out, tuple) else [out]
     if shapes is None:
         # No rule: every symbolic input is pinned to its value; the outputs are static.
-        found = []
-        _symbols_in(args, found)
-        for s in found:
+        for s in symints(args):
             int(s)
         return out
     for t, shape in zip(outs, shapes):

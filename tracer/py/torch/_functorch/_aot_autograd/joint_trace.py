@@ -171,15 +171,10 @@ def _written_with_grad(fn, flat_args):
 
 
 def _shape_env_of(values):
-    from torch._symint import SymInt
+    from torch._subclasses.sym_shapes import symints
 
-    for v in values:
-        if isinstance(v, SymInt):
-            return v.node.shape_env
-        for d in getattr(v, "_sym_shape", None) or ():
-            if isinstance(d, SymInt):
-                return d.node.shape_env
-    return None
+    found = symints(list(values))
+    return found[0].node.shape_env if found else None
 
 
 def trace(fn, flat_args, *, joint, symbolic=None, shape_env=None):
