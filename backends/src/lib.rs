@@ -4,10 +4,12 @@
 
 pub mod eager;
 pub mod element;
+pub mod host_pool;
 pub mod jit;
 pub mod storage;
 pub mod strided;
 pub mod tensor;
+pub mod threads;
 mod views;
 
 pub use element::{Element, Scalar};

@@ -2,10 +2,11 @@
 //! device. Only the CPU exists today; a CUDA storage becomes another `Memory` variant, and
 //! the op front end keeps calling the same `Tensor` methods.
 
-use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::host_pool::{self, Block};
 
 /// Where a tensor's memory is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,52 +28,36 @@ impl fmt::Display for Device {
     }
 }
 
-/// Zeroed host memory, 64-byte aligned so vector loads never straddle a cache line at the start.
-/// Large buffers are mapped on 2 MiB boundaries and offered transparent huge pages, so the
-/// first touch of a fresh 64 MiB output costs 32 page faults instead of 16384.
+/// Host memory, 64-byte aligned so vector loads never straddle a cache line at the start,
+/// from the caching allocator (`host_pool.rs`).
 pub struct HostBuffer {
-    ptr: NonNull<u8>,
+    block: Option<Block>,
     nbytes: usize,
-    mapped: bool,
 }
 
-const ALIGN: usize = 64;
-const HUGE_PAGE: usize = 2 << 20;
-/// Below this, the allocator's own free lists are faster than a fresh mapping.
-const MAP_MIN: usize = 4 << 20;
-
 impl HostBuffer {
+    /// `nbytes` of zeros.
     pub fn zeroed(nbytes: usize) -> HostBuffer {
-        if nbytes == 0 {
-            return HostBuffer {
-                ptr: NonNull::<u64>::dangling().cast(),
-                nbytes,
-                mapped: false,
-            };
-        }
-        if nbytes >= MAP_MIN
-            && let Some(ptr) = map_huge(nbytes)
-        {
-            return HostBuffer {
-                ptr,
-                nbytes,
-                mapped: true,
-            };
-        }
-        let layout = Layout::from_size_align(nbytes, ALIGN)
-            .expect("tensor size overflows the address space");
-        // SAFETY: the layout has a non-zero size.
-        let ptr = unsafe { alloc_zeroed(layout) };
-        let ptr = NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+        HostBuffer::new(nbytes, true)
+    }
+
+    /// `nbytes` with unspecified contents: for outputs a kernel writes in full.
+    pub fn uninit(nbytes: usize) -> HostBuffer {
+        HostBuffer::new(nbytes, false)
+    }
+
+    fn new(nbytes: usize, zero: bool) -> HostBuffer {
         HostBuffer {
-            ptr,
+            block: (nbytes > 0).then(|| host_pool::allocate(nbytes, zero)),
             nbytes,
-            mapped: false,
         }
     }
 
     pub fn as_ptr(&self) -> *mut u8 {
-        self.ptr.as_ptr()
+        match &self.block {
+            Some(b) => b.ptr.as_ptr(),
+            None => NonNull::<u64>::dangling().cast().as_ptr(),
+        }
     }
 
     pub fn nbytes(&self) -> usize {
@@ -80,72 +65,11 @@ impl HostBuffer {
     }
 }
 
-fn mapped_len(nbytes: usize) -> usize {
-    nbytes.div_ceil(HUGE_PAGE) * HUGE_PAGE
-}
-
-/// An anonymous mapping (zero-filled by the kernel) starting on a huge-page boundary.
-#[cfg(target_os = "linux")]
-fn map_huge(nbytes: usize) -> Option<NonNull<u8>> {
-    let len = mapped_len(nbytes);
-    let span = len + HUGE_PAGE;
-    // SAFETY: a fresh private anonymous mapping; the unaligned head and the tail beyond `len`
-    // are unmapped again, so exactly [start, start + len) stays mapped.
-    unsafe {
-        let base = libc::mmap(
-            std::ptr::null_mut(),
-            span,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        if base == libc::MAP_FAILED {
-            return None;
-        }
-        let base = base as usize;
-        let start = base.next_multiple_of(HUGE_PAGE);
-        if start > base {
-            libc::munmap(base as *mut libc::c_void, start - base);
-        }
-        let end = start + len;
-        if base + span > end {
-            libc::munmap(end as *mut libc::c_void, base + span - end);
-        }
-        // Advice only: without THP the mapping still works with small pages.
-        libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
-        NonNull::new(start as *mut u8)
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn map_huge(_nbytes: usize) -> Option<NonNull<u8>> {
-    None
-}
-
 impl Drop for HostBuffer {
     fn drop(&mut self) {
-        if self.nbytes == 0 {
-            return;
+        if let Some(b) = self.block.take() {
+            host_pool::release(b);
         }
-        if self.mapped {
-            #[cfg(target_os = "linux")]
-            // SAFETY: mapped by `map_huge` with exactly this length.
-            unsafe {
-                libc::munmap(
-                    self.ptr.as_ptr() as *mut libc::c_void,
-                    mapped_len(self.nbytes),
-                );
-            }
-            return;
-        }
-        // SAFETY: allocated in `zeroed` with exactly this layout.
-        unsafe {
-            dealloc(
-                self.ptr.as_ptr(),
-                Layout::from_size_align_unchecked(self.nbytes, ALIGN),
-            )
-        };
     }
 }
 
@@ -172,6 +96,14 @@ impl Storage {
     pub fn zeroed_host(nbytes: usize) -> Storage {
         Storage {
             memory: Memory::Host(HostBuffer::zeroed(nbytes)),
+            version: AtomicU64::new(0),
+        }
+    }
+
+    /// Host memory whose contents the caller overwrites before anyone reads them.
+    pub fn uninit_host(nbytes: usize) -> Storage {
+        Storage {
+            memory: Memory::Host(HostBuffer::uninit(nbytes)),
             version: AtomicU64::new(0),
         }
     }

@@ -45,6 +45,21 @@ impl Tensor {
         }
     }
 
+    /// A new contiguous tensor on `device` whose contents are unspecified: for kernel outputs
+    /// that are written in full before anyone reads them (no zero fill).
+    pub fn uninit_on(shape: &[usize], dtype: DType, device: Device) -> Tensor {
+        match device {
+            Device::Meta => Tensor::empty_on(shape, dtype, device),
+            _ => Tensor {
+                storage: Arc::new(Storage::uninit_host(shape::numel(shape) * dtype.itemsize())),
+                dtype,
+                shape: shape.to_vec(),
+                strides: shape::contiguous_strides(shape),
+                offset: 0,
+            },
+        }
+    }
+
     /// A new tensor with the given (dense) strides over a storage of exactly numel elements.
     pub(crate) fn empty_strided(
         shape: &[usize],

@@ -1,7 +1,7 @@
 //! Pointwise ops of two operands: PyTorch's type promotion picks the dtype both are
 //! computed in, then they broadcast against each other.
 
-use rayon::prelude::*;
+use crate::threads::SendPtr;
 use smelt_tracer::dtype::{Category, Operand as Promoted, result_type};
 use smelt_tracer::ops::BinaryOp;
 use smelt_tracer::shape::{broadcast_shapes, join_dims};
@@ -213,40 +213,41 @@ fn run_with<C: Element, O: Element>(
         // A one-element operand is read as a constant; the others are contiguous over n.
         // SAFETY: `out` holds n elements; `out` is a distinct allocation or exactly `a`
         // (in-place), and each chunk reads only the positions it writes.
-        let outs = unsafe { std::slice::from_raw_parts_mut(po, n) };
-        let (xs, ys) = unsafe {
-            (
-                std::slice::from_raw_parts(pa, a.numel()),
-                std::slice::from_raw_parts(pb, b.numel()),
-            )
-        };
-        outs.par_chunks_mut(PARALLEL_CHUNK)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let at = c * PARALLEL_CHUNK;
-                let len = chunk.len();
-                match (xs.len() == 1, ys.len() == 1) {
-                    (false, false) => {
-                        let (xs, ys) = (&xs[at..at + len], &ys[at..at + len]);
-                        for ((slot, &x), &y) in chunk.iter_mut().zip(xs).zip(ys) {
-                            *slot = f(x, y);
-                        }
-                    }
-                    (false, true) => {
-                        let y = ys[0];
-                        for (slot, &x) in chunk.iter_mut().zip(&xs[at..at + len]) {
-                            *slot = f(x, y);
-                        }
-                    }
-                    (true, false) => {
-                        let x = xs[0];
-                        for (slot, &y) in chunk.iter_mut().zip(&ys[at..at + len]) {
-                            *slot = f(x, y);
-                        }
-                    }
-                    (true, true) => chunk.fill(f(xs[0], ys[0])),
+        let (outs, xs, ys) = (SendPtr(po), SendPtr(pa as *mut C), SendPtr(pb as *mut C));
+        let (xn, yn) = (a.numel(), b.numel());
+        crate::threads::for_ranges(n, PARALLEL_CHUNK, |r| {
+            let len = r.len();
+            // SAFETY: the ranges are disjoint and inside the n elements of each full operand.
+            let chunk = unsafe { std::slice::from_raw_parts_mut(outs.get().add(r.start), len) };
+            let part = |p: &SendPtr<C>, count: usize| unsafe {
+                if count == 1 {
+                    std::slice::from_raw_parts(p.get() as *const C, 1)
+                } else {
+                    std::slice::from_raw_parts(p.get().add(r.start) as *const C, len)
                 }
-            });
+            };
+            let (xs, ys) = (part(&xs, xn), part(&ys, yn));
+            match (xn == 1, yn == 1) {
+                (false, false) => {
+                    for ((slot, &x), &y) in chunk.iter_mut().zip(xs).zip(ys) {
+                        *slot = f(x, y);
+                    }
+                }
+                (false, true) => {
+                    let y = ys[0];
+                    for (slot, &x) in chunk.iter_mut().zip(xs) {
+                        *slot = f(x, y);
+                    }
+                }
+                (true, false) => {
+                    let x = xs[0];
+                    for (slot, &y) in chunk.iter_mut().zip(ys) {
+                        *slot = f(x, y);
+                    }
+                }
+                (true, true) => chunk.fill(f(xs[0], ys[0])),
+            }
+        });
         return;
     }
     let sa = smelt_tracer::shape::broadcast_strides(a.shape(), a.strides(), out.shape());
@@ -352,7 +353,12 @@ fn prepare(
 /// `torch.<op>(a, b)` into a new tensor.
 pub fn binary(op: BinaryOp, a: Operand, b: Operand) -> OpResult<Tensor> {
     let (compute, out_dtype, shape, ta, tb) = prepare(op, a, b)?;
-    let out = Tensor::empty_on(&shape, out_dtype, output_device(&[&ta, &tb]));
+    if opmath_rhs(op, compute, &b).is_none()
+        && let Some(out) = super::jit_kernels::binary(op, &ta, &tb, &shape, out_dtype)
+    {
+        return Ok(out);
+    }
+    let out = Tensor::uninit_on(&shape, out_dtype, output_device(&[&ta, &tb]));
     if out.is_meta() {
         return Ok(out);
     }

@@ -77,7 +77,7 @@ impl Tensor {
         if self.is_contiguous() {
             self.clone()
         } else {
-            let out = Tensor::empty_on(self.shape(), self.dtype(), self.device());
+            let out = Tensor::uninit_on(self.shape(), self.dtype(), self.device());
             copy_into(&out, self);
             out
         }
@@ -101,7 +101,7 @@ impl Tensor {
         if dtype == self.dtype() {
             return self.clone();
         }
-        let out = Tensor::empty_on(self.shape(), dtype, self.device());
+        let out = Tensor::uninit_on(self.shape(), dtype, self.device());
         copy_into(&out, self);
         out
     }

@@ -95,8 +95,9 @@ fn gemm_one<T: Element>(
             _ => false,
         };
         // Threads pay off only once there is real work to split.
-        let par = if n * m * k >= 64 * 64 * 64 {
-            gemm::Parallelism::Rayon(0)
+        let threads = crate::threads::get();
+        let par = if n * m * k >= 64 * 64 * 64 && threads > 1 {
+            gemm::Parallelism::Rayon(threads)
         } else {
             gemm::Parallelism::None
         };
@@ -132,7 +133,13 @@ fn batched(a: &Tensor, b: &Tensor) -> Tensor {
     let (n, m) = (a.shape()[nd - 2], b.shape()[nd - 1]);
     let mut shape = a.shape()[..nd - 2].to_vec();
     shape.extend([n, m]);
-    let out = Tensor::empty_on(&shape, a.dtype(), output_device(&[a, b]));
+    // Every element is written unless the contraction is empty (then zeros are the result).
+    let k = a.shape()[nd - 1];
+    let out = if k > 0 {
+        Tensor::uninit_on(&shape, a.dtype(), output_device(&[a, b]))
+    } else {
+        Tensor::empty_on(&shape, a.dtype(), output_device(&[a, b]))
+    };
     if out.numel() == 0 || out.is_meta() {
         return out;
     }

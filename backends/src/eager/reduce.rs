@@ -140,8 +140,11 @@ pub fn reduce(
         .map(|d| input.shape()[d])
         .product::<usize>();
 
-    let out = Tensor::empty_on(&kept_shape, out_dtype, input.device());
-    if out.is_meta() {
+    let jit = super::jit_kernels::reduce(op, input, &reduced, &kept_shape, out_dtype);
+    let out = jit
+        .clone()
+        .unwrap_or_else(|| Tensor::empty_on(&kept_shape, out_dtype, input.device()));
+    if out.is_meta() || jit.is_some() {
         // Shape and dtype only.
     } else if input.dtype().is_floating_point() {
         let mut acc = vec![f64::start(op); out_numel];

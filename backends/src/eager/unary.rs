@@ -120,7 +120,10 @@ fn run<I: Element, O: Element>(op: UnaryOp, input: &Tensor, out: &Tensor) {
 /// `torch.<op>(input)` into a new tensor.
 pub fn unary(op: UnaryOp, input: &Tensor) -> OpResult<Tensor> {
     let out_dtype = op.result_dtype(input.dtype())?;
-    let out = Tensor::empty_on(input.shape(), out_dtype, input.device());
+    if let Some(out) = super::jit_kernels::unary(op, input, out_dtype) {
+        return Ok(out);
+    }
+    let out = Tensor::uninit_on(input.shape(), out_dtype, input.device());
     if out.is_meta() {
         return Ok(out);
     }

@@ -260,7 +260,8 @@ fn bound(layout: &Layout, sym: bool, lead: Option<usize>) -> Cow<'_, Layout> {
 /// A fresh buffer holding a value of `layout` (its reach, from the storage start).
 fn allocate(layout: &Layout) -> Result<Tensor, String> {
     let len = layout.reach().map_or(0, |(_, hi)| hi as usize + 1);
-    let flat = Tensor::zeros(&[len], layout.dtype);
+    // Kernels and GEMM calls write every element of the values they produce.
+    let flat = Tensor::uninit_on(&[len], layout.dtype, crate::Device::Cpu);
     flat.as_strided(&layout.shape, &layout.strides, layout.offset)
         .map_err(|e| e.message)
 }
@@ -597,24 +598,22 @@ unsafe fn launch(k: &Kernel, range: Range<usize>, exec: &ExecutableBuffer, ptrs:
     // SAFETY: the buffer holds the kernel's code, which follows the C calling convention.
     let entry: Entry = unsafe { std::mem::transmute(exec.ptr(AssemblyOffset(0))) };
     let work = total.saturating_mul(k.work_per_outer());
-    let threads = rayon::current_num_threads();
+    let threads = crate::threads::get();
     if total < 2 || work < PARALLEL_WORK || threads < 2 {
         unsafe { entry(ptrs.as_ptr(), range.start, range.end) };
         return;
     }
-    let chunks = total.min(threads * 4);
-    let args = ptrs.as_ptr() as usize;
-    rayon::scope(|s| {
-        for c in 0..chunks {
-            let (lo, hi) = (
-                range.start + total * c / chunks,
-                range.start + total * (c + 1) / chunks,
-            );
-            s.spawn(move |_| {
-                // SAFETY: chunks cover disjoint outer ranges; outer points write disjoint
-                // elements (each output element belongs to one outer point).
-                unsafe { entry(args as *const *mut u8, lo, hi) }
-            });
+    // At most `threads` parts, so no more threads than asked for run this kernel.
+    let args = crate::threads::SendPtr(ptrs.as_ptr() as *mut *mut u8);
+    crate::threads::for_ranges(total, 1, |r| {
+        // SAFETY: parts cover disjoint outer ranges; outer points write disjoint elements
+        // (each output element belongs to one outer point).
+        unsafe {
+            entry(
+                args.get() as *const *mut u8,
+                range.start + r.start,
+                range.start + r.end,
+            )
         }
     });
 }

@@ -35,6 +35,35 @@ promote_types = _C.promote_types
 
 _default_dtype = float32
 
+get_num_threads = _C.get_num_threads
+set_num_threads = _C.set_num_threads
+# smelt runs no inter-op pool; the number is kept as PyTorch reports it (the machine's cores),
+# settable once, before any parallel work, as there.
+_interop_threads = [None]
+
+
+def get_num_interop_threads():
+    """Returns the number of threads used for inter-op parallelism on CPU."""
+    return _interop_threads[0] or _os_cpu_count()
+
+
+def set_num_interop_threads(n):
+    """Sets the number of threads used for inter-op parallelism on CPU (once)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    if _interop_threads[0] is not None:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work has started "
+                           "or set_num_interop_threads called")
+    _interop_threads[0] = n
+
+
+def _os_cpu_count():
+    import os
+
+    return os.cpu_count() or 1
+
 
 def get_default_dtype():
     return _default_dtype

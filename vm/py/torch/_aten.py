@@ -441,18 +441,15 @@ define("aten", "convolution", "default", _convolution)
 
 
 def _sdpa_cpu(q, k, v, dropout_p=0.0, is_causal=False, *, attn_mask=None, scale=None):
-    out = _prims.sdpa(q, k, v, attn_mask, is_causal, scale)
-    return out, _sdpa_logsumexp_meta(q)
+    return _prims.sdpa(q, k, v, attn_mask, is_causal, scale)
 
 
-def _sdpa_logsumexp_meta(q):
-    # PyTorch's CPU kernel lays logsumexp out as (batch, length, heads) and returns it viewed
-    # as (batch, heads, length).
-    b, h, n = q.shape[0], q.shape[1], q.shape[2]
-    return _prims.full([b, n, h], 0.0, torch.float32, q.is_meta, "empty", True).transpose(1, 2)
+def _sdpa_cpu_backward(grad_out, q, k, v, out, logsumexp, dropout_p, is_causal, *, attn_mask=None, scale=None):
+    return _prims.sdpa_backward(grad_out, q, k, v, out, logsumexp, is_causal, scale)
 
 
 define("aten", "_scaled_dot_product_flash_attention_for_cpu", "default", _sdpa_cpu)
+define("aten", "_scaled_dot_product_flash_attention_for_cpu_backward", "default", _sdpa_cpu_backward)
 
 
 def _fake(x, shape, dtype=None):
@@ -504,8 +501,13 @@ def _lower_sdpa(q, k, v, mask, is_causal, scale):
     if scale is not None:
         kwargs["scale"] = scale
     args = _trim((q, k, v, 0.0, is_causal), (0.0, False))
-    return Lowered(aten._scaled_dot_product_flash_attention_for_cpu.default, args, kwargs, index=0,
-                   fake_outputs=lambda out: (out, _sdpa_logsumexp_meta(q._to_meta())))
+    return Lowered(aten._scaled_dot_product_flash_attention_for_cpu.default, args, kwargs)
+
+
+def _lower_sdpa_backward(g, q, k, v, out, lse, is_causal, scale):
+    kwargs = {} if scale is None else {"scale": scale}
+    return Lowered(aten._scaled_dot_product_flash_attention_for_cpu_backward.default,
+                   (g, q, k, v, out, lse, 0.0, is_causal), kwargs)
 
 
 _COMPOSITE_LOWERING = {
@@ -532,6 +534,7 @@ _COMPOSITE_LOWERING = {
     "convolution": _lower_convolution,
     "adaptive_avg_pool2d": lambda x, oh, ow: Lowered(aten._adaptive_avg_pool2d.default, (x, [oh, ow])),
     "sdpa": _lower_sdpa,
+    "sdpa_backward": _lower_sdpa_backward,
     "threshold_backward": lambda g, x, threshold: Lowered(aten.threshold_backward.default, (g, x, threshold)),
     "sigmoid_backward": lambda g, y: Lowered(aten.sigmoid_backward.default, (g, y)),
     "tanh_backward": lambda g, y: Lowered(aten.tanh_backward.default, (g, y)),

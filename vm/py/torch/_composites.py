@@ -403,5 +403,41 @@ def sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_
     return weights.matmul(value)
 
 
+def sdpa_native(query, key, value, attn_mask):
+    """Whether the one-kernel attention (`_C._sdpa`) computes this call: no mask tensor, 4-D
+    float32/float64 inputs with the same batch and head sizes, nothing empty. The rest runs
+    the math path."""
+    return (attn_mask is None and query.dim() == 4 and key.dim() == 4 and value.dim() == 4
+            and query.dtype in (torch.float32, torch.float64) and query.dtype == key.dtype == value.dtype
+            and query.shape[:2] == key.shape[:2] == value.shape[:2] and query.shape[3] == key.shape[3]
+            and key.shape[2] == value.shape[2] and query.numel() > 0 and key.numel() > 0 and value.numel() > 0)
+
+
+def sdpa_scale(query, scale):
+    return 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+
+
 def sdpa(query, key, value, attn_mask, is_causal, scale):
-    return sdpa_math(query, key, value, attn_mask, 0.0, is_causal, scale, False)
+    """`(out, logsumexp)`, as PyTorch's CPU flash-attention kernel returns them (logsumexp laid
+    out `[B, L, H]`, viewed as `[B, H, L]`; zeros when the math path ran)."""
+    # Recomputed with autograd on (double backward), the math path gives a differentiable result.
+    recording = _C.is_grad_enabled() and (query.requires_grad or key.requires_grad or value.requires_grad)
+    if not recording and sdpa_native(query, key, value, attn_mask):
+        return _C._sdpa(query, key, value, is_causal, sdpa_scale(query, scale))
+    return sdpa_math(query, key, value, attn_mask, 0.0, is_causal, scale, False), sdpa_logsumexp(query)
+
+
+def sdpa_logsumexp(query):
+    """Zeros in the layout of the kernel's logsumexp output (what the math path returns)."""
+    from torch import _prims
+
+    dtype = torch.float64 if query.dtype == torch.float64 else torch.float32
+    if query.dim() != 4:
+        return _prims.full(list(query.shape[:-1]), 0.0, dtype, query.is_meta, "zeros", True)
+    b, h, n = query.shape[0], query.shape[1], query.shape[2]
+    return _prims.full([b, n, h], 0.0, dtype, query.is_meta, "zeros", True).transpose(1, 2)
+
+
+def sdpa_backward(grad, query, key, value, out, logsumexp, is_causal, scale):
+    """`(dq, dk, dv)` of `sdpa` (the one-kernel form's gradients)."""
+    return _C._sdpa_backward([grad, query, key, value, out, logsumexp], is_causal, sdpa_scale(query, scale))

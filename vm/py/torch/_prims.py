@@ -344,6 +344,7 @@ pad = _composite("pad", _k.pad)
 avg_pool2d = _composite("avg_pool2d", _k.avg_pool2d)
 adaptive_avg_pool2d = _composite("adaptive_avg_pool2d", _k.adaptive_avg_pool2d)
 sdpa = _composite("sdpa", _k.sdpa)
+sdpa_backward = _functional("sdpa_backward", _k.sdpa_backward)
 select_backward = _composite("select_backward", _k.select_backward)
 slice_backward = _composite("slice_backward", _k.slice_backward)
 # Backward-only kernels, primitives so that traced backward graphs show them as PyTorch does.

@@ -183,7 +183,7 @@ class Tensor(_C.TensorBase):
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         fn = self._grad_fn
         if fn is not None:
-            fn._retained[self._output_nr] = self
+            fn._own("_retained")[self._output_nr] = self
 
     @property
     def data(self):

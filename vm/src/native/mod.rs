@@ -63,6 +63,33 @@ mod smelt_native {
         )
     }
 
+    /// `torch.get_num_threads()`: the threads one op may use.
+    #[pyfunction]
+    fn get_num_threads() -> usize {
+        smelt_backends::threads::get()
+    }
+
+    /// `torch.set_num_threads(n)`; n is checked as PyTorch does (an int, at least 1).
+    #[pyfunction]
+    fn set_num_threads(n: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        use rustpython_vm::{AsObject, builtins::PyInt};
+        let is_bool = n.class().is(vm.ctx.types.bool_type);
+        let Some(int) = n.downcast_ref::<PyInt>().filter(|_| !is_bool) else {
+            return Err(vm.new_runtime_error(format!(
+                "set_num_threads expects an int, but got {}",
+                n.class().name()
+            )));
+        };
+        let Ok(v) = int.try_to_primitive::<i64>(vm) else {
+            return Err(vm.new_value_error("Overflow when unpacking long long"));
+        };
+        if v <= 0 {
+            return Err(vm.new_runtime_error("set_num_threads expects a positive integer"));
+        }
+        smelt_backends::threads::set(v as usize);
+        Ok(())
+    }
+
     #[pyattr(name = "TensorBase")]
     fn tensor_base(_vm: &VirtualMachine) -> PyTypeRef {
         PyTensor::make_static_type()
@@ -344,6 +371,28 @@ mod smelt_native {
         vm: &VirtualMachine,
     ) -> PyResult {
         ops::max_min(t, dim, keepdim, max, vm)
+    }
+
+    #[pyfunction]
+    fn _sdpa(
+        q: PyRef<PyTensor>,
+        k: PyRef<PyTensor>,
+        v: PyRef<PyTensor>,
+        causal: bool,
+        scale: f64,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::sdpa(q, k, v, causal, scale, vm)
+    }
+
+    #[pyfunction]
+    fn _sdpa_backward(
+        tensors: Vec<PyRef<PyTensor>>,
+        causal: bool,
+        scale: f64,
+        vm: &VirtualMachine,
+    ) -> PyResult {
+        ops::sdpa_backward(tensors, causal, scale, vm)
     }
 
     #[pyfunction]

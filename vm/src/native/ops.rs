@@ -420,3 +420,46 @@ pub fn random(
     };
     wrap(vm, lift(vm, r)?)
 }
+
+/// `(out, logsumexp)` of mask-free scaled dot-product attention (see eager/attention.rs).
+pub fn sdpa(
+    q: PyRef<PyTensor>,
+    k: PyRef<PyTensor>,
+    v: PyRef<PyTensor>,
+    causal: bool,
+    scale: f64,
+    vm: &VirtualMachine,
+) -> PyResult {
+    let (out, lse) = lift(vm, eager::sdpa(&q.get(), &k.get(), &v.get(), causal, scale))?;
+    Ok(vm
+        .ctx
+        .new_tuple(vec![wrap(vm, out)?, wrap(vm, lse)?])
+        .into())
+}
+
+/// `(dq, dk, dv)` of `sdpa` from `[grad, q, k, v, out, logsumexp]`.
+pub fn sdpa_backward(
+    tensors: Vec<PyRef<PyTensor>>,
+    causal: bool,
+    scale: f64,
+    vm: &VirtualMachine,
+) -> PyResult {
+    let [grad, q, k, v, out, lse] = &tensors[..] else {
+        return Err(vm.new_type_error("sdpa backward takes grad, q, k, v, out and logsumexp"));
+    };
+    let grads = eager::sdpa_backward(
+        &grad.get(),
+        &q.get(),
+        &k.get(),
+        &v.get(),
+        &out.get(),
+        &lse.get(),
+        causal,
+        scale,
+    );
+    let (dq, dk, dv) = lift(vm, grads)?;
+    Ok(vm
+        .ctx
+        .new_tuple(vec![wrap(vm, dq)?, wrap(vm, dk)?, wrap(vm, dv)?])
+        .into())
+}

@@ -392,7 +392,11 @@ def _loss(at, reduction_at):
 
 def _sdpa(args, out):
     q, v = sizes(args[0]), sizes(args[2])
-    return [tuple(q[:-1]) + (v[-1],)]
+    return [tuple(q[:-1]) + (v[-1],), tuple(q[:-1])]
+
+
+def _sdpa_backward(args, out):
+    return [sizes(args[1]), sizes(args[2]), sizes(args[3])]
 
 
 def _convolution(args, out):
@@ -419,6 +423,7 @@ RULES = {
     "binary_cross_entropy_with_logits": _loss(0, 4),
     "nll_loss": _loss(1, 4),
     "sdpa": _sdpa,
+    "sdpa_backward": _sdpa_backward,
     "convolution": _convolution,
     "max_pool2d": _pool(4),
     "avg_pool2d": _pool(4),

@@ -27,6 +27,8 @@ class Prim:
         self.backward = backward
         self.saves = saves
         self.outputs = outputs
+        self.name_is_fn = callable(name)
+        self.saves_is_fn = callable(saves)
 
     def saves_for(self, args):
         return self.saves(args) if callable(self.saves) else self.saves
@@ -660,40 +662,70 @@ def _keep(a, keep_tensor):
 def record(key, args, out, old_self=None):
     """Makes `out` (a tensor or a tuple whose first outputs are differentiable) the result of a
     new node for primitive `key` applied to `args`. `old_self` is the value an in-place op's
-    first argument had before the op, for formulas that read it."""
+    first argument had before the op, for formulas that read it.
+
+    This runs for every op in grad mode, so it is written for the interpreter: few calls,
+    error text built only when an error happens."""
     spec = PRIMS[key]
-    inputs = _flat_inputs(spec, args)
-    outs = out if isinstance(out, tuple) else (out,)
-    name = spec.name_for(args)
-    saves = spec.saves_for(args)
-    kept_args = list(args)
+    inputs = []
+    for pos in spec.inputs:
+        a = args[pos]
+        if type(a) is list or (isinstance(a, tuple) and not isinstance(a, torch.Size)):
+            inputs.extend(a)
+        else:
+            inputs.append(a)
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    name = spec.name(args) if spec.name_is_fn else spec.name
+    saves = spec.saves(args) if spec.saves_is_fn else spec.saves
     if old_self is not None:
-        kept_args[spec.inputs[0]] = old_self
-    kept_args = tuple(_keep(a, i in saves) for i, a in enumerate(kept_args))
+        args = list(args)
+        args[spec.inputs[0]] = old_self
+    Tensor = torch.Tensor
+    kept_args = []
     versions = []
-    for i in saves:
-        if i == "out":
-            continue
-        a = kept_args[i]
-        for t in (a if isinstance(a, list) else [a]):
-            if _is_tensor(t):
-                versions.append((t, t._version, _describe(t)))
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if i in saves:
+                kept_args.append(a)
+                # Which op made the tensor is read now (an in-place op may change it later);
+                # the message is only built if the check fails.
+                versions.append((a, a._version, (a._grad_fn, a._output_nr)))
+            else:
+                kept_args.append(TensorMeta(a))
+        elif type(a) is list:
+            kept = _keep(a, i in saves)
+            kept_args.append(kept)
+            if i in saves:
+                for t in a:
+                    if isinstance(t, Tensor):
+                        versions.append((t, t._version, (t._grad_fn, t._output_nr)))
+        else:
+            kept_args.append(a)
+    kept_args = tuple(kept_args)
     differentiable = [nr for nr in spec.outputs if outs[nr] is not None and outs[nr].dtype.is_floating_point]
-    if "out" in saves:
-        for nr in differentiable:
-            versions.append((outs[nr], outs[nr]._version, f"output {nr} of {_forward_name(name)}"))
     saved_out = None
     if "out" in saves:
+        for nr in differentiable:
+            versions.append((outs[nr], outs[nr]._version, (name, nr)))
         # Traced, a saved differentiable output is read through a detach (as PyTorch's saved
         # variables are), which AOT autograd's graphs show; the others are saved as they are.
         saved_out = out
         if _prims._modes:
-            saved_out = tuple(_detached(o) if nr in differentiable else o for nr, o in enumerate(out)) \
-                if isinstance(out, tuple) else _detached(out)
+            saved_out = _detached(out) if single else \
+                tuple(_detached(o) if nr in differentiable else o for nr, o in enumerate(out))
     ctx = SavedContext(kept_args, saved_out, versions, name)
     ctx._differentiable = differentiable
-    edges = [edge_of(t) for t in inputs]
-    meta = [(sizes(t), t.dtype) if _is_tensor(t) else None for t in inputs]
+    edges = []
+    meta = []
+    for t in inputs:
+        if isinstance(t, Tensor):
+            edges.append(edge_of(t))
+            s = t._sym_shape
+            meta.append((t._shape if s is None else s, t.dtype))
+        else:
+            edges.append((None, 0))
+            meta.append(None)
     # Outputs that are not differentiable get no gradient (not even zeros) in backward.
     out_meta = [(sizes(o), o.dtype) if nr in differentiable else None for nr, o in enumerate(outs)]
     node = node_class(name)(name, edges, meta, out_meta, spec.backward, ctx)
@@ -702,10 +734,11 @@ def record(key, args, out, old_self=None):
         o.requires_grad = True
         o._grad_fn = node
         o._output_nr = nr
-    for mode in _prims._modes:
-        seen = getattr(mode, "autograd_node_recorded", None)
-        if seen is not None:
-            seen(node, outs)
+    if _prims._modes:
+        for mode in _prims._modes:
+            seen = getattr(mode, "autograd_node_recorded", None)
+            if seen is not None:
+                seen(node, outs)
     return node
 
 
@@ -713,14 +746,6 @@ def _detached(value):
     if isinstance(value, tuple):
         return tuple(_detached(v) for v in value)
     return _prims.detach(value) if _is_tensor(value) else value
-
-
-def _describe(t):
-    # PyTorch names the forward op here: `ExpBackward0` -> `Exp`.
-    fn = t._grad_fn
-    if fn is None:
-        return ""
-    return f"output {t._output_nr} of {_forward_name(fn.name())}"
 
 
 def _forward_name(node_name):

@@ -4,7 +4,7 @@ softmax, layer norm, the losses, convolution and pooling ..., registered into
 
 import torch
 from torch import _C
-from torch import _prims
+from torch import _composites, _prims
 from torch.autograd._derivatives import (PRIMS, Prim, _is_input, _is_tensor, _max_min_grads, _mm_mat1_backward,
                                          _mm_mat2_backward, _scalar_zero, _wanted, prim, sizes)
 
@@ -199,7 +199,33 @@ _composite_by_recomputing("pad", lambda a: {"constant": "ConstantPadNdBackward0"
                                            "replicate": "ReplicationPad{}DBackward0"}[a[2]].format(len(a[1]) // 2), (0,), (0,))
 _composite_by_recomputing("avg_pool2d", "AvgPool2DBackward0", (0,), (0,))
 _composite_by_recomputing("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", (0,), (0,))
-_composite_by_recomputing("sdpa", "ScaledDotProductFlashAttentionForCpuBackward0", (0, 1, 2, 3), (0, 1, 2, 3))
+def _no_double_backward(name):
+    def backward(ctx, grads):
+        raise RuntimeError(f"smelt: {name} has no derivative of its own; a backward through it with "
+                           "create_graph=True recomputes the forward instead")
+
+    return backward
+
+
+_composite_by_recomputing("sdpa", "ScaledDotProductFlashAttentionForCpuBackward0", (0, 1, 2, 3), (0, 1, 2, 3, "out"))
+_sdpa_recomputed = PRIMS["sdpa"].backward
+
+
+def _sdpa_backward(ctx, grads):
+    """The one-kernel backward where the forward was one kernel (its logsumexp is real); the
+    math path's gradient otherwise, and under create_graph (the kernel's own backward is not
+    written: double backward recomputes the forward instead)."""
+    q, k, v, mask, is_causal, scale = ctx.args
+    if grads[0] is None or _C.is_grad_enabled() or not _composites.sdpa_native(q, k, v, mask):
+        return _sdpa_recomputed(ctx, grads)
+    out, lse = ctx.out
+    dq, dk, dv = _prims.sdpa_backward(grads[0], q, k, v, out, lse, is_causal, scale)
+    return [dq, dk, dv, None]
+
+
+PRIMS["sdpa"].backward = _sdpa_backward
+PRIMS["sdpa_backward"] = Prim((0, 1, 2, 3, 4), "ScaledDotProductFlashAttentionForCpuBackwardBackward0",
+                              _no_double_backward("sdpa_backward"), ())
 _composite_by_recomputing("smooth_l1_loss", "SmoothL1LossBackward0", (0, 1), (0, 1))
 _composite_by_recomputing("convolution", "ConvolutionBackward0", (0, 1, 2), (0, 1, 2))
 _composite_by_recomputing("max_pool2d", "MaxPool2DWithIndicesBackward0", (0,), (0,))

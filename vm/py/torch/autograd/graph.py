@@ -4,6 +4,7 @@ into `.grad`. Formulas live in `torch.autograd._derivatives`; `torch.autograd.en
 graph backwards."""
 
 import itertools
+import types
 
 from torch import _prims
 
@@ -37,9 +38,20 @@ class RemovableHandle:
         self.remove()
 
 
+# What a node without hooks reads for its hook tables: shared and read-only, so making a node
+# (once per op in grad mode) allocates no dicts; the first hook gives the node its own.
+_NONE = types.MappingProxyType({})
+
+
 class Node:
     """A backward function. `_inputs_meta[i]` is (shape, dtype) of the i-th differentiable input,
     so gradients can be summed back over broadcast dims and cast to the input's dtype."""
+
+    _pre_hooks = _NONE
+    _post_hooks = _NONE
+    # Hooks of non-leaf tensors this node produced, by output number.
+    _tensor_pre_hooks = _NONE
+    _retained = _NONE
 
     def __init__(self, name, edges, inputs_meta, outputs_meta):
         self._name = name
@@ -47,12 +59,18 @@ class Node:
         self._inputs_meta = inputs_meta
         self._outputs_meta = outputs_meta
         self._sequence_nr = next(_sequence)
-        self._pre_hooks = {}
-        self._post_hooks = {}
-        # Hooks of non-leaf tensors this node produced, by output number.
-        self._tensor_pre_hooks = {}
-        self._retained = {}
-        self.metadata = {}
+
+    def _own(self, table):
+        """This node's own dict for hook table `table` (made on first use)."""
+        d = self.__dict__.get(table)
+        if d is None:
+            d = {}
+            setattr(self, table, d)
+        return d
+
+    @property
+    def metadata(self):
+        return self._own("_metadata")
 
     def name(self):
         return self._name
@@ -62,17 +80,17 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def register_hook(self, fn):
-        handle = RemovableHandle(self._post_hooks)
+        handle = RemovableHandle(self._own("_post_hooks"))
         self._post_hooks[handle.id] = fn
         return handle
 
     def register_prehook(self, fn):
-        handle = RemovableHandle(self._pre_hooks)
+        handle = RemovableHandle(self._own("_pre_hooks"))
         self._pre_hooks[handle.id] = fn
         return handle
 
     def _register_tensor_hook(self, output_nr, fn):
-        hooks = self._tensor_pre_hooks.setdefault(output_nr, {})
+        hooks = self._own("_tensor_pre_hooks").setdefault(output_nr, {})
         handle = RemovableHandle(hooks)
         hooks[handle.id] = fn
         return handle
@@ -88,7 +106,12 @@ class FormulaNode(Node):
     """A node whose backward is a formula over what the forward saved (`ctx`)."""
 
     def __init__(self, name, edges, inputs_meta, outputs_meta, formula, ctx):
-        super().__init__(name, edges, inputs_meta, outputs_meta)
+        # Node.__init__ inlined: one node per op in grad mode, and a call is not free.
+        self._name = name
+        self.next_functions = tuple(edges)
+        self._inputs_meta = inputs_meta
+        self._outputs_meta = outputs_meta
+        self._sequence_nr = next(_sequence)
         self._formula = formula
         self._ctx = ctx
 
@@ -184,12 +207,26 @@ class SavedContext:
         if self.released:
             raise RuntimeError(RELEASED_MESSAGE)
         for t, version, which in self._versions:
-            check_version(t, version, which)
+            if t._version != version:
+                check_version(t, version, _which(which))
 
     def release(self):
         self._args = None
         self._out = None
         self.released = True
+
+
+def _which(made_by):
+    """The op a saved tensor is an output of, as the in-place error names it ("output 0 of
+    Exp"; empty for a leaf): `made_by` is (node or node name, output number) or a string."""
+    if isinstance(made_by, str):
+        return made_by
+    fn, nr = made_by
+    if fn is None:
+        return ""
+    name = fn if isinstance(fn, str) else fn.name()
+    head = name.rstrip("0123456789")
+    return f"output {nr} of {head[: -len('Backward')] if head.endswith('Backward') else head}"
 
 
 def check_version(t, version, which=""):

@@ -349,9 +349,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p == 0.0 and query.dim() in (3, 4) and not enable_gqa:
         if query.dim() == 3:
             out = _prims.sdpa(query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0),
-                              None if attn_mask is None else attn_mask, is_causal, scale)
+                              None if attn_mask is None else attn_mask, is_causal, scale)[0]
             return out.squeeze(0)
-        return _prims.sdpa(query, key, value, attn_mask, is_causal, scale)
+        return _prims.sdpa(query, key, value, attn_mask, is_causal, scale)[0]
     from torch._composites import sdpa_math
 
     return sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
