@@ -99,4 +99,5 @@ scripts!(
     matmul_graphs,
     aot_backward_graphs,
     make_fx_symbolic,
+    threads_and_fast_kernels,
 );

@@ -222,10 +222,14 @@ pub fn reduce(
     kept_shape: &[usize],
     out_dtype: DType,
 ) -> Option<Tensor> {
-    let supported = matches!(
-        op,
-        ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Amax | ReduceOp::Amin
-    );
+    // Sums over leading dims with the last kept (bias gradients) are the plain loop's: the
+    // JIT reduces each output column with strided scalar loads.
+    let inner_reduced = reduced.last().copied().unwrap_or(true);
+    let supported = inner_reduced
+        && matches!(
+            op,
+            ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Amax | ReduceOp::Amin
+        );
     if !supported
         || !jit_float(input.dtype())
         || out_dtype != input.dtype()

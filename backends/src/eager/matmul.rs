@@ -9,6 +9,7 @@ use crate::Device;
 use crate::element::Element;
 use crate::strided::for_each_row;
 use crate::tensor::{Tensor, output_device};
+use crate::threads::SendPtr;
 
 fn dtype_name(d: DType) -> &'static str {
     match d {
@@ -67,41 +68,66 @@ fn gemm_one<T: Element>(
             pb.offset(mb.offset),
             po.offset(mo.offset),
         );
-        let fast = |par| match T::DTYPE {
-            DType::Float32 | DType::Float64 | DType::Float16 => {
-                gemm::gemm(
-                    n,
-                    m,
-                    k,
-                    po,
-                    mo.col_stride,
-                    mo.row_stride,
-                    false,
-                    pa,
-                    ma.col_stride,
-                    ma.row_stride,
-                    pb,
-                    mb.col_stride,
-                    mb.row_stride,
-                    T::zero(),
-                    T::from_i64(1),
-                    false,
-                    false,
-                    false,
-                    par,
-                );
-                true
+        // One product of `rows × cols` outputs (a block of the whole when threads share it).
+        let call = |rows: usize, cols: usize, po: *mut T, pa: *const T, pb: *const T| {
+            gemm::gemm(
+                rows,
+                cols,
+                k,
+                po,
+                mo.col_stride,
+                mo.row_stride,
+                false,
+                pa,
+                ma.col_stride,
+                ma.row_stride,
+                pb,
+                mb.col_stride,
+                mb.row_stride,
+                T::zero(),
+                T::from_i64(1),
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            )
+        };
+        if matches!(T::DTYPE, DType::Float32 | DType::Float64 | DType::Float16) {
+            // Threads pay off only once there is real work to split. The larger output dim is
+            // cut into blocks, one single-threaded product each, claimed across threads by
+            // `threads::for_ranges` (the caller computes too, no thread hand-off to wait on).
+            let threads = crate::threads::get();
+            let (by_rows, len) = if n >= m { (true, n) } else { (false, m) };
+            let blocks = threads.min(len / 16).max(1);
+            if n * m * k < 64 * 64 * 64 || blocks < 2 {
+                call(n, m, po, pa, pb);
+                return;
             }
-            _ => false,
-        };
-        // Threads pay off only once there is real work to split.
-        let threads = crate::threads::get();
-        let par = if n * m * k >= 64 * 64 * 64 && threads > 1 {
-            gemm::Parallelism::Rayon(threads)
-        } else {
-            gemm::Parallelism::None
-        };
-        if fast(par) {
+            let (po, pa, pb) = (SendPtr(po), SendPtr(pa as *mut T), SendPtr(pb as *mut T));
+            crate::threads::for_ranges(blocks, 1, |parts| {
+                for p in parts {
+                    let (lo, hi) = (len * p / blocks, len * (p + 1) / blocks);
+                    let lo_i = lo as isize;
+                    // SAFETY: each block is a disjoint part of the output, inside the operands.
+                    if by_rows {
+                        call(
+                            hi - lo,
+                            m,
+                            po.get().offset(lo_i * mo.row_stride),
+                            pa.get().offset(lo_i * ma.row_stride),
+                            pb.get(),
+                        );
+                    } else {
+                        call(
+                            n,
+                            hi - lo,
+                            po.get().offset(lo_i * mo.col_stride),
+                            pa.get(),
+                            pb.get().offset(lo_i * mb.col_stride),
+                        );
+                    }
+                }
+            });
             return;
         }
         for i in 0..n as isize {

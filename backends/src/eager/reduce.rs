@@ -148,7 +148,13 @@ pub fn reduce(
         // Shape and dtype only.
     } else if input.dtype().is_floating_point() {
         let mut acc = vec![f64::start(op); out_numel];
-        with_element!(input.dtype(), T => accumulate::<T, f64>(op, input, &out_strides, &mut acc, |x| x.to_f64()));
+        let prefix = (0..ndim).take_while(|&d| reduced[d]).count();
+        let leading_only = (prefix..ndim).all(|d| !reduced[d]);
+        if leading_only && matches!(op, ReduceOp::Sum | ReduceOp::Mean) && input.is_contiguous() {
+            with_element!(input.dtype(), T => sum_rows::<T>(input, &mut acc));
+        } else {
+            with_element!(input.dtype(), T => accumulate::<T, f64>(op, input, &out_strides, &mut acc, |x| x.to_f64()));
+        }
         if op == ReduceOp::Mean {
             acc.iter_mut().for_each(|a| *a /= count as f64);
         }
@@ -166,6 +172,24 @@ pub fn reduce(
         .map(|d| input.shape()[d] as i64)
         .collect();
     out.view(&shape)
+}
+
+/// A sum over the leading dims of a contiguous tensor (a bias gradient: `[B, T, C]` summed
+/// over B and T): whole rows added into the accumulators, a loop the compiler vectorizes.
+/// The order of additions per output is the general loop's, so the result is the same.
+fn sum_rows<T: Element>(input: &Tensor, acc: &mut [f64]) {
+    let inner = acc.len();
+    if inner == 0 {
+        return;
+    }
+    let rows = input.numel() / inner;
+    // SAFETY: a contiguous tensor of rows * inner elements.
+    let xs = unsafe { std::slice::from_raw_parts(input.data_ptr() as *const T, rows * inner) };
+    for row in xs.chunks_exact(inner) {
+        for (a, &x) in acc.iter_mut().zip(row) {
+            *a += x.to_f64();
+        }
+    }
 }
 
 fn write<T: Element>(out: &Tensor, values: impl Iterator<Item = T>) {

@@ -49,7 +49,8 @@ def get_num_interop_threads():
 
 def set_num_interop_threads(n):
     """Sets the number of threads used for inter-op parallelism on CPU (once)."""
-    if not isinstance(n, int) or isinstance(n, bool):
+    # (`int` and `bool` here are torch's dtypes; the builtins are meant.)
+    if not isinstance(n, _builtins.int) or isinstance(n, _builtins.bool):
         raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(n).__name__}")
     if n <= 0:
         raise RuntimeError("set_num_interop_threads expects a positive integer")
