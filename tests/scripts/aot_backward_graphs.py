@@ -50,3 +50,7 @@ show("embedding", lambda w, i: F.embedding(i, w), r(5, 3), torch.tensor([1, 4, 1
 show("an identity (dropout in eval mode): an inference graph", lambda x: F.dropout(x, 0.5, training=False), r(3, 4))
 show("attention: matmul, softmax, matmul", lambda q, k, v: (q @ k.transpose(-2, -1)).softmax(-1) @ v,
      r(2, 3, 4), r(2, 3, 4), r(2, 3, 4))
+show("scaled_dot_product_attention, causal: the flash-attention ops", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+     r(1, 2, 4, 8), r(1, 2, 4, 8), r(1, 2, 4, 8))
+show("scaled_dot_product_attention with a scale", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, scale=0.5),
+     r(1, 2, 4, 8), r(1, 2, 4, 8), r(1, 2, 4, 8))
