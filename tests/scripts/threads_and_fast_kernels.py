@@ -67,3 +67,13 @@ for causal in [False, True]:
     print(causal, type(out.grad_fn).__name__, torch.allclose(out.double(), want, atol=1e-5),
           [torch.allclose(a.double(), b, atol=1e-4) for a, b in ((dq, wq), (dk, wk), (dv, wv))])
     print([tuple(t.stride()) for t in (dq, dk, dv)])
+
+# Pointwise backward formulas on big tensors (one fused program each in smelt) against float64.
+torch.manual_seed(2)
+for name, fn in [("gelu", F.gelu), ("gelu tanh", lambda t: F.gelu(t, approximate="tanh")), ("silu", F.silu)]:
+    h = torch.randn(8, 64, 96, requires_grad=True)
+    g = torch.randn(8, 64, 96)
+    (got,) = torch.autograd.grad(fn(h), h, g)
+    hd = h.detach().double().requires_grad_()
+    (want,) = torch.autograd.grad(fn(hd), hd, g.double())
+    print(name, type(fn(h).grad_fn).__name__, torch.allclose(got.double(), want, rtol=1e-5, atol=1e-6))

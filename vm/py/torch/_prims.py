@@ -101,10 +101,31 @@ def _view(key, kernel):
 _needs_grad = _C._needs_grad
 
 
+_eager_fusion = None
+
+
+def _fused(key, forward, args):
+    """The composite run as one compiled program (`torch._inductor.eager_fusion`), or None."""
+    global _eager_fusion
+    if _eager_fusion is None:
+        from torch._inductor import eager_fusion
+
+        _eager_fusion = eager_fusion
+    if not _eager_fusion.ENABLED:
+        return None
+    return _eager_fusion.run(key, forward, args)
+
+
+# Composites whose eager form is compiled into one program on big inputs (see
+# `torch._inductor.eager_fusion.FUSED`).
+_FUSED = frozenset({"gelu_backward", "silu_backward"})
+
+
 def _composite(key, forward):
     """A primitive written in Python (`torch._composites`): its forward runs untracked and
     autograd records one node for it."""
     positions = None
+    fusion = key if key in _FUSED else None
 
     def call(*args):
         nonlocal positions
@@ -116,6 +137,10 @@ def _composite(key, forward):
                 (_d or _derivatives()).record(key, args, out)
             return out
         if _depth[0] or not _needs_grad(args, positions):
+            if fusion is not None and not _depth[0]:
+                out = _fused(key, forward, args)
+                if out is not None:
+                    return out
             return forward(*args)
         _C._set_grad_enabled(False)
         try:
