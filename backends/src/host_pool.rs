@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::ptr::NonNull;
 use std::sync::Mutex;
 
-pub const ALIGN: usize = 64;
+const ALIGN: usize = 64;
 const HUGE_PAGE: usize = 2 << 20;
 /// Below this, blocks come from the system allocator each time.
 const POOL_MIN: usize = 16 << 10;
@@ -57,19 +57,8 @@ fn class(nbytes: usize) -> usize {
 /// block held before.
 pub fn allocate(nbytes: usize, zero: bool) -> Block {
     if nbytes < POOL_MIN {
-        let layout = Layout::from_size_align(nbytes, ALIGN)
-            .expect("tensor size overflows the address space");
-        // SAFETY: the layout has a non-zero size.
-        let ptr = unsafe {
-            if zero {
-                alloc_zeroed(layout)
-            } else {
-                alloc(layout)
-            }
-        };
-        let ptr = NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
         return Block {
-            ptr,
+            ptr: system_alloc(nbytes, zero),
             len: nbytes,
             mapped: false,
         };
@@ -104,31 +93,31 @@ pub fn allocate(nbytes: usize, zero: bool) -> Block {
             mapped: true,
         };
     }
-    let layout =
-        Layout::from_size_align(len, ALIGN).expect("tensor size overflows the address space");
-    // SAFETY: non-zero size.
-    let p = unsafe { alloc_zeroed(layout) };
-    let ptr = NonNull::new(p).unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
     Block {
-        ptr,
+        ptr: system_alloc(len, true),
         len,
         mapped: false,
     }
 }
 
+/// `len` (> 0) bytes from the system allocator, aligned to `ALIGN`, zeroed when asked.
+fn system_alloc(len: usize, zero: bool) -> NonNull<u8> {
+    let layout =
+        Layout::from_size_align(len, ALIGN).expect("tensor size overflows the address space");
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe {
+        if zero {
+            alloc_zeroed(layout)
+        } else {
+            alloc(layout)
+        }
+    };
+    NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
+}
+
 /// Gives a block back: into the cache when it has room, else to the system.
 pub fn release(block: Block) {
-    if block.len < POOL_MIN {
-        // SAFETY: allocated in `allocate` with exactly this layout.
-        unsafe {
-            dealloc(
-                block.ptr.as_ptr(),
-                Layout::from_size_align_unchecked(block.len, ALIGN),
-            )
-        };
-        return;
-    }
-    {
+    if block.len >= POOL_MIN {
         let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
         let c = cache.get_or_insert_with(|| Cache {
             free: HashMap::new(),

@@ -93,26 +93,24 @@ pub struct Storage {
 }
 
 impl Storage {
-    pub fn zeroed_host(nbytes: usize) -> Storage {
+    fn of(memory: Memory) -> Storage {
         Storage {
-            memory: Memory::Host(HostBuffer::zeroed(nbytes)),
+            memory,
             version: AtomicU64::new(0),
         }
+    }
+
+    pub fn zeroed_host(nbytes: usize) -> Storage {
+        Storage::of(Memory::Host(HostBuffer::zeroed(nbytes)))
     }
 
     /// Host memory whose contents the caller overwrites before anyone reads them.
     pub fn uninit_host(nbytes: usize) -> Storage {
-        Storage {
-            memory: Memory::Host(HostBuffer::uninit(nbytes)),
-            version: AtomicU64::new(0),
-        }
+        Storage::of(Memory::Host(HostBuffer::uninit(nbytes)))
     }
 
     pub fn meta(nbytes: usize) -> Storage {
-        Storage {
-            memory: Memory::Meta(nbytes),
-            version: AtomicU64::new(0),
-        }
+        Storage::of(Memory::Meta(nbytes))
     }
 
     pub fn version(&self) -> u64 {

@@ -19,11 +19,10 @@ pub struct Tensor {
 }
 
 impl Tensor {
-    /// A new contiguous CPU tensor filled with zeros.
-    pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
-        let nbytes = shape::numel(shape) * dtype.itemsize();
+    /// A new contiguous tensor of `shape` over storage made by `make(nbytes)`.
+    fn fresh(shape: &[usize], dtype: DType, make: impl FnOnce(usize) -> Storage) -> Tensor {
         Tensor {
-            storage: Arc::new(Storage::zeroed_host(nbytes)),
+            storage: Arc::new(make(shape::numel(shape) * dtype.itemsize())),
             dtype,
             shape: shape.to_vec(),
             strides: shape::contiguous_strides(shape),
@@ -31,16 +30,15 @@ impl Tensor {
         }
     }
 
+    /// A new contiguous CPU tensor filled with zeros.
+    pub fn zeros(shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::fresh(shape, dtype, Storage::zeroed_host)
+    }
+
     /// A new contiguous tensor on `device`: zeros on the CPU, no data on meta.
     pub fn empty_on(shape: &[usize], dtype: DType, device: Device) -> Tensor {
         match device {
-            Device::Meta => Tensor {
-                storage: Arc::new(Storage::meta(shape::numel(shape) * dtype.itemsize())),
-                dtype,
-                shape: shape.to_vec(),
-                strides: shape::contiguous_strides(shape),
-                offset: 0,
-            },
+            Device::Meta => Tensor::fresh(shape, dtype, Storage::meta),
             _ => Tensor::zeros(shape, dtype),
         }
     }
@@ -49,14 +47,8 @@ impl Tensor {
     /// that are written in full before anyone reads them (no zero fill).
     pub fn uninit_on(shape: &[usize], dtype: DType, device: Device) -> Tensor {
         match device {
-            Device::Meta => Tensor::empty_on(shape, dtype, device),
-            _ => Tensor {
-                storage: Arc::new(Storage::uninit_host(shape::numel(shape) * dtype.itemsize())),
-                dtype,
-                shape: shape.to_vec(),
-                strides: shape::contiguous_strides(shape),
-                offset: 0,
-            },
+            Device::Meta => Tensor::fresh(shape, dtype, Storage::meta),
+            _ => Tensor::fresh(shape, dtype, Storage::uninit_host),
         }
     }
 

@@ -30,10 +30,11 @@ pub fn set(n: usize) {
 /// `grain` units: one when the work is small or one thread is allowed.
 pub fn parts(total: usize, grain: usize) -> usize {
     let threads = get();
-    if threads < 2 || total < 2 * grain.max(1) {
+    let grain = grain.max(1);
+    if threads < 2 || total < 2 * grain {
         return 1;
     }
-    threads.min(total / grain.max(1)).max(1)
+    threads.min(total / grain)
 }
 
 /// Runs `f` over `0..total` split into `parts(total, grain)` contiguous ranges, in parallel

@@ -4,49 +4,39 @@
 //! recomputes the probabilities from the saved log-sum-exp. Heads run in parallel; each
 //! product is one single-threaded GEMM, so no `[B, H, L, S]` tensor is ever materialized.
 
+use std::ops::{Add, Div, Mul, Sub};
+
 use smelt_tracer::{DType, OpError, OpResult};
 
+use super::matmul::{MatPtr, gemm_st};
+use crate::element::Element;
 use crate::storage::Device;
 use crate::tensor::Tensor;
 use crate::threads::{self, SendPtr};
 
-trait Real: Copy + Send + Sync + 'static + PartialOrd {
-    const ZERO: Self;
+/// The float arithmetic the kernel needs beyond `Element`.
+trait Real:
+    Element
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+{
     const NEG_INF: Self;
-    fn from_f64(x: f64) -> Self;
     fn exp(self) -> Self;
     fn ln(self) -> Self;
-    fn add(self, o: Self) -> Self;
-    fn sub(self, o: Self) -> Self;
-    fn mul(self, o: Self) -> Self;
-    fn div(self, o: Self) -> Self;
 }
 
 macro_rules! real {
     ($t:ty) => {
         impl Real for $t {
-            const ZERO: Self = 0.0;
             const NEG_INF: Self = <$t>::NEG_INFINITY;
-            fn from_f64(x: f64) -> Self {
-                x as $t
-            }
             fn exp(self) -> Self {
                 <$t>::exp(self)
             }
             fn ln(self) -> Self {
                 <$t>::ln(self)
-            }
-            fn add(self, o: Self) -> Self {
-                self + o
-            }
-            fn sub(self, o: Self) -> Self {
-                self - o
-            }
-            fn mul(self, o: Self) -> Self {
-                self * o
-            }
-            fn div(self, o: Self) -> Self {
-                self / o
             }
         }
     };
@@ -54,53 +44,26 @@ macro_rules! real {
 real!(f32);
 real!(f64);
 
-/// A matrix inside a buffer: start and (row, column) strides in elements.
-#[derive(Clone, Copy)]
-struct M<T> {
-    p: *const T,
-    rs: isize,
-    cs: isize,
-}
-
-impl<T> M<T> {
-    fn t(self) -> M<T> {
-        M {
-            p: self.p,
-            rs: self.cs,
-            cs: self.rs,
-        }
+/// A contiguous `rows × cols` scratch matrix.
+fn scratch<T>(buf: &[T], cols: usize) -> MatPtr<T> {
+    MatPtr {
+        p: buf.as_ptr(),
+        rs: cols as isize,
+        cs: 1,
     }
 }
 
-/// `dst[m, n] = beta * lhs[m, k] @ rhs[k, n]` (plus `dst` itself when `accumulate`).
-///
-/// # Safety
-/// Every matrix must lie in live memory of its stated extent; `dst` must not overlap the
-/// operands.
-unsafe fn mm<T: Real>(m: usize, n: usize, k: usize, dst: M<T>, lhs: M<T>, rhs: M<T>, beta: T) {
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.p as *mut T,
-            dst.cs,
-            dst.rs,
-            false,
-            lhs.p,
-            lhs.cs,
-            lhs.rs,
-            rhs.p,
-            rhs.cs,
-            rhs.rs,
-            T::ZERO,
-            beta,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        )
-    }
+/// How many leading columns of row `i` attention sees: all, or (causal, aligned top-left as
+/// PyTorch's) columns `0..=i`.
+fn visible(i: usize, cols: usize, causal: bool) -> usize {
+    if causal { (i + 1).min(cols) } else { cols }
+}
+
+fn float_only(dtype: DType) -> OpError {
+    OpError::runtime(format!(
+        "sdpa kernel: {} is not a float32 or float64 dtype",
+        dtype.scalar_type_name()
+    ))
 }
 
 /// The shapes and checks both directions share: q `[B, H, L, E]`, k `[B, H, S, E]`,
@@ -146,34 +109,27 @@ fn dims(q: &Tensor, k: &Tensor, v: &Tensor) -> OpResult<Dims> {
     })
 }
 
-fn head<T>(t: &Tensor, bh: usize, heads: usize) -> M<T> {
+fn head<T>(t: &Tensor, bh: usize, heads: usize) -> MatPtr<T> {
     let st = t.strides();
     let (b, h) = ((bh / heads) as isize, (bh % heads) as isize);
     // SAFETY: the offset stays inside the tensor (b < B, h < H).
     let p = unsafe { (t.data_ptr() as *const T).offset(b * st[0] + h * st[1]) };
-    M {
+    MatPtr {
         p,
         rs: st[2],
         cs: st[3],
     }
 }
 
-/// The log-sum-exp output: `[B, L, H]` memory viewed as `[B, H, L]`, PyTorch's layout.
-fn lse_tensor(d: &Dims, dtype: DType, device: Device) -> Tensor {
-    let mem = Tensor::uninit_on(&[d.b, d.l, d.h], dtype, device);
-    let strides = [(d.l * d.h) as isize, 1, d.h as isize];
-    mem.as_strided(&[d.b, d.h, d.l], &strides, 0)
-        .expect("a transpose of a fresh tensor")
-}
-
-/// A `[B, H, N, E]` tensor over `[B, N, H, E]` memory: the layout PyTorch's kernel gives its
-/// gradients.
+/// A fresh tensor of `shape` whose memory holds dims 1 and 2 swapped: the layout PyTorch's
+/// kernel gives its logsumexp (`[B, L, H]` memory viewed as `[B, H, L]`) and its gradients
+/// (`[B, L, H, E]` memory viewed as `[B, H, L, E]`).
 fn heads_inner(shape: &[usize], dtype: DType, device: Device) -> Tensor {
-    let (b, h, n, e) = (shape[0], shape[1], shape[2], shape[3]);
-    let mem = Tensor::uninit_on(&[b, n, h, e], dtype, device);
-    let strides = [(n * h * e) as isize, e as isize, (h * e) as isize, 1];
-    mem.as_strided(shape, &strides, 0)
-        .expect("a transpose of a fresh tensor")
+    let mut swapped = shape.to_vec();
+    swapped.swap(1, 2);
+    Tensor::uninit_on(&swapped, dtype, device)
+        .transpose(1, 2)
+        .expect("dims 1 and 2 of a fresh tensor of rank 3 or more")
 }
 
 /// `(out, logsumexp)` of `softmax(scale * q @ k^T [+ causal mask]) @ v`.
@@ -187,19 +143,14 @@ pub fn sdpa(
     let d = dims(q, k, v)?;
     let device = crate::tensor::output_device(&[q, k, v]);
     let out = Tensor::uninit_on(&[d.b, d.h, d.l, d.ev], q.dtype(), device);
-    let lse = lse_tensor(&d, q.dtype(), device);
+    let lse = heads_inner(&[d.b, d.h, d.l], q.dtype(), device);
     if device == Device::Meta || out.numel() == 0 {
         return Ok((out, lse));
     }
     match q.dtype() {
         DType::Float32 => forward::<f32>(&d, q, k, v, &out, &lse, causal, scale),
         DType::Float64 => forward::<f64>(&d, q, k, v, &out, &lse, causal, scale),
-        other => {
-            return Err(OpError::runtime(format!(
-                "sdpa kernel: {} is not a float32 or float64 dtype",
-                other.scalar_type_name()
-            )));
-        }
+        other => return Err(float_only(other)),
     }
     Ok((out, lse))
 }
@@ -215,24 +166,23 @@ fn softmax_rows<T: Real>(
 ) {
     for i in 0..rows {
         let row = &mut p[i * cols..(i + 1) * cols];
-        // Causal attention is aligned top-left, as PyTorch's: row i sees columns 0..=i.
-        let seen = if causal { (i + 1).min(cols) } else { cols };
-        row[seen..].fill(T::ZERO);
+        let seen = visible(i, cols, causal);
+        row[seen..].fill(T::zero());
         let mut max = T::NEG_INF;
         for &x in &row[..seen] {
             if x > max {
                 max = x;
             }
         }
-        let mut sum = T::ZERO;
+        let mut sum = T::zero();
         for x in &mut row[..seen] {
-            *x = x.sub(max).exp();
-            sum = sum.add(*x);
+            *x = (*x - max).exp();
+            sum = sum + *x;
         }
         for x in &mut row[..seen] {
-            *x = x.div(sum);
+            *x = *x / sum;
         }
-        lse(i, max.add(sum.ln()));
+        lse(i, max + sum.ln());
     }
 }
 
@@ -252,7 +202,7 @@ fn forward<T: Real>(
     let lse_p = SendPtr(lse.data_ptr() as *mut T);
     let lse_st = lse.strides().to_vec();
     threads::for_ranges(d.b * d.h, 1, |heads| {
-        let mut p = vec![T::ZERO; l * s];
+        let mut p = vec![T::zero(); l * s];
         for bh in heads {
             let (qh, kh, vh, oh) = (
                 head::<T>(q, bh, d.h),
@@ -260,13 +210,8 @@ fn forward<T: Real>(
                 head::<T>(v, bh, d.h),
                 head::<T>(out, bh, d.h),
             );
-            let pm = M {
-                p: p.as_ptr(),
-                rs: s as isize,
-                cs: 1,
-            };
             // SAFETY: each head's matrices lie inside their tensors; `p` is this part's own.
-            unsafe { mm(l, s, e, pm, qh, kh.t(), scale) };
+            unsafe { gemm_st(l, s, e, scratch(&p, s), qh, kh.t(), scale) };
             let (b, h) = ((bh / d.h) as isize, (bh % d.h) as isize);
             softmax_rows(&mut p, l, s, causal, |i, x| {
                 // SAFETY: (b, h, i) is inside the lse tensor; heads write disjoint entries.
@@ -277,21 +222,7 @@ fn forward<T: Real>(
                 };
             });
             // SAFETY: as above; each head writes its own slice of `out`.
-            unsafe {
-                mm(
-                    l,
-                    ev,
-                    s,
-                    oh,
-                    M {
-                        p: p.as_ptr(),
-                        rs: s as isize,
-                        cs: 1,
-                    },
-                    vh,
-                    T::from_f64(1.0),
-                )
-            };
+            unsafe { gemm_st(l, ev, s, oh, scratch(&p, s), vh, T::from_f64(1.0)) };
         }
     });
 }
@@ -337,12 +268,7 @@ pub fn sdpa_backward(
     match q.dtype() {
         DType::Float32 => backward::<f32>(&d, args, (&dq, &dk, &dv), causal, scale),
         DType::Float64 => backward::<f64>(&d, args, (&dq, &dk, &dv), causal, scale),
-        other => {
-            return Err(OpError::runtime(format!(
-                "sdpa kernel: {} is not a float32 or float64 dtype",
-                other.scalar_type_name()
-            )));
-        }
+        other => return Err(float_only(other)),
     }
     Ok((dq, dk, dv))
 }
@@ -367,8 +293,8 @@ fn backward<T: Real>(
     let scale = T::from_f64(scale);
     let one = T::from_f64(1.0);
     threads::for_ranges(d.b * d.h, 1, |heads| {
-        let mut p = vec![T::ZERO; l * s];
-        let mut dp = vec![T::ZERO; l * s];
+        let mut p = vec![T::zero(); l * s];
+        let mut dp = vec![T::zero(); l * s];
         for bh in heads {
             let (qh, kh, vh) = (
                 head::<T>(q, bh, d.h),
@@ -381,52 +307,43 @@ fn backward<T: Real>(
                 head::<T>(dk, bh, d.h),
                 head::<T>(dv, bh, d.h),
             );
-            let pm = M {
-                p: p.as_ptr(),
-                rs: s as isize,
-                cs: 1,
-            };
-            let dpm = M {
-                p: dp.as_ptr(),
-                rs: s as isize,
-                cs: 1,
-            };
+            let (pm, dpm) = (scratch(&p, s), scratch(&dp, s));
             let (b, h) = ((bh / d.h) as isize, (bh % d.h) as isize);
             let lst = lse.strides();
             // SAFETY (this block): every matrix lies inside its tensor or this part's
             // buffers; each head writes only its own slices of dq, dk, dv.
             unsafe {
                 // p = exp(scale * q @ k^T - lse), zero where masked.
-                mm(l, s, e, pm, qh, kh.t(), scale);
+                gemm_st(l, s, e, pm, qh, kh.t(), scale);
                 let lp = lse.data_ptr() as *const T;
                 for i in 0..l {
                     let m = *lp.offset(b * lst[0] + h * lst[1] + i as isize * lst[2]);
-                    let seen = if causal { (i + 1).min(s) } else { s };
+                    let seen = visible(i, s, causal);
                     let row = &mut p[i * s..(i + 1) * s];
                     for x in &mut row[..seen] {
-                        *x = x.sub(m).exp();
+                        *x = (*x - m).exp();
                     }
-                    row[seen..].fill(T::ZERO);
+                    row[seen..].fill(T::zero());
                 }
                 // dv = p^T @ grad
-                mm(s, ev, l, dvh, pm.t(), gh, one);
+                gemm_st(s, ev, l, dvh, pm.t(), gh, one);
                 // dp = grad @ v^T
-                mm(l, s, ev, dpm, gh, vh.t(), one);
+                gemm_st(l, s, ev, dpm, gh, vh.t(), one);
                 // ds = p * (dp - rowsum(grad * out)), kept in dp
                 for i in 0..l {
-                    let mut dot = T::ZERO;
+                    let mut dot = T::zero();
                     for c in 0..ev as isize {
                         let g = *gh.p.offset(i as isize * gh.rs + c * gh.cs);
                         let o = *oh.p.offset(i as isize * oh.rs + c * oh.cs);
-                        dot = dot.add(g.mul(o));
+                        dot = dot + g * o;
                     }
                     for j in 0..s {
-                        dp[i * s + j] = p[i * s + j].mul(dp[i * s + j].sub(dot));
+                        dp[i * s + j] = p[i * s + j] * (dp[i * s + j] - dot);
                     }
                 }
                 // dq = scale * ds @ k; dk = scale * ds^T @ q
-                mm(l, e, s, dqh, dpm, kh, scale);
-                mm(s, e, l, dkh, dpm.t(), qh, scale);
+                gemm_st(l, e, s, dqh, dpm, kh, scale);
+                gemm_st(s, e, l, dkh, dpm.t(), qh, scale);
             }
         }
     });

@@ -26,11 +26,25 @@ const MIN_ELEMENTS: usize = 2048;
 /// Distinct kernels kept; past this the cache starts over (shapes that keep changing).
 const MAX_KERNELS: usize = 4096;
 
+/// The op of a cached kernel (a `NodeOp` that can be hashed).
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum OpKey {
     Unary(UnaryOp),
     Binary(BinaryOp),
     Reduce(ReduceOp, Vec<usize>),
+}
+
+impl OpKey {
+    fn node(&self) -> NodeOp {
+        match self {
+            OpKey::Unary(op) => NodeOp::Unary(*op),
+            OpKey::Binary(op) => NodeOp::Binary(*op),
+            OpKey::Reduce(op, dims) => NodeOp::Reduce {
+                op: *op,
+                dims: dims.clone(),
+            },
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -109,7 +123,8 @@ fn elementwise_inputs(operands: &[&Tensor], shape: &[usize]) -> (Vec<Tensor>, Ve
         let tensors = operands
             .iter()
             .map(|t| {
-                let s: &[usize] = if t.numel() == 1 && n != 1 { &[] } else { &[n] };
+                // (n >= MIN_ELEMENTS, so a one-element operand is never the whole output.)
+                let s: &[usize] = if t.numel() == 1 { &[] } else { &[n] };
                 let st: Vec<isize> = s.iter().map(|_| 1).collect();
                 t.as_strided(s, &st, t.offset())
                     .expect("a contiguous run of the same elements")
@@ -140,7 +155,6 @@ fn key_inputs(layouts: &[Layout], flat: bool) -> Vec<(DType, Vec<usize>, Vec<isi
 /// One elementwise node over `operands`, producing `out_dtype` of `shape` (contiguous).
 fn elementwise(
     op: OpKey,
-    node: NodeOp,
     operands: &[&Tensor],
     shape: &[usize],
     out_dtype: DType,
@@ -150,6 +164,7 @@ fn elementwise(
         return None;
     }
     let (tensors, layouts, flat) = elementwise_inputs(operands, shape);
+    let node = op.node();
     let key = Key {
         op,
         out_dtype,
@@ -185,13 +200,7 @@ pub fn unary(op: UnaryOp, input: &Tensor, out_dtype: DType) -> Option<Tensor> {
     if !jit_float(input.dtype()) || out_dtype != input.dtype() {
         return None;
     }
-    elementwise(
-        OpKey::Unary(op),
-        NodeOp::Unary(op),
-        &[input],
-        input.shape(),
-        out_dtype,
-    )
+    elementwise(OpKey::Unary(op), &[input], input.shape(), out_dtype)
 }
 
 /// `op(a, b)` with both operands already in the float compute dtype and broadcast to `shape`.
@@ -205,13 +214,7 @@ pub fn binary(
     if !jit_float(a.dtype()) || a.dtype() != b.dtype() {
         return None;
     }
-    elementwise(
-        OpKey::Binary(op),
-        NodeOp::Binary(op),
-        &[a, b],
-        shape,
-        out_dtype,
-    )
+    elementwise(OpKey::Binary(op), &[a, b], shape, out_dtype)
 }
 
 /// `op` over the dims marked in `reduced`, the result with those dims kept as size 1.
@@ -240,15 +243,17 @@ pub fn reduce(
     }
     let dims: Vec<usize> = (0..reduced.len()).filter(|&d| reduced[d]).collect();
     let layout = layout_of(input);
+    let op = OpKey::Reduce(op, dims);
+    let node = op.node();
     let key = Key {
-        op: OpKey::Reduce(op, dims.clone()),
+        op,
         out_dtype,
         inputs: key_inputs(std::slice::from_ref(&layout), false),
     };
     let p = program(key, || Graph {
         sym_leading: vec![],
         nodes: vec![Node {
-            op: NodeOp::Reduce { op, dims },
+            op: node,
             args: vec![0],
             out: Layout::contiguous(out_dtype, kept_shape),
         }],

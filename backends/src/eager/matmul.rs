@@ -9,7 +9,6 @@ use crate::Device;
 use crate::element::Element;
 use crate::strided::for_each_row;
 use crate::tensor::{Tensor, output_device};
-use crate::threads::SendPtr;
 
 fn dtype_name(d: DType) -> &'static str {
     match d {
@@ -50,6 +49,77 @@ struct Mat {
     col_stride: isize,
 }
 
+/// A matrix in memory: its first element and its row and column strides, in elements.
+/// Shared by parallel parts that each write their own block of it.
+#[derive(Clone, Copy)]
+pub(crate) struct MatPtr<T> {
+    pub p: *const T,
+    pub rs: isize,
+    pub cs: isize,
+}
+
+// SAFETY: a plain address; the code sharing one hands each thread a disjoint block to write.
+unsafe impl<T> Send for MatPtr<T> {}
+unsafe impl<T> Sync for MatPtr<T> {}
+
+impl<T> MatPtr<T> {
+    /// The transposed matrix (the same memory).
+    pub fn t(self) -> MatPtr<T> {
+        MatPtr {
+            p: self.p,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    /// The matrix starting `rows` rows and `cols` columns further in.
+    pub fn at(self, rows: isize, cols: isize) -> MatPtr<T> {
+        MatPtr {
+            p: self.p.wrapping_offset(rows * self.rs + cols * self.cs),
+            ..self
+        }
+    }
+}
+
+/// `dst[m, n] = beta * lhs[m, k] @ rhs[k, n]`, by the `gemm` crate on the calling thread.
+///
+/// # Safety
+/// Every matrix must lie in live memory of its stated extent; `dst` must not overlap the
+/// operands.
+pub(crate) unsafe fn gemm_st<T: Element>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: MatPtr<T>,
+    lhs: MatPtr<T>,
+    rhs: MatPtr<T>,
+    beta: T,
+) {
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.p as *mut T,
+            dst.cs,
+            dst.rs,
+            false,
+            lhs.p,
+            lhs.cs,
+            lhs.rs,
+            rhs.p,
+            rhs.cs,
+            rhs.rs,
+            T::zero(),
+            beta,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    }
+}
+
 fn gemm_one<T: Element>(
     n: usize,
     k: usize,
@@ -68,31 +138,14 @@ fn gemm_one<T: Element>(
             pb.offset(mb.offset),
             po.offset(mo.offset),
         );
-        // One product of `rows × cols` outputs (a block of the whole when threads share it).
-        let call = |rows: usize, cols: usize, po: *mut T, pa: *const T, pb: *const T| {
-            gemm::gemm(
-                rows,
-                cols,
-                k,
-                po,
-                mo.col_stride,
-                mo.row_stride,
-                false,
-                pa,
-                ma.col_stride,
-                ma.row_stride,
-                pb,
-                mb.col_stride,
-                mb.row_stride,
-                T::zero(),
-                T::from_i64(1),
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            )
-        };
         if matches!(T::DTYPE, DType::Float32 | DType::Float64 | DType::Float16) {
+            let mat = |p: *const T, m: &Mat| MatPtr {
+                p,
+                rs: m.row_stride,
+                cs: m.col_stride,
+            };
+            let (a, b, o) = (mat(pa, &ma), mat(pb, &mb), mat(po, &mo));
+            let one = T::from_i64(1);
             // Threads pay off only once there is real work to split. The larger output dim is
             // cut into blocks, one single-threaded product each, claimed across threads by
             // `threads::for_ranges` (the caller computes too, no thread hand-off to wait on).
@@ -100,31 +153,19 @@ fn gemm_one<T: Element>(
             let (by_rows, len) = if n >= m { (true, n) } else { (false, m) };
             let blocks = threads.min(len / 16).max(1);
             if n * m * k < 64 * 64 * 64 || blocks < 2 {
-                call(n, m, po, pa, pb);
+                gemm_st(n, m, k, o, a, b, one);
                 return;
             }
-            let (po, pa, pb) = (SendPtr(po), SendPtr(pa as *mut T), SendPtr(pb as *mut T));
             crate::threads::for_ranges(blocks, 1, |parts| {
                 for p in parts {
                     let (lo, hi) = (len * p / blocks, len * (p + 1) / blocks);
-                    let lo_i = lo as isize;
+                    let lo = lo as isize;
+                    let rows = hi - lo as usize;
                     // SAFETY: each block is a disjoint part of the output, inside the operands.
                     if by_rows {
-                        call(
-                            hi - lo,
-                            m,
-                            po.get().offset(lo_i * mo.row_stride),
-                            pa.get().offset(lo_i * ma.row_stride),
-                            pb.get(),
-                        );
+                        gemm_st(rows, m, k, o.at(lo, 0), a.at(lo, 0), b, one);
                     } else {
-                        call(
-                            n,
-                            hi - lo,
-                            po.get().offset(lo_i * mo.col_stride),
-                            pa.get(),
-                            pb.get().offset(lo_i * mb.col_stride),
-                        );
+                        gemm_st(n, rows, k, o.at(0, lo), a, b.at(0, lo), one);
                     }
                 }
             });

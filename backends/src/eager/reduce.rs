@@ -2,7 +2,7 @@
 
 use smelt_tracer::ops::ReduceOp;
 use smelt_tracer::shape::wrap_dim;
-use smelt_tracer::{OpError, OpResult};
+use smelt_tracer::{DType, OpError, OpResult};
 
 use crate::element::Element;
 use crate::strided::for_each_row;
@@ -130,21 +130,41 @@ pub fn reduce(
     let kept_shape: Vec<usize> = (0..ndim)
         .map(|d| if reduced[d] { 1 } else { input.shape()[d] })
         .collect();
-    let kept_strides = smelt_tracer::shape::contiguous_strides(&kept_shape);
-    let out_strides: Vec<isize> = (0..ndim)
-        .map(|d| if reduced[d] { 0 } else { kept_strides[d] })
+    let out = match super::jit_kernels::reduce(op, input, &reduced, &kept_shape, out_dtype) {
+        Some(out) => out,
+        None => reduce_loop(op, input, &reduced, &kept_shape, out_dtype),
+    };
+    if keepdim {
+        return Ok(out);
+    }
+    let shape: Vec<i64> = (0..ndim)
+        .filter(|&d| !reduced[d])
+        .map(|d| input.shape()[d] as i64)
         .collect();
-    let out_numel: usize = kept_shape.iter().product();
+    out.view(&shape)
+}
+
+/// The reduction by the typed loops, accumulating in f64 or i64; the result with the reduced
+/// dims kept as size 1.
+fn reduce_loop(
+    op: ReduceOp,
+    input: &Tensor,
+    reduced: &[bool],
+    kept_shape: &[usize],
+    out_dtype: DType,
+) -> Tensor {
+    let ndim = reduced.len();
     let count = (0..ndim)
         .filter(|&d| reduced[d])
         .map(|d| input.shape()[d])
         .product::<usize>();
-
-    let jit = super::jit_kernels::reduce(op, input, &reduced, &kept_shape, out_dtype);
-    let out = jit
-        .clone()
-        .unwrap_or_else(|| Tensor::empty_on(&kept_shape, out_dtype, input.device()));
-    if out.is_meta() || jit.is_some() {
+    let kept_strides = smelt_tracer::shape::contiguous_strides(kept_shape);
+    let out_strides: Vec<isize> = (0..ndim)
+        .map(|d| if reduced[d] { 0 } else { kept_strides[d] })
+        .collect();
+    let out_numel: usize = kept_shape.iter().product();
+    let out = Tensor::empty_on(kept_shape, out_dtype, input.device());
+    if out.is_meta() {
         // Shape and dtype only.
     } else if input.dtype().is_floating_point() {
         let mut acc = vec![f64::start(op); out_numel];
@@ -164,14 +184,7 @@ pub fn reduce(
         with_element!(input.dtype(), T => accumulate::<T, i64>(op, input, &out_strides, &mut acc, |x| x.to_i64()));
         with_element!(out_dtype, O => write(&out, acc.into_iter().map(O::from_i64)));
     }
-    if keepdim {
-        return Ok(out);
-    }
-    let shape: Vec<i64> = (0..ndim)
-        .filter(|&d| !reduced[d])
-        .map(|d| input.shape()[d] as i64)
-        .collect();
-    out.view(&shape)
+    out
 }
 
 /// A sum over the leading dims of a contiguous tensor (a bias gradient: `[B, T, C]` summed

@@ -381,7 +381,7 @@ def adaptive_avg_pool2d(x, oh, ow):
 
 def sdpa_math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
     l, s = query.shape[-2], key.shape[-2]
-    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scale = sdpa_scale(query, scale)
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         rep = query.shape[-3] // key.shape[-3]
         key = key.repeat_interleave(rep, -3)
@@ -414,6 +414,7 @@ def sdpa_native(query, key, value, attn_mask):
 
 
 def sdpa_scale(query, scale):
+    """The scale the scores are multiplied by: the given one, else 1/sqrt(head size)."""
     return 1 / math.sqrt(query.shape[-1]) if scale is None else scale
 
 

@@ -116,8 +116,10 @@ def _fused(key, forward, args):
     return _eager_fusion.run(key, forward, args)
 
 
-# Composites whose eager form is compiled into one program on big inputs (see
-# `torch._inductor.eager_fusion.FUSED`).
+# Composites whose eager form is compiled into one program on big inputs
+# (`torch._inductor.eager_fusion`). Pointwise ones only: the JIT's fused reductions over
+# leading dims (layer norm's weight and bias gradients) are slower than the eager kernels they
+# would replace (layer norm's backward: 0.30 ms fused against 0.23 ms op by op on 8×64×128).
 _FUSED = frozenset({"gelu_backward", "silu_backward"})
 
 

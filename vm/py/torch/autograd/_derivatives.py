@@ -27,9 +27,6 @@ class Prim:
         self.backward = backward
         self.saves = saves
         self.outputs = outputs
-        self.name_is_fn = callable(name)
-        self.saves_is_fn = callable(saves)
-
     def saves_for(self, args):
         return self.saves(args) if callable(self.saves) else self.saves
 
@@ -667,17 +664,11 @@ def record(key, args, out, old_self=None):
     This runs for every op in grad mode, so it is written for the interpreter: few calls,
     error text built only when an error happens."""
     spec = PRIMS[key]
-    inputs = []
-    for pos in spec.inputs:
-        a = args[pos]
-        if type(a) is list or (isinstance(a, tuple) and not isinstance(a, torch.Size)):
-            inputs.extend(a)
-        else:
-            inputs.append(a)
+    inputs = _flat_inputs(spec, args)
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
-    name = spec.name(args) if spec.name_is_fn else spec.name
-    saves = spec.saves(args) if spec.saves_is_fn else spec.saves
+    name = spec.name_for(args)
+    saves = spec.saves_for(args)
     if old_self is not None:
         args = list(args)
         args[spec.inputs[0]] = old_self
@@ -721,8 +712,7 @@ def record(key, args, out, old_self=None):
     for t in inputs:
         if isinstance(t, Tensor):
             edges.append(edge_of(t))
-            s = t._sym_shape
-            meta.append((t._shape if s is None else s, t.dtype))
+            meta.append((sizes(t), t.dtype))
         else:
             edges.append((None, 0))
             meta.append(None)
@@ -746,11 +736,6 @@ def _detached(value):
     if isinstance(value, tuple):
         return tuple(_detached(v) for v in value)
     return _prims.detach(value) if _is_tensor(value) else value
-
-
-def _forward_name(node_name):
-    head = node_name.rstrip("0123456789")
-    return head[: -len("Backward")] if head.endswith("Backward") else head
 
 
 # The formulas of the primitives written in Python register themselves (their own file).

@@ -199,6 +199,12 @@ _composite_by_recomputing("pad", lambda a: {"constant": "ConstantPadNdBackward0"
                                            "replicate": "ReplicationPad{}DBackward0"}[a[2]].format(len(a[1]) // 2), (0,), (0,))
 _composite_by_recomputing("avg_pool2d", "AvgPool2DBackward0", (0,), (0,))
 _composite_by_recomputing("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", (0,), (0,))
+_composite_by_recomputing("smooth_l1_loss", "SmoothL1LossBackward0", (0, 1), (0, 1))
+_composite_by_recomputing("convolution", "ConvolutionBackward0", (0, 1, 2), (0, 1, 2))
+_composite_by_recomputing("max_pool2d", "MaxPool2DWithIndicesBackward0", (0,), (0,))
+
+
+# Attention: the one-kernel backward (PyTorch's flash-attention backward op) where it applies.
 def _no_double_backward(name):
     def backward(ctx, grads):
         raise RuntimeError(f"smelt: {name} has no derivative of its own; a backward through it with "
@@ -207,8 +213,7 @@ def _no_double_backward(name):
     return backward
 
 
-_composite_by_recomputing("sdpa", "ScaledDotProductFlashAttentionForCpuBackward0", (0, 1, 2, 3), (0, 1, 2, 3, "out"))
-_sdpa_recomputed = PRIMS["sdpa"].backward
+_sdpa_recomputed = _by_recomputing(_composites.sdpa, (0, 1, 2, 3))
 
 
 def _sdpa_backward(ctx, grads):
@@ -223,9 +228,7 @@ def _sdpa_backward(ctx, grads):
     return [dq, dk, dv, None]
 
 
-PRIMS["sdpa"].backward = _sdpa_backward
+PRIMS["sdpa"] = Prim((0, 1, 2, 3), "ScaledDotProductFlashAttentionForCpuBackward0", _sdpa_backward,
+                     (0, 1, 2, 3, "out"))
 PRIMS["sdpa_backward"] = Prim((0, 1, 2, 3, 4), "ScaledDotProductFlashAttentionForCpuBackwardBackward0",
                               _no_double_backward("sdpa_backward"), ())
-_composite_by_recomputing("smooth_l1_loss", "SmoothL1LossBackward0", (0, 1), (0, 1))
-_composite_by_recomputing("convolution", "ConvolutionBackward0", (0, 1, 2), (0, 1, 2))
-_composite_by_recomputing("max_pool2d", "MaxPool2DWithIndicesBackward0", (0,), (0,))

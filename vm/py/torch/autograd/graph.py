@@ -106,12 +106,7 @@ class FormulaNode(Node):
     """A node whose backward is a formula over what the forward saved (`ctx`)."""
 
     def __init__(self, name, edges, inputs_meta, outputs_meta, formula, ctx):
-        # Node.__init__ inlined: one node per op in grad mode, and a call is not free.
-        self._name = name
-        self.next_functions = tuple(edges)
-        self._inputs_meta = inputs_meta
-        self._outputs_meta = outputs_meta
-        self._sequence_nr = next(_sequence)
+        super().__init__(name, edges, inputs_meta, outputs_meta)
         self._formula = formula
         self._ctx = ctx
 
@@ -224,9 +219,13 @@ def _which(made_by):
     fn, nr = made_by
     if fn is None:
         return ""
-    name = fn if isinstance(fn, str) else fn.name()
-    head = name.rstrip("0123456789")
-    return f"output {nr} of {head[: -len('Backward')] if head.endswith('Backward') else head}"
+    return f"output {nr} of {_forward_name(fn if isinstance(fn, str) else fn.name())}"
+
+
+def _forward_name(node_name):
+    """The forward op a node is named after: `ExpBackward0` -> `Exp`."""
+    head = node_name.rstrip("0123456789")
+    return head[: -len("Backward")] if head.endswith("Backward") else head
 
 
 def check_version(t, version, which=""):
