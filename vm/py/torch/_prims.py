@@ -30,13 +30,13 @@ class _no_dispatch:
     """Runs a block with no dispatch mode active: checks that PyTorch does inside a kernel
     (reading an index tensor's values) are not part of the traced program."""
 
+    # The list is emptied and refilled in place: native code holds it (autograd.rs).
     def __enter__(self):
-        global _modes
-        self.saved, _modes = _modes, []
+        self.saved = _modes[:]
+        _modes.clear()
 
     def __exit__(self, *exc):
-        global _modes
-        _modes = self.saved
+        _modes[:] = self.saved
         return False
 
 
@@ -44,6 +44,10 @@ class _no_dispatch:
 # call, after every mode has seen it (make_fx's node exists by then, so the autograd node can be
 # tied to it); the kernel call at the bottom of the mode stack records nothing.
 _depth = [0]
+
+# Native primitives check both before taking their fast path (autograd.rs).
+_C._autograd_register("modes", _modes)
+_C._autograd_register("depth", _depth)
 
 
 def _dispatch(key, call, args):
@@ -75,7 +79,8 @@ def _functional(key, kernel):
 
     call.__name__ = key
     PRIMITIVES.append(key)
-    return call
+    # With no mode active, the native form runs the kernel and records without this frame.
+    return _C.FastPrim(key, kernel, call, "functional")
 
 
 def _view(key, kernel):
@@ -95,7 +100,7 @@ def _view(key, kernel):
 
     call.__name__ = key
     PRIMITIVES.append(key)
-    return call
+    return _C.FastPrim(key, kernel, call, "view")
 
 
 _needs_grad = _C._needs_grad

@@ -2,6 +2,7 @@
 //! it). Rust-backed types live here — `TensorBase` (the base of `torch.Tensor`) and
 //! `dtype` — with the primitives the Python layer builds PyTorch's API from.
 
+mod autograd;
 pub mod boundary;
 mod dtype;
 mod guards;
@@ -93,6 +94,64 @@ mod smelt_native {
     #[pyattr(name = "TensorBase")]
     fn tensor_base(_vm: &VirtualMachine) -> PyTypeRef {
         PyTensor::make_static_type()
+    }
+
+    #[pyattr(name = "TensorMeta")]
+    fn tensor_meta_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::autograd::PyTensorMeta::make_static_type()
+    }
+
+    #[pyattr(name = "SavedContext")]
+    fn saved_context_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::autograd::PySavedContext::make_static_type()
+    }
+
+    #[pyattr(name = "Prim")]
+    fn prim_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::autograd::PyPrim::make_static_type()
+    }
+
+    #[pyattr(name = "FastPrim")]
+    fn fast_prim_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::autograd::PyFastPrim::make_static_type()
+    }
+
+    /// Registers a Python object native autograd calls back into (autograd.rs).
+    #[pyfunction]
+    fn _autograd_register(name: PyStrRef, obj: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        super::autograd::register(name.expect_str(), obj, vm)
+    }
+
+    #[derive(rustpython_vm::FromArgs)]
+    struct RecordArgs {
+        #[pyarg(any)]
+        key: PyObjectRef,
+        #[pyarg(any)]
+        args: PyObjectRef,
+        #[pyarg(any)]
+        out: PyObjectRef,
+        #[pyarg(any, optional)]
+        old_self: OptionalArg<PyObjectRef>,
+    }
+
+    /// `torch.autograd._derivatives.record(key, args, out, old_self=None)`: the node of one
+    /// primitive application (autograd.rs).
+    #[pyfunction]
+    fn _record(a: RecordArgs, vm: &VirtualMachine) -> PyResult {
+        let old_self = a.old_self.into_option().filter(|o| !vm.is_none(o));
+        super::autograd::record(&a.key, a.args, a.out, old_self, vm)
+    }
+
+    /// `torch.autograd.graph.edge_of(t)`.
+    #[pyfunction]
+    fn _edge_of(t: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
+        let (fn_, nr) = super::autograd::edge_of(&t, vm)?;
+        Ok(vm.ctx.new_tuple(vec![fn_, nr]))
+    }
+
+    #[pyfunction]
+    fn _next_sequence_nr() -> i64 {
+        super::autograd::next_sequence_nr()
     }
 
     #[pyattr(name = "GuardManager")]
@@ -533,34 +592,8 @@ mod smelt_native {
     /// `positions` (a tensor, or a list of tensors) requires grad. One native call, because
     /// this runs for every op.
     #[pyfunction]
-    fn _needs_grad(args: PyTupleRef, positions: PyTupleRef, vm: &VirtualMachine) -> PyResult<bool> {
-        if !GRAD_ENABLED.with(|g| g.get()) {
-            return Ok(false);
-        }
-        let requires = |obj: &PyObjectRef| {
-            obj.downcast_ref::<PyTensor>()
-                .is_some_and(|t| t.requires_grad())
-        };
-        for p in positions.as_slice() {
-            let i: usize = p.try_to_value(vm)?;
-            let Some(arg) = args.as_slice().get(i) else {
-                continue;
-            };
-            if requires(arg) {
-                return Ok(true);
-            }
-            if let Some(list) = arg.downcast_ref::<rustpython_vm::builtins::PyList>()
-                && list.borrow_vec().iter().any(requires)
-            {
-                return Ok(true);
-            }
-            if let Some(tuple) = arg.downcast_ref::<rustpython_vm::builtins::PyTuple>()
-                && tuple.as_slice().iter().any(requires)
-            {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+    fn _needs_grad(args: PyTupleRef, positions: Vec<usize>) -> bool {
+        super::autograd::needs_grad(args.as_slice(), &positions)
     }
 
     #[pyfunction]

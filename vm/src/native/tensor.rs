@@ -77,6 +77,24 @@ pub fn scalar_to_py(vm: &VirtualMachine, s: Scalar) -> PyObjectRef {
 }
 
 impl PyTensor {
+    /// The shape as a tuple of ints (`_shape`).
+    pub fn shape_tuple(&self, vm: &VirtualMachine) -> PyTupleRef {
+        int_tuple(vm, self.tensor.read().shape().iter().map(|&s| s as i64))
+    }
+
+    pub fn dtype_value(&self) -> smelt_tracer::DType {
+        self.tensor.read().dtype()
+    }
+
+    /// The storage's version counter (`_version`).
+    pub fn version(&self) -> u64 {
+        self.tensor.read().storage().version()
+    }
+
+    pub fn set_requires_grad_flag(&self, value: bool) {
+        self.requires_grad.store(value, Ordering::Relaxed);
+    }
+
     /// A snapshot of the runtime tensor (cheap: storage is shared).
     pub fn get(&self) -> Tensor {
         self.tensor.read().clone()

@@ -12,26 +12,14 @@ from torch import _aten, _prims
 from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class, sizes
 
 
-class Prim:
-    """How one primitive takes part in autograd.
-
-    inputs:  positions of the arguments gradients flow to (a list argument counts per item)
-    saves:   positions whose tensors the formula reads; "out" if it reads the output
-    name:    PyTorch's node name (`MulBackward0`), or a function of the arguments giving it
-    outputs: which outputs are differentiable (max/min/sort also return indices)
-    """
-
-    def __init__(self, inputs, name, backward, saves=(), outputs=(0,)):
-        self.inputs = inputs
-        self.name = name
-        self.backward = backward
-        self.saves = saves
-        self.outputs = outputs
-    def saves_for(self, args):
-        return self.saves(args) if callable(self.saves) else self.saves
-
-    def name_for(self, args):
-        return self.name(args) if callable(self.name) else self.name
+# How one primitive takes part in autograd (native, autograd.rs: `record` reads it for every op):
+#   Prim(inputs, name, backward, saves=(), outputs=(0,))
+# inputs:  positions of the arguments gradients flow to (a list argument counts per item)
+# name:    PyTorch's node name (`MulBackward0`), or a function of the arguments giving it
+# saves:   positions whose tensors the formula reads, "out" if it reads the output (or a
+#          function of the arguments giving them)
+# outputs: which outputs are differentiable (max/min/sort also return indices)
+Prim = _C.Prim
 
 
 PRIMS = {}
@@ -656,80 +644,11 @@ def _keep(a, keep_tensor):
     return a
 
 
-def record(key, args, out, old_self=None):
-    """Makes `out` (a tensor or a tuple whose first outputs are differentiable) the result of a
-    new node for primitive `key` applied to `args`. `old_self` is the value an in-place op's
-    first argument had before the op, for formulas that read it.
-
-    This runs for every op in grad mode, so it is written for the interpreter: few calls,
-    error text built only when an error happens."""
-    spec = PRIMS[key]
-    inputs = _flat_inputs(spec, args)
-    single = not isinstance(out, tuple)
-    outs = (out,) if single else out
-    name = spec.name_for(args)
-    saves = spec.saves_for(args)
-    if old_self is not None:
-        args = list(args)
-        args[spec.inputs[0]] = old_self
-    Tensor = torch.Tensor
-    kept_args = []
-    versions = []
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            if i in saves:
-                kept_args.append(a)
-                # Which op made the tensor is read now (an in-place op may change it later);
-                # the message is only built if the check fails.
-                versions.append((a, a._version, (a._grad_fn, a._output_nr)))
-            else:
-                kept_args.append(TensorMeta(a))
-        elif type(a) is list:
-            kept = _keep(a, i in saves)
-            kept_args.append(kept)
-            if i in saves:
-                for t in a:
-                    if isinstance(t, Tensor):
-                        versions.append((t, t._version, (t._grad_fn, t._output_nr)))
-        else:
-            kept_args.append(a)
-    kept_args = tuple(kept_args)
-    differentiable = [nr for nr in spec.outputs if outs[nr] is not None and outs[nr].dtype.is_floating_point]
-    saved_out = None
-    if "out" in saves:
-        for nr in differentiable:
-            versions.append((outs[nr], outs[nr]._version, (name, nr)))
-        # Traced, a saved differentiable output is read through a detach (as PyTorch's saved
-        # variables are), which AOT autograd's graphs show; the others are saved as they are.
-        saved_out = out
-        if _prims._modes:
-            saved_out = _detached(out) if single else \
-                tuple(_detached(o) if nr in differentiable else o for nr, o in enumerate(out))
-    ctx = SavedContext(kept_args, saved_out, versions, name)
-    ctx._differentiable = differentiable
-    edges = []
-    meta = []
-    for t in inputs:
-        if isinstance(t, Tensor):
-            edges.append(edge_of(t))
-            meta.append((sizes(t), t.dtype))
-        else:
-            edges.append((None, 0))
-            meta.append(None)
-    # Outputs that are not differentiable get no gradient (not even zeros) in backward.
-    out_meta = [(sizes(o), o.dtype) if nr in differentiable else None for nr, o in enumerate(outs)]
-    node = node_class(name)(name, edges, meta, out_meta, spec.backward, ctx)
-    for nr in differentiable:
-        o = outs[nr]
-        o.requires_grad = True
-        o._grad_fn = node
-        o._output_nr = nr
-    if _prims._modes:
-        for mode in _prims._modes:
-            seen = getattr(mode, "autograd_node_recorded", None)
-            if seen is not None:
-                seen(node, outs)
-    return node
+# record(key, args, out, old_self=None): makes `out` (a tensor or a tuple whose first outputs
+# are differentiable) the result of a new node for primitive `key` applied to `args`;
+# `old_self` is the value an in-place op's first argument had before the op, for formulas that
+# read it. Native (autograd.rs): it runs for every op in grad mode.
+record = _C._record
 
 
 def _detached(value):
@@ -737,6 +656,10 @@ def _detached(value):
         return tuple(_detached(v) for v in value)
     return _prims.detach(value) if _is_tensor(value) else value
 
+
+_C._autograd_register("PRIMS", PRIMS)
+_C._autograd_register("detached", _detached)
+_C._autograd_register("Size", torch.Size)
 
 # The formulas of the primitives written in Python register themselves (their own file).
 from torch.autograd import _derivatives_composites  # noqa: E402,F401

@@ -6,9 +6,8 @@ graph backwards."""
 import itertools
 import types
 
-from torch import _prims
+from torch import _C, _prims
 
-_sequence = itertools.count()
 # AccumulateGrad runs as soon as it is ready, before anything created later (PyTorch gives it
 # the highest priority).
 _ACCUMULATE_FIRST = 1 << 62
@@ -58,7 +57,7 @@ class Node:
         self.next_functions = tuple(edges)
         self._inputs_meta = inputs_meta
         self._outputs_meta = outputs_meta
-        self._sequence_nr = next(_sequence)
+        self._sequence_nr = _C._next_sequence_nr()
 
     def _own(self, table):
         """This node's own dict for hook table `table` (made on first use)."""
@@ -146,69 +145,15 @@ class AccumulateGrad(Node):
         return "torch::autograd::AccumulateGrad"
 
 
-def edge_of(t):
-    """Where gradient for `t` goes: its grad_fn (and which output of it t is), the leaf's
-    AccumulateGrad, or nowhere."""
-    if not getattr(t, "requires_grad", False):
-        return (None, 0)
-    fn = t._grad_fn
-    if fn is not None:
-        return (fn, t._output_nr)
-    acc = t._accumulator
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._accumulator = acc
-    return (acc, 0)
+# Where gradient for a tensor goes: its grad_fn (and which output of it the tensor is), the
+# leaf's AccumulateGrad (made on first use), or nowhere: (None, 0). Native (autograd.rs), as is
+# recording a node: both run for every op in grad mode.
+edge_of = _C._edge_of
 
-
-class SavedContext:
-    """What a forward kept for its backward: the op's arguments (tensors the formula does not
-    read replaced by `TensorMeta`), its output, and the version of every kept tensor, checked
-    when the backward reads them."""
-
-    __slots__ = ("_args", "_out", "_versions", "released", "_node_name", "needs", "_differentiable")
-
-    def __init__(self, args, out, versions, node_name):
-        # needs[i]: whether the i-th differentiable input wants a gradient (set by the node
-        # before each backward, as PyTorch's task_should_compute_output).
-        self.needs = None
-        self._args = args
-        self._out = out
-        self._versions = versions
-        self.released = False
-        self._node_name = node_name
-        self._differentiable = None  # the differentiable output positions (set by `record`)
-
-    @property
-    def args(self):
-        self._check()
-        return self._args
-
-    @property
-    def out(self):
-        self._check()
-        if self._out is not None and _prims._modes:
-            from torch.autograd._derivatives import _detached
-
-            # Read through a detach, as a traced backward shows it; outputs that are not
-            # differentiable (layer norm's mean and 1/std) are read as they are.
-            keep = self._differentiable
-            if isinstance(self._out, tuple) and keep is not None:
-                return tuple(_detached(o) if nr in keep else o for nr, o in enumerate(self._out))
-            return _detached(self._out)
-        return self._out
-
-    def _check(self):
-        if self.released:
-            raise RuntimeError(RELEASED_MESSAGE)
-        for t, version, which in self._versions:
-            if t._version != version:
-                check_version(t, version, _which(which))
-
-    def release(self):
-        self._args = None
-        self._out = None
-        self.released = True
+# What a forward kept for its backward: the op's arguments (tensors the formula does not read
+# replaced by `TensorMeta`), its output, and the version of every kept tensor, checked when the
+# backward reads them (`args`, `out`).
+SavedContext = _C.SavedContext
 
 
 def _which(made_by):
@@ -254,15 +199,11 @@ def sizes(t):
     return t._shape if s is None else s
 
 
-class TensorMeta:
-    """Shape and dtype of an argument whose values the backward does not need."""
+# Shape and dtype of an argument whose values the backward does not need.
+TensorMeta = _C.TensorMeta
 
-    __slots__ = ("_shape", "dtype")
-    _sym_shape = None  # `_shape` holds the symbolic sizes themselves
-
-    def __init__(self, t):
-        self._shape = sizes(t)
-        self.dtype = t.dtype
-
-    def dim(self):
-        return len(self._shape)
+_C._autograd_register("node_class", node_class)
+_C._autograd_register("AccumulateGrad", AccumulateGrad)
+_C._autograd_register("which", _which)
+_C._autograd_register("check_version", check_version)
+_C._autograd_register("released_message", RELEASED_MESSAGE)
