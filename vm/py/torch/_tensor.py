@@ -702,35 +702,18 @@ class Tensor(_C.TensorBase):
         return interleaved.reshape(final)
 
     # --- operators ------------------------------------------------------------------------
-    def __add__(self, other):
-        return _prims.binary("add", self, other)
-
-    def __radd__(self, other):
-        return _prims.binary("add", other, self)
-
-    def __iadd__(self, other):
-        return _prims.binary_("add", self, other)
-
-    def __sub__(self, other):
-        return _prims.binary("sub", self, other)
-
-    def __rsub__(self, other):
-        return _prims.binary("sub", other, self)
-
-    def __isub__(self, other):
-        return _prims.binary_("sub", self, other)
-
-    def __mul__(self, other):
-        return _prims.binary("mul", self, other)
-
-    def __rmul__(self, other):
-        return _prims.binary("mul", other, self)
-
-    def __imul__(self, other):
-        return _prims.binary_("mul", self, other)
-
-    def __truediv__(self, other):
-        return _prims.binary("div", self, other)
+    # One primitive call each, bound natively (`PrimMethod(prim, op)` is `prim(op, self, other)`,
+    # reflected `prim(op, other, self)`): no Python frame between `a + b` and the kernel.
+    __add__ = _C.PrimMethod(_prims.binary, "add")
+    __radd__ = _C.PrimMethod(_prims.binary, "add", True)
+    __iadd__ = _C.PrimMethod(_prims.binary_, "add")
+    __sub__ = _C.PrimMethod(_prims.binary, "sub")
+    __rsub__ = _C.PrimMethod(_prims.binary, "sub", True)
+    __isub__ = _C.PrimMethod(_prims.binary_, "sub")
+    __mul__ = _C.PrimMethod(_prims.binary, "mul")
+    __rmul__ = _C.PrimMethod(_prims.binary, "mul", True)
+    __imul__ = _C.PrimMethod(_prims.binary_, "mul")
+    __truediv__ = _C.PrimMethod(_prims.binary, "div")
 
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is None:
@@ -786,80 +769,47 @@ class Tensor(_C.TensorBase):
             return _prims.binary("div", other, self)
         return self.reciprocal() * other
 
-    def __itruediv__(self, other):
-        return _prims.binary_("div", self, other)
-
-    def __floordiv__(self, other):
-        return _prims.binary("floor_divide", self, other)
-
-    def __rfloordiv__(self, other):
-        return _prims.binary("floor_divide", other, self)
-
-    def __ifloordiv__(self, other):
-        return _prims.binary_("floor_divide", self, other)
-
-    def __mod__(self, other):
-        return _prims.binary("remainder", self, other)
-
-    def __rmod__(self, other):
-        return _prims.binary("remainder", other, self)
-
-    def __imod__(self, other):
-        return _prims.binary_("remainder", self, other)
+    __itruediv__ = _C.PrimMethod(_prims.binary_, "div")
+    __floordiv__ = _C.PrimMethod(_prims.binary, "floor_divide")
+    __rfloordiv__ = _C.PrimMethod(_prims.binary, "floor_divide", True)
+    __ifloordiv__ = _C.PrimMethod(_prims.binary_, "floor_divide")
+    __mod__ = _C.PrimMethod(_prims.binary, "remainder")
+    __rmod__ = _C.PrimMethod(_prims.binary, "remainder", True)
+    __imod__ = _C.PrimMethod(_prims.binary_, "remainder")
 
     def __pow__(self, other):
         return _pow(self, other)
 
-    def __rpow__(self, other):
-        return _prims.binary("pow", other, self)
+    __rpow__ = _C.PrimMethod(_prims.binary, "pow", True)
 
     def __ipow__(self, other):
         return _pow_(self, other)
 
-    def __neg__(self):
-        return _prims.unary("neg", self)
+    __neg__ = _C.PrimMethod(_prims.unary, "neg")
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _prims.unary("abs", self)
-
-    def __invert__(self):
-        return _prims.unary("bitwise_not", self)
-
-    def __and__(self, other):
-        return _prims.binary("bitwise_and", self, other)
+    __abs__ = _C.PrimMethod(_prims.unary, "abs")
+    __invert__ = _C.PrimMethod(_prims.unary, "bitwise_not")
+    __and__ = _C.PrimMethod(_prims.binary, "bitwise_and")
 
     __rand__ = __and__
 
-    def __or__(self, other):
-        return _prims.binary("bitwise_or", self, other)
+    __or__ = _C.PrimMethod(_prims.binary, "bitwise_or")
 
     __ror__ = __or__
 
-    def __xor__(self, other):
-        return _prims.binary("bitwise_xor", self, other)
+    __xor__ = _C.PrimMethod(_prims.binary, "bitwise_xor")
 
     __rxor__ = __xor__
 
-    def __eq__(self, other):
-        return _prims.binary("eq", self, other)
-
-    def __ne__(self, other):
-        return _prims.binary("ne", self, other)
-
-    def __lt__(self, other):
-        return _prims.binary("lt", self, other)
-
-    def __le__(self, other):
-        return _prims.binary("le", self, other)
-
-    def __gt__(self, other):
-        return _prims.binary("gt", self, other)
-
-    def __ge__(self, other):
-        return _prims.binary("ge", self, other)
+    __eq__ = _C.PrimMethod(_prims.binary, "eq")
+    __ne__ = _C.PrimMethod(_prims.binary, "ne")
+    __lt__ = _C.PrimMethod(_prims.binary, "lt")
+    __le__ = _C.PrimMethod(_prims.binary, "le")
+    __gt__ = _C.PrimMethod(_prims.binary, "gt")
+    __ge__ = _C.PrimMethod(_prims.binary, "ge")
 
 
 def _rewrite(t, compute):
@@ -1054,15 +1004,11 @@ def _broadcast_all(tensors):
 for _name in _UNARY:
     if not hasattr(Tensor, _name):
 
-        def _method(self, _op=_name):
-            return _prims.unary(_op, self)
-
         def _method_(self, _op=_name):
             return _rewrite(self, lambda src: _prims.unary(_op, src))
 
-        _method.__name__ = _name
         _method_.__name__ = _name + "_"
-        setattr(Tensor, _name, _method)
+        setattr(Tensor, _name, _C.PrimMethod(_prims.unary, _name))
         setattr(Tensor, _name + "_", _method_)
 
 

@@ -5,6 +5,7 @@
 mod autograd;
 pub mod boundary;
 mod dtype;
+mod engine;
 mod guards;
 mod jit;
 mod ops;
@@ -111,6 +112,11 @@ mod smelt_native {
         super::autograd::PyPrim::make_static_type()
     }
 
+    #[pyattr(name = "PrimMethod")]
+    fn prim_method_class(_vm: &VirtualMachine) -> PyTypeRef {
+        super::autograd::PyPrimMethod::make_static_type()
+    }
+
     #[pyattr(name = "FastPrim")]
     fn fast_prim_class(_vm: &VirtualMachine) -> PyTypeRef {
         super::autograd::PyFastPrim::make_static_type()
@@ -147,6 +153,28 @@ mod smelt_native {
     fn _edge_of(t: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyTupleRef> {
         let (fn_, nr) = super::autograd::edge_of(&t, vm)?;
         Ok(vm.ctx.new_tuple(vec![fn_, nr]))
+    }
+
+    /// `torch.autograd.engine.run_backward` (engine.rs).
+    #[pyfunction]
+    fn _run_backward(
+        roots: Vec<PyObjectRef>,
+        grad_roots: Vec<PyObjectRef>,
+        retain_graph: bool,
+        create_graph: bool,
+        inputs: Option<Vec<PyObjectRef>>,
+        accumulate: bool,
+        vm: &VirtualMachine,
+    ) -> PyResult<Vec<PyObjectRef>> {
+        super::engine::run_backward(
+            roots,
+            grad_roots,
+            retain_graph,
+            create_graph,
+            inputs,
+            accumulate,
+            vm,
+        )
     }
 
     #[pyfunction]

@@ -82,6 +82,15 @@ impl PyTensor {
         int_tuple(vm, self.tensor.read().shape().iter().map(|&s| s as i64))
     }
 
+    pub fn shape_values(&self) -> Vec<i64> {
+        self.tensor
+            .read()
+            .shape()
+            .iter()
+            .map(|&s| s as i64)
+            .collect()
+    }
+
     pub fn dtype_value(&self) -> smelt_tracer::DType {
         self.tensor.read().dtype()
     }

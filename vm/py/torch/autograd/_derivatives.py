@@ -19,15 +19,17 @@ from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class, 
 # saves:   positions whose tensors the formula reads, "out" if it reads the output (or a
 #          function of the arguments giving them)
 # outputs: which outputs are differentiable (max/min/sort also return indices)
+# memo:    True when name and saves depend only on the op's name (the first argument) and on
+#          which arguments are tensors: they are then computed once per such combination
 Prim = _C.Prim
 
 
 PRIMS = {}
 
 
-def prim(key, inputs, name, saves=(), outputs=(0,)):
+def prim(key, inputs, name, saves=(), outputs=(0,), memo=False):
     def register(fn):
-        PRIMS[key] = Prim(inputs, name, fn, saves, outputs)
+        PRIMS[key] = Prim(inputs, name, fn, saves, outputs, memo=memo)
         return fn
 
     return register
@@ -131,7 +133,8 @@ def _unary_saves(args):
     return ("out",) if args[0] in _UNARY_FROM_OUT else (1,)
 
 
-@prim("unary", inputs=(1,), name=lambda a: _UNARY_NAMES.get(a[0], a[0].capitalize() + "Backward0"), saves=_unary_saves)
+@prim("unary", inputs=(1,), name=lambda a: _UNARY_NAMES.get(a[0], a[0].capitalize() + "Backward0"), saves=_unary_saves,
+      memo=True)
 def _unary_backward(ctx, grads):
     op, x = ctx.args
     y = ctx.out if op in _UNARY_FROM_OUT else None
@@ -240,7 +243,7 @@ def _wanted(ctx, i, x):
     return ctx.needs is None or i >= len(ctx.needs) or ctx.needs[i]
 
 
-@prim("binary", inputs=(1, 2), name=_binary_name, saves=_binary_saves)
+@prim("binary", inputs=(1, 2), name=_binary_name, saves=_binary_saves, memo=True)
 def _binary_backward(ctx, grads):
     op, a, b = ctx.args
     out = ctx.out if op == "pow" else None
@@ -612,7 +615,7 @@ def _scatter_backward(ctx, grads):
 
 
 # `a.mul_(b)` differentiates like `a * b`, with `a`'s value from before the write.
-PRIMS["binary_"] = Prim((1, 2), _binary_name, _binary_backward, _binary_saves)
+PRIMS["binary_"] = Prim((1, 2), _binary_name, _binary_backward, _binary_saves, memo=True)
 
 
 # --- recording --------------------------------------------------------------------------------
