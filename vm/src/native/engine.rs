@@ -177,8 +177,8 @@ pub fn run_backward(
         for (nxt, _) in &edges {
             let Some(nxt) = nxt else { continue };
             *deps.entry(id(nxt)).or_insert(0) += 1;
-            if !nodes.contains_key(&id(nxt)) {
-                nodes.insert(id(nxt), nxt.clone());
+            if let std::collections::hash_map::Entry::Vacant(e) = nodes.entry(id(nxt)) {
+                e.insert(nxt.clone());
                 stack.push(nxt.clone());
             }
         }

@@ -40,6 +40,9 @@ impl SaveSet {
     }
 }
 
+/// Node name and saves by (op name, bit mask of the arguments that are tensors).
+type Memo = HashMap<(String, u64), (PyObjectRef, SaveSet)>;
+
 /// How one primitive takes part in autograd (`torch.autograd._derivatives.Prim`):
 /// inputs:  positions of the arguments gradients flow to (a list argument counts per item)
 /// name:    PyTorch's node name (`MulBackward0`), or a function of the arguments giving it
@@ -65,7 +68,7 @@ pub struct PyPrim {
     /// `memo=True`: the name and saves functions depend only on the first argument (the op's
     /// name, a str) and on which arguments are tensors, so their results are kept per such
     /// key instead of calling them for every op.
-    pub(super) memo: Option<PyRwLock<HashMap<(String, u64), (PyObjectRef, SaveSet)>>>,
+    pub(super) memo: Option<PyRwLock<Memo>>,
 }
 
 impl std::fmt::Debug for PyPrim {
