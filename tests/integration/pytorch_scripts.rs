@@ -100,4 +100,5 @@ scripts!(
     aot_backward_graphs,
     make_fx_symbolic,
     threads_and_fast_kernels,
+    fused_adam,
 );

@@ -610,6 +610,41 @@ mod smelt_native {
         ops::random(kind.expect_str(), shape, a, b, dtype, vm)
     }
 
+    /// One fused Adam step on a parameter (backends' `eager::adam_update`); False when the
+    /// tensors are not ones it takes, and nothing was written. `scalars` is (lerp weight,
+    /// beta2, squared-gradient weight, root of the second bias correction, eps, -step size).
+    #[pyfunction]
+    fn _adam_update(
+        tensors: Vec<PyRef<PyTensor>>,
+        decay: Option<f64>,
+        scalars: Vec<f64>,
+        maximize: bool,
+        vm: &VirtualMachine,
+    ) -> PyResult<bool> {
+        let (Ok([p, g, m, v]), Ok([lerp_weight, beta2, sq_weight, root2, eps, neg_step_size])) =
+            (<[_; 4]>::try_from(tensors), <[f64; 6]>::try_from(scalars))
+        else {
+            return Err(vm.new_type_error("_adam_update takes 4 tensors and 6 scalars"));
+        };
+        let step = smelt_backends::eager::AdamStep {
+            decay,
+            lerp_weight,
+            beta2,
+            sq_weight,
+            root2,
+            eps,
+            neg_step_size,
+            maximize,
+        };
+        Ok(smelt_backends::eager::adam_update(
+            &p.get(),
+            &g.get(),
+            &m.get(),
+            &v.get(),
+            &step,
+        ))
+    }
+
     /// Grad mode is per thread, as in PyTorch.
     #[pyfunction]
     fn is_grad_enabled() -> bool {

@@ -1,6 +1,7 @@
 """Adam (and, with decoupled weight decay, AdamW)."""
 
 import torch
+from torch import _C, _prims
 from torch.optim.optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -34,7 +35,6 @@ class Adam(Optimizer):
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad if not group["maximize"] else -p.grad
                     state = self.state[p]
                     if len(state) == 0:
                         state["step"] = torch.tensor(0.0)
@@ -44,6 +44,20 @@ class Adam(Optimizer):
                             state["max_exp_avg_sq"] = torch.zeros_like(p)
                     state["step"].add_(1)
                     step = state["step"].item()
+                    bias_correction1 = 1 - beta1**step
+                    bias_correction2 = 1 - beta2**step
+                    step_size = lr / bias_correction1
+                    root2 = bias_correction2**0.5
+                    # The update below in one native pass, same arithmetic (eager::adam_update),
+                    # where it applies; it declines other layouts and dtypes.
+                    decoupled = weight_decay == 0 or group["decoupled_weight_decay"]
+                    plain = decoupled and not group["amsgrad"] and not isinstance(lr, torch.Tensor)
+                    if plain and not _prims._modes and _C._adam_update(
+                            [p, p.grad, state["exp_avg"], state["exp_avg_sq"]],
+                            1 - lr * weight_decay if weight_decay != 0 else None,
+                            [1 - beta1, beta2, 1 - beta2, root2, eps, -step_size], bool(group["maximize"])):
+                        continue
+                    grad = p.grad if not group["maximize"] else -p.grad
                     if weight_decay != 0:
                         if group["decoupled_weight_decay"]:
                             p.mul_(1 - lr * weight_decay)
@@ -52,10 +66,6 @@ class Adam(Optimizer):
                     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                     exp_avg.lerp_(grad, 1 - beta1)
                     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                    bias_correction1 = 1 - beta1**step
-                    bias_correction2 = 1 - beta2**step
-                    step_size = lr / bias_correction1
-                    root2 = bias_correction2**0.5
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"].copy_(torch.maximum(state["max_exp_avg_sq"], exp_avg_sq))
                         denom = (state["max_exp_avg_sq"].sqrt() / root2).add_(eps)
