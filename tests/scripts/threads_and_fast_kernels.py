@@ -77,3 +77,22 @@ for name, fn in [("gelu", F.gelu), ("gelu tanh", lambda t: F.gelu(t, approximate
     hd = h.detach().double().requires_grad_()
     (want,) = torch.autograd.grad(fn(hd), hd, g.double())
     print(name, type(fn(h).grad_fn).__name__, torch.allclose(got.double(), want, rtol=1e-5, atol=1e-6))
+
+# In-place ops on big tensors (written in place by one-op kernels in smelt) equal the
+# out-of-place ops exactly: tensor, scalar, 0-dim and broadcast operands, a non-contiguous
+# target, an operand that is the target itself, and float64.
+torch.manual_seed(3)
+a = torch.randn(64, 300)
+b = torch.randn(64, 300)
+row = torch.randn(300)
+for name, op, other in [("add_", torch.Tensor.add_, b), ("mul_", torch.Tensor.mul_, 0.75),
+                        ("sub_", torch.Tensor.sub_, torch.tensor(0.5)), ("div_", torch.Tensor.div_, row),
+                        ("mul_ self", torch.Tensor.mul_, None)]:
+    for target_name, target in [("contiguous", a.clone()), ("transposed", a.t().contiguous().t()),
+                                ("double", a.double())]:
+        operand = target if other is None else (other.double() if isinstance(other, torch.Tensor) and
+                                                target.dtype == torch.float64 else other)
+        want = getattr(torch, name.split("_")[0])(target, operand)
+        version = target._version
+        got = op(target, operand)
+        print(name, target_name, got is target, torch.equal(target, want), target._version > version)

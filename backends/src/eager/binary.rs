@@ -435,6 +435,9 @@ pub fn binary_(op: BinaryOp, a: &Tensor, b: Operand) -> OpResult<()> {
         && !tb.same_storage(a)
         && ta.same_storage(a)
         && ta.strides() == a.strides();
+    if direct && rhs.is_none() && super::jit_kernels::binary_into(op, a, &ta, &tb) {
+        return Ok(());
+    }
     if direct {
         run_op(op, compute, out_dtype, &ta, &tb, rhs, a);
     } else {

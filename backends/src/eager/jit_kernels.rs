@@ -195,6 +195,60 @@ fn elementwise(
     Some(out)
 }
 
+/// `op(a, b)` written into `target`, which holds the same elements as `a` (an in-place
+/// op: `a` is the target's own view), `b` already in `a`'s float dtype and broadcast to its
+/// shape; false (nothing written) where the JIT declines.
+pub fn binary_into(op: BinaryOp, target: &Tensor, a: &Tensor, b: &Tensor) -> bool {
+    let same_elements = target.same_storage(a)
+        && target.offset() == a.offset()
+        && target.shape() == a.shape()
+        && target.strides() == a.strides();
+    if !same_elements || !jit_float(a.dtype()) || a.dtype() != b.dtype() || !a.is_contiguous() {
+        return false;
+    }
+    let shape = a.shape().to_vec();
+    let n: usize = shape.iter().product();
+    if n < MIN_ELEMENTS || a.device() != Device::Cpu || b.device() != Device::Cpu {
+        return false;
+    }
+    let (tensors, layouts, flat) = elementwise_inputs(&[a, b], &shape);
+    let key = Key {
+        op: OpKey::Binary(op),
+        out_dtype: a.dtype(),
+        inputs: key_inputs(&layouts, flat),
+    };
+    let out_shape: Vec<usize> = if flat { vec![n] } else { shape.clone() };
+    let node = OpKey::Binary(op).node();
+    let Some(p) = program(key, || Graph {
+        sym_leading: if flat {
+            (0..layouts.len())
+                .filter(|&i| !layouts[i].shape.is_empty())
+                .collect()
+        } else {
+            vec![]
+        },
+        nodes: vec![Node {
+            op: node,
+            args: (0..layouts.len()).collect(),
+            out: Layout::contiguous(a.dtype(), &out_shape),
+        }],
+        outputs: vec![layouts.len()],
+        inputs: layouts,
+    }) else {
+        return false;
+    };
+    // The output written over `a` itself, viewed as the flat run the kernel computes.
+    let target = if flat {
+        match target.as_strided(&[n], &[1], target.offset()) {
+            Ok(t) => t,
+            Err(_) => return false,
+        }
+    } else {
+        target.clone()
+    };
+    p.run_into(&tensors, &target).is_ok()
+}
+
 /// `op(input)` for a float input computed in its own dtype.
 pub fn unary(op: UnaryOp, input: &Tensor, out_dtype: DType) -> Option<Tensor> {
     if !jit_float(input.dtype()) || out_dtype != input.dtype() {

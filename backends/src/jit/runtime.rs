@@ -412,16 +412,56 @@ impl Program {
     /// symbolic leading size is bound to the inputs' leading size for this call).
     pub fn run(&self, inputs: &[Tensor]) -> Result<Vec<Tensor>, RunError> {
         let lead = self.check_inputs(inputs).map_err(RunError::Inputs)?;
-        self.execute(inputs, lead).map_err(RunError::Step)
+        self.execute(inputs, lead, None).map_err(RunError::Step)
     }
 
-    fn execute(&self, inputs: &[Tensor], lead: Option<usize>) -> Result<Vec<Tensor>, String> {
+    /// Run with the single output written into `out` instead of a fresh allocation (an
+    /// eager in-place op: `out` may be an input, read and written at the same elements by a
+    /// one-node elementwise program). Declined unless the output is the program's only one,
+    /// a whole buffer of its own, and `out` has exactly its layout.
+    pub fn run_into(&self, inputs: &[Tensor], out: &Tensor) -> Result<(), RunError> {
+        let lead = self.check_inputs(inputs).map_err(RunError::Inputs)?;
+        let plan = &self.plan;
+        let [o] = plan.outputs.as_slice() else {
+            return Err(RunError::Inputs("run_into needs a single output".into()));
+        };
+        let buf = &plan.buffers[o.buffer];
+        let l = bound(&buf.layout, buf.sym, lead);
+        let fits = buf.kind == BufferKind::Output
+            && buf.storage == o.buffer
+            && l.offset == 0
+            && o.layout.offset == 0
+            && o.layout.shape.len() == l.shape.len()
+            && o.layout.strides == buf.layout.strides
+            && l.dtype == out.dtype()
+            && out.shape() == l.shape
+            && out.strides() == l.strides
+            && out.device() == Device::Cpu;
+        if !fits {
+            return Err(RunError::Inputs(
+                "the output does not have the program's layout".into(),
+            ));
+        }
+        self.execute(inputs, lead, Some((o.buffer, out)))
+            .map_err(RunError::Step)?;
+        Ok(())
+    }
+
+    fn execute(
+        &self,
+        inputs: &[Tensor],
+        lead: Option<usize>,
+        seed: Option<(usize, &Tensor)>,
+    ) -> Result<Vec<Tensor>, String> {
         let plan = &self.plan;
         let mut bufs: Vec<Option<Tensor>> = vec![None; plan.buffers.len()];
         for (b, buf) in plan.buffers.iter().enumerate() {
             if let BufferKind::Input(i) = buf.kind {
                 bufs[b] = Some(inputs[i].clone());
             }
+        }
+        if let Some((b, out)) = seed {
+            bufs[b] = Some(out.clone());
         }
         // A buffer's first writer brings it into being: a fresh allocation, or a view of the
         // storage the plan hands it (allocated by an earlier step of this call).

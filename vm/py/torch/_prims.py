@@ -167,13 +167,18 @@ def _inplace(key, kernel, self_pos):
     are its previous history and the op's other inputs. Under dispatch modes the modes run it
     (and see it) and autograd rebases the history the same way."""
 
+    positions = None
+
     def call(*args):
+        nonlocal positions
         traced = bool(_modes)
         run = (lambda *a: _dispatch(key, call, a)) if traced else kernel
         if _depth[0] or not _C.is_grad_enabled():
             return run(*args)
         d = _d or _derivatives()
-        if not d.needs_grad(key, args):
+        if positions is None:
+            positions = tuple(d.PRIMS[key].inputs)
+        if not _needs_grad(args, positions):
             return run(*args)
         self = args[self_pos]
         if self.requires_grad and self._grad_fn is None:
