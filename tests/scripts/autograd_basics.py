@@ -113,3 +113,22 @@ except AttributeError as e:
 with torch.set_grad_enabled(False) as nothing:
     print(nothing, torch.is_grad_enabled())
 print(torch.is_grad_enabled())
+
+# A graph dropped without a backward is freed, also where a node saved its own output (exp's
+# node keeps y, y keeps the node: a cycle in smelt, which the collector must see through the
+# native saved context).
+import gc
+import weakref
+
+leaf = torch.randn(10, requires_grad=True)
+
+
+def dropped_graph():
+    y = (leaf * 2).exp()
+    z = torch.tanh(y).sum()
+    return [weakref.ref(y), weakref.ref(z)]
+
+
+refs = dropped_graph()
+gc.collect()
+print("graph without backward freed:", [r() is None for r in refs])

@@ -152,18 +152,16 @@ fn key_inputs(layouts: &[Layout], flat: bool) -> Vec<(DType, Vec<usize>, Vec<isi
         .collect()
 }
 
-/// One elementwise node over `operands`, producing `out_dtype` of `shape` (contiguous).
-fn elementwise(
+/// The cached one-node program of `op` over operands of these layouts (flat: as runs of the
+/// output's length, which is then symbolic).
+fn elementwise_program(
     op: OpKey,
-    operands: &[&Tensor],
+    layouts: Vec<Layout>,
+    flat: bool,
     shape: &[usize],
     out_dtype: DType,
-) -> Option<Tensor> {
+) -> Option<std::sync::Arc<Program>> {
     let n: usize = shape.iter().product();
-    if n < MIN_ELEMENTS || operands.iter().any(|t| t.device() != Device::Cpu) {
-        return None;
-    }
-    let (tensors, layouts, flat) = elementwise_inputs(operands, shape);
     let node = op.node();
     let key = Key {
         op,
@@ -171,7 +169,7 @@ fn elementwise(
         inputs: key_inputs(&layouts, flat),
     };
     let out_shape: Vec<usize> = if flat { vec![n] } else { shape.to_vec() };
-    let p = program(key, || Graph {
+    program(key, || Graph {
         sym_leading: if flat {
             (0..layouts.len())
                 .filter(|&i| !layouts[i].shape.is_empty())
@@ -186,7 +184,22 @@ fn elementwise(
         }],
         outputs: vec![layouts.len()],
         inputs: layouts,
-    })?;
+    })
+}
+
+/// One elementwise node over `operands`, producing `out_dtype` of `shape` (contiguous).
+fn elementwise(
+    op: OpKey,
+    operands: &[&Tensor],
+    shape: &[usize],
+    out_dtype: DType,
+) -> Option<Tensor> {
+    let n: usize = shape.iter().product();
+    if n < MIN_ELEMENTS || operands.iter().any(|t| t.device() != Device::Cpu) {
+        return None;
+    }
+    let (tensors, layouts, flat) = elementwise_inputs(operands, shape);
+    let p = elementwise_program(op, layouts, flat, shape, out_dtype)?;
     let out = run(&p, &tensors)?;
     if flat {
         let strides = smelt_tracer::shape::contiguous_strides(shape);
@@ -212,29 +225,7 @@ pub fn binary_into(op: BinaryOp, target: &Tensor, a: &Tensor, b: &Tensor) -> boo
         return false;
     }
     let (tensors, layouts, flat) = elementwise_inputs(&[a, b], &shape);
-    let key = Key {
-        op: OpKey::Binary(op),
-        out_dtype: a.dtype(),
-        inputs: key_inputs(&layouts, flat),
-    };
-    let out_shape: Vec<usize> = if flat { vec![n] } else { shape.clone() };
-    let node = OpKey::Binary(op).node();
-    let Some(p) = program(key, || Graph {
-        sym_leading: if flat {
-            (0..layouts.len())
-                .filter(|&i| !layouts[i].shape.is_empty())
-                .collect()
-        } else {
-            vec![]
-        },
-        nodes: vec![Node {
-            op: node,
-            args: (0..layouts.len()).collect(),
-            out: Layout::contiguous(a.dtype(), &out_shape),
-        }],
-        outputs: vec![layouts.len()],
-        inputs: layouts,
-    }) else {
+    let Some(p) = elementwise_program(OpKey::Binary(op), layouts, flat, &shape, a.dtype()) else {
         return false;
     };
     // The output written over `a` itself, viewed as the flat run the kernel computes.

@@ -147,6 +147,16 @@ impl Callable for PyFastPrim {
     }
 }
 
+/// `callable` bound to `obj` as a method, as a function is; itself when read from the class.
+fn bind(callable: PyObjectRef, obj: Option<PyObjectRef>, vm: &VirtualMachine) -> PyObjectRef {
+    match obj {
+        Some(obj) if !vm.is_none(&obj) => {
+            PyBoundMethod::new(obj, callable).into_ref(&vm.ctx).into()
+        }
+        _ => callable,
+    }
+}
+
 /// Bound like a function: `Tensor.transpose = _prims.transpose` is a method.
 impl GetDescriptor for PyFastPrim {
     fn descr_get(
@@ -155,12 +165,7 @@ impl GetDescriptor for PyFastPrim {
         _cls: Option<PyObjectRef>,
         vm: &VirtualMachine,
     ) -> PyResult {
-        Ok(match obj {
-            Some(obj) if !vm.is_none(&obj) => {
-                PyBoundMethod::new(obj, zelf).into_ref(&vm.ctx).into()
-            }
-            _ => zelf,
-        })
+        Ok(bind(zelf, obj, vm))
     }
 }
 
@@ -244,12 +249,7 @@ impl GetDescriptor for PyPrimMethod {
         _cls: Option<PyObjectRef>,
         vm: &VirtualMachine,
     ) -> PyResult {
-        Ok(match obj {
-            Some(obj) if !vm.is_none(&obj) => {
-                PyBoundMethod::new(obj, zelf).into_ref(&vm.ctx).into()
-            }
-            _ => zelf,
-        })
+        Ok(bind(zelf, obj, vm))
     }
 }
 

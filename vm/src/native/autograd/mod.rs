@@ -308,6 +308,28 @@ fn meta_of(obj: &PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
     Ok(vm.ctx.new_tuple(vec![shape, dtype]).into())
 }
 
+/// A tuple of outputs with the differentiable ones (positions `keep`) read through a detach,
+/// as a traced backward reads saved outputs.
+pub(super) fn detach_outputs(
+    outs: &[PyObjectRef],
+    keep: &[usize],
+    vm: &VirtualMachine,
+) -> PyResult {
+    let detached = registered(vm, |r| &r.detached, "_detached")?;
+    let items = outs
+        .iter()
+        .enumerate()
+        .map(|(nr, o)| {
+            if keep.contains(&nr) {
+                detached.call((o.clone(),), vm)
+            } else {
+                Ok(o.clone())
+            }
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(vm.ctx.new_tuple(items).into())
+}
+
 /// `_derivatives.PRIMS`, importing the module on first use (it imports all of torch, so the
 /// primitives bind it lazily).
 fn prims_dict(vm: &VirtualMachine) -> PyResult<PyDictRef> {
@@ -436,18 +458,7 @@ pub fn record_with(
             if single {
                 detached.call((out.clone(),), vm)?
             } else {
-                let items = outs
-                    .iter()
-                    .enumerate()
-                    .map(|(nr, o)| {
-                        if differentiable.contains(&nr) {
-                            detached.call((o.clone(),), vm)
-                        } else {
-                            Ok(o.clone())
-                        }
-                    })
-                    .collect::<PyResult<Vec<_>>>()?;
-                vm.ctx.new_tuple(items).into()
+                detach_outputs(&outs, &differentiable, vm)?
             }
         });
     }

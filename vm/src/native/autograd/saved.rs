@@ -10,7 +10,7 @@ use rustpython_vm::object::{Traverse, TraverseFn};
 use rustpython_vm::types::Constructor;
 use rustpython_vm::{PyObjectRef, PyPayload, PyResult, VirtualMachine, pyclass};
 
-use super::{dtype_obj, modes_list, registered, sizes};
+use super::{detach_outputs, dtype_obj, modes_list, registered, sizes};
 use crate::native::tensor::PyTensor;
 
 // --- TensorMeta -------------------------------------------------------------------------------
@@ -247,19 +247,7 @@ impl PySavedContext {
         let keep = self.differentiable.read().clone();
         if let (Some(tuple), Some(keep)) = (out.downcast_ref::<PyTuple>(), keep) {
             let keep: Vec<usize> = keep.try_to_value(vm)?;
-            let items = tuple
-                .as_slice()
-                .iter()
-                .enumerate()
-                .map(|(nr, o)| {
-                    if keep.contains(&nr) {
-                        detached.call((o.clone(),), vm)
-                    } else {
-                        Ok(o.clone())
-                    }
-                })
-                .collect::<PyResult<Vec<_>>>()?;
-            return Ok(vm.ctx.new_tuple(items).into());
+            return detach_outputs(tuple.as_slice(), &keep, vm);
         }
         detached.call((out,), vm)
     }
