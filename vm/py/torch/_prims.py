@@ -30,7 +30,7 @@ class _no_dispatch:
     """Runs a block with no dispatch mode active: checks that PyTorch does inside a kernel
     (reading an index tensor's values) are not part of the traced program."""
 
-    # The list is emptied and refilled in place: native code holds it (autograd.rs).
+    # The list is emptied and refilled in place: native code holds it (vm/src/native/autograd/).
     def __enter__(self):
         self.saved = _modes[:]
         _modes.clear()
@@ -45,7 +45,7 @@ class _no_dispatch:
 # tied to it); the kernel call at the bottom of the mode stack records nothing.
 _depth = [0]
 
-# Native primitives check both before taking their fast path (autograd.rs).
+# Native primitives check both before taking their fast path (vm/src/native/autograd/).
 _C._autograd_register("modes", _modes)
 _C._autograd_register("depth", _depth)
 

@@ -13,7 +13,7 @@ use rustpython_vm::builtins::{PyDict, PyList, PyTuple, PyTypeRef};
 use rustpython_vm::function::FuncArgs;
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
-use super::autograd::{PySavedContext, own_attr, registered_hook};
+use super::autograd::{PySavedContext, own_attr, registered};
 use super::dtype::PyDType;
 use super::tensor::PyTensor;
 
@@ -95,7 +95,7 @@ fn fit(g: PyObjectRef, meta: &PyObjectRef, vm: &VirtualMachine) -> PyResult {
     {
         return Ok(g);
     }
-    registered_hook(vm, "_fit")?.call((g, meta.clone()), vm)
+    registered(vm, "_fit")?.call((g, meta.clone()), vm)
 }
 
 struct Ready {
@@ -198,7 +198,7 @@ pub fn run_backward(
                 captures_dict.set_item(&*key, vm.ctx.none(), vm)?;
             }
             let leading =
-                registered_hook(vm, "_nodes_leading_to")?.call((nodes_dict, captures_dict), vm)?;
+                registered(vm, "_nodes_leading_to")?.call((nodes_dict, captures_dict), vm)?;
             let ids = <Vec<usize> as rustpython_vm::convert::TryFromObject>::try_from_object(
                 vm, leading,
             )?;
@@ -241,11 +241,11 @@ pub fn run_backward(
         }
     }
 
-    let accumulate_grad: PyTypeRef = registered_hook(vm, "AccumulateGrad")?
+    let accumulate_grad: PyTypeRef = registered(vm, "AccumulateGrad")?
         .downcast()
         .map_err(|_| vm.new_type_error("AccumulateGrad must be a class"))?;
-    let formula_apply = registered_hook(vm, "formula_apply")?;
-    let running = registered_hook(vm, "running")?;
+    let formula_apply = registered(vm, "formula_apply")?;
+    let running = registered(vm, "running")?;
     let running = running
         .downcast_ref::<PyList>()
         .ok_or_else(|| vm.new_type_error("running must be a list"))?
@@ -268,7 +268,7 @@ pub fn run_backward(
             };
             // Hooks of the non-leaf tensors this node produced, then retain_grad.
             if let Some(table) = hook_table(&fn_, "_tensor_pre_hooks", vm) {
-                let run_hooks = registered_hook(vm, "_run_tensor_hooks")?;
+                let run_hooks = registered(vm, "_run_tensor_hooks")?;
                 for (nr, hooks) in table {
                     let nr: usize = nr.try_to_value(vm)?;
                     if let Some(Some(g)) = grads.get(nr)
@@ -326,7 +326,7 @@ pub fn run_backward(
                     let var = fn_.get_attr("variable", vm)?;
                     let leaf_hooks = var.get_attr("_leaf_hooks", vm)?;
                     if leaf_hooks.clone().try_to_bool(vm)? {
-                        g = registered_hook(vm, "_run_tensor_hooks")?.call((leaf_hooks, g), vm)?;
+                        g = registered(vm, "_run_tensor_hooks")?.call((leaf_hooks, g), vm)?;
                     }
                     if let Some(hooks) = hook_table(&fn_, "_post_hooks", vm) {
                         for (_, hook) in hooks {
@@ -340,7 +340,7 @@ pub fn run_backward(
                         }
                     }
                     if accumulate {
-                        registered_hook(vm, "_accumulate")?
+                        registered(vm, "_accumulate")?
                             .call((var, g, vm.ctx.new_bool(create_graph)), vm)?;
                     }
                 }
@@ -358,7 +358,7 @@ pub fn run_backward(
                             let pair: Vec<PyObjectRef> = meta.try_to_value(vm)?;
                             (pair[0].clone(), pair[1].clone())
                         };
-                        *g = Some(registered_hook(vm, "_zeros")?.call((shape, dtype), vm)?);
+                        *g = Some(registered(vm, "_zeros")?.call((shape, dtype), vm)?);
                     }
                 }
             }

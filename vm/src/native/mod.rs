@@ -122,7 +122,7 @@ mod smelt_native {
         super::autograd::PyFastPrim::make_static_type()
     }
 
-    /// Registers a Python object native autograd calls back into (autograd.rs).
+    /// Registers a Python object native autograd calls back into (autograd/).
     #[pyfunction]
     fn _autograd_register(name: PyStrRef, obj: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
         super::autograd::register(name.expect_str(), obj, vm)
@@ -141,7 +141,7 @@ mod smelt_native {
     }
 
     /// `torch.autograd._derivatives.record(key, args, out, old_self=None)`: the node of one
-    /// primitive application (autograd.rs).
+    /// primitive application (autograd/).
     #[pyfunction]
     fn _record(a: RecordArgs, vm: &VirtualMachine) -> PyResult {
         let old_self = a.old_self.into_option().filter(|o| !vm.is_none(o));

@@ -9,10 +9,10 @@ import math
 import torch
 from torch import _C
 from torch import _aten, _prims
-from torch.autograd.graph import SavedContext, TensorMeta, edge_of, node_class, sizes
+from torch.autograd.graph import TensorMeta, sizes
 
 
-# How one primitive takes part in autograd (native, autograd.rs: `record` reads it for every op):
+# How one primitive takes part in autograd (native, vm/src/native/autograd/prim.rs: `record` reads it for every op):
 #   Prim(inputs, name, backward, saves=(), outputs=(0,))
 # inputs:  positions of the arguments gradients flow to (a list argument counts per item)
 # name:    PyTorch's node name (`MulBackward0`), or a function of the arguments giving it
@@ -619,38 +619,10 @@ PRIMS["binary_"] = Prim((1, 2), _binary_name, _binary_backward, _binary_saves, m
 
 
 # --- recording --------------------------------------------------------------------------------
-def _differentiable(t):
-    return _is_tensor(t) and t.requires_grad
-
-
-def _flat_inputs(spec, args):
-    out = []
-    for pos in spec.inputs:
-        a = args[pos]
-        if isinstance(a, (list, tuple)) and not isinstance(a, torch.Size):
-            out.extend(a)
-        else:
-            out.append(a)
-    return out
-
-
-def needs_grad(key, args):
-    spec = PRIMS[key]
-    return any(_differentiable(t) for t in _flat_inputs(spec, args))
-
-
-def _keep(a, keep_tensor):
-    if _is_tensor(a):
-        return a if keep_tensor else TensorMeta(a)
-    if isinstance(a, list):
-        return [_keep(x, keep_tensor) for x in a]
-    return a
-
-
 # record(key, args, out, old_self=None): makes `out` (a tensor or a tuple whose first outputs
 # are differentiable) the result of a new node for primitive `key` applied to `args`;
 # `old_self` is the value an in-place op's first argument had before the op, for formulas that
-# read it. Native (autograd.rs): it runs for every op in grad mode.
+# read it. Native (vm/src/native/autograd/mod.rs): it runs for every op in grad mode.
 record = _C._record
 
 

@@ -146,7 +146,7 @@ class AccumulateGrad(Node):
 
 
 # Where gradient for a tensor goes: its grad_fn (and which output of it the tensor is), the
-# leaf's AccumulateGrad (made on first use), or nowhere: (None, 0). Native (autograd.rs), as is
+# leaf's AccumulateGrad (made on first use), or nowhere: (None, 0). Native (vm/src/native/autograd/), as is
 # recording a node: both run for every op in grad mode.
 edge_of = _C._edge_of
 

@@ -37,45 +37,27 @@ pub fn next_sequence_nr() -> i64 {
 /// The Python objects recording calls back into, registered by the modules defining them.
 #[derive(Default)]
 struct Registry {
-    /// `graph.node_class(name)`: the class of nodes named `name` (`MulBackward0`).
-    node_class: Option<PyObjectRef>,
-    /// `graph.AccumulateGrad`.
-    accumulate_grad: Option<PyObjectRef>,
-    /// `graph._which(made_by)` and `graph.check_version(t, version, which)`: the in-place error.
-    which: Option<PyObjectRef>,
-    check_version: Option<PyObjectRef>,
-    released_message: Option<PyObjectRef>,
-    /// `_derivatives._detached(value)`: how a traced backward reads a saved output.
-    detached: Option<PyObjectRef>,
-    /// `_derivatives.PRIMS`: key -> `_Prim`.
+    /// Everything registered, by the name it was registered under: `node_class` (the class
+    /// of nodes named `MulBackward0` ...), `AccumulateGrad`, `which` and `check_version` (the
+    /// in-place error), `released_message`, `detached` (how a traced backward reads a saved
+    /// output), `Size` (a tuple argument that is a shape, not a list of inputs), and the
+    /// engine's helpers (engine.rs).
+    by_name: HashMap<String, PyObjectRef>,
+    /// `_derivatives.PRIMS`: key -> `Prim`.
     prims: Option<PyDictRef>,
     /// `_prims._modes` (the dispatch-mode stack) and `_prims._depth` (mode calls in progress).
     modes: Option<PyListRef>,
     depth: Option<PyListRef>,
-    /// `torch.Size`: a tuple argument that is a shape, not a list of inputs.
-    size_class: Option<PyObjectRef>,
     /// Node classes by name, filled from `node_class` on first use.
     classes: HashMap<String, PyTypeRef>,
-    /// Everything registered, by name (the engine's helpers: engine.rs).
-    by_name: HashMap<String, PyObjectRef>,
 }
 
 thread_local! {
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
 }
 
-fn registered(
-    vm: &VirtualMachine,
-    pick: fn(&Registry) -> &Option<PyObjectRef>,
-    what: &str,
-) -> PyResult {
-    REGISTRY.with(|r| pick(&r.borrow()).clone()).ok_or_else(|| {
-        vm.new_runtime_error(format!("smelt: autograd's {what} is not registered yet"))
-    })
-}
-
 /// A registered object by name.
-pub fn registered_hook(vm: &VirtualMachine, name: &str) -> PyResult {
+pub fn registered(vm: &VirtualMachine, name: &str) -> PyResult {
     REGISTRY
         .with(|r| r.borrow().by_name.get(name).cloned())
         .ok_or_else(|| {
@@ -89,12 +71,6 @@ pub fn register(name: &str, obj: PyObjectRef, vm: &VirtualMachine) -> PyResult<(
         let mut r = r.borrow_mut();
         r.by_name.insert(name.to_owned(), obj.clone());
         match name {
-            "node_class" => r.node_class = Some(obj),
-            "AccumulateGrad" => r.accumulate_grad = Some(obj),
-            "which" => r.which = Some(obj),
-            "check_version" => r.check_version = Some(obj),
-            "released_message" => r.released_message = Some(obj),
-            "detached" => r.detached = Some(obj),
             "PRIMS" => {
                 r.prims = Some(
                     obj.downcast()
@@ -113,7 +89,6 @@ pub fn register(name: &str, obj: PyObjectRef, vm: &VirtualMachine) -> PyResult<(
                         .map_err(|_| vm.new_type_error("depth must be a list"))?,
                 )
             }
-            "Size" => r.size_class = Some(obj),
             _ => {}
         }
         Ok(())
@@ -198,7 +173,7 @@ pub fn edge_of(obj: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(PyObjectRef,
     let acc = match own_attr(obj, "_accumulator", vm).filter(|a| !vm.is_none(a)) {
         Some(acc) => acc,
         None => {
-            let cls = registered(vm, |r| &r.accumulate_grad, "AccumulateGrad")?;
+            let cls = registered(vm, "AccumulateGrad")?;
             let acc = cls.call((obj.clone(),), vm)?;
             set_own_attr(obj, "_accumulator", acc.clone(), vm)?;
             acc
@@ -211,7 +186,7 @@ fn node_class(name: &str, vm: &VirtualMachine) -> PyResult<PyTypeRef> {
     if let Some(cls) = REGISTRY.with(|r| r.borrow().classes.get(name).cloned()) {
         return Ok(cls);
     }
-    let make = registered(vm, |r| &r.node_class, "node_class")?;
+    let make = registered(vm, "node_class")?;
     let cls: PyTypeRef = make
         .call((vm.ctx.new_str(name),), vm)?
         .downcast()
@@ -230,7 +205,7 @@ fn as_items(obj: &PyObjectRef) -> Option<Vec<PyObjectRef>> {
 /// The arguments gradients flow to, a list or tuple argument (not a `torch.Size`) counting
 /// per item.
 fn flat_inputs(spec: &PyPrim, args: &[PyObjectRef], vm: &VirtualMachine) -> Vec<PyObjectRef> {
-    let size_class = REGISTRY.with(|r| r.borrow().size_class.clone());
+    let size_class = REGISTRY.with(|r| r.borrow().by_name.get("Size").cloned());
     let mut out = Vec::new();
     for &pos in &spec.inputs {
         let Some(a) = args.get(pos) else { continue };
@@ -315,7 +290,7 @@ pub(super) fn detach_outputs(
     keep: &[usize],
     vm: &VirtualMachine,
 ) -> PyResult {
-    let detached = registered(vm, |r| &r.detached, "_detached")?;
+    let detached = registered(vm, "detached")?;
     let items = outs
         .iter()
         .enumerate()
@@ -454,7 +429,7 @@ pub fn record_with(
         saved_out = Some(if modes.is_empty() {
             out.clone()
         } else {
-            let detached = registered(vm, |r| &r.detached, "_detached")?;
+            let detached = registered(vm, "detached")?;
             if single {
                 detached.call((out.clone(),), vm)?
             } else {

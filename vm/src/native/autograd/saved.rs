@@ -191,7 +191,7 @@ impl PySavedContext {
     /// The error of a backward through a graph whose saved values were freed.
     pub fn check_released(&self, vm: &VirtualMachine) -> PyResult<()> {
         if self.released.load(Ordering::Relaxed) {
-            let msg = registered(vm, |r| &r.released_message, "released message")?;
+            let msg = registered(vm, "released_message")?;
             return Err(vm.new_exception(vm.ctx.exceptions.runtime_error.to_owned(), vec![msg]));
         }
         Ok(())
@@ -215,8 +215,8 @@ impl PySavedContext {
             .map(|s| (s.tensor.clone(), s.version, s.which.clone()))
             .collect();
         if let Some((t, version, which)) = stale.into_iter().next() {
-            let which_fn = registered(vm, |r| &r.which, "_which")?;
-            let check = registered(vm, |r| &r.check_version, "check_version")?;
+            let which_fn = registered(vm, "which")?;
+            let check = registered(vm, "check_version")?;
             let which = which_fn.call((which,), vm)?;
             check.call((t, version, which), vm)?;
         }
@@ -243,7 +243,7 @@ impl PySavedContext {
         }
         // Traced, a saved output is read through a detach, as a traced backward shows it;
         // outputs that are not differentiable (layer norm's mean and 1/std) are read as is.
-        let detached = registered(vm, |r| &r.detached, "_detached")?;
+        let detached = registered(vm, "detached")?;
         let keep = self.differentiable.read().clone();
         if let (Some(tuple), Some(keep)) = (out.downcast_ref::<PyTuple>(), keep) {
             let keep: Vec<usize> = keep.try_to_value(vm)?;
